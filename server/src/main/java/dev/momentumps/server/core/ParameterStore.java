@@ -1,0 +1,122 @@
+package dev.momentumps.server.core;
+
+import dev.momentumps.server.optim.LearningRateSchedule;
+import dev.momentumps.server.optim.UpdateRule;
+
+/**
+ * The parameters: one flat float32 vector laid out by a {@link TensorLayout}, the update rule that owns
+ * the optimizer state, and a version that counts the updates applied (it only ever grows).
+ *
+ * <p>Not thread-safe: the core serialises access. Applying an update is a plain loop over float[], split
+ * over several threads for big vectors by {@link RangeExecutor}.
+ */
+public final class ParameterStore {
+    private final TensorLayout layout;
+    private final float[] weights;
+    private final UpdateRule rule;
+    private final LearningRateSchedule schedule;
+    private final float clipNorm;
+    private final RangeExecutor executor;
+    private long version;
+
+    // the arguments of the update in flight, read by the range task
+    private float[] pending;
+    private float pendingLr;
+    private long pendingStep;
+    private final RangeExecutor.RangeTask applyTask = this::applyRange;
+
+    /**
+     * @param initial  the initial weights (copied)
+     * @param clipNorm clip every gradient to this global L2 norm before the rule sees it; 0 disables
+     */
+    public ParameterStore(TensorLayout layout, float[] initial, UpdateRule rule, LearningRateSchedule schedule,
+                          float clipNorm, RangeExecutor executor) {
+        if (initial.length != layout.numElements()) {
+            throw RequestException.invalid("initial weights have " + initial.length + " elements, layout "
+                    + layout + " has " + layout.numElements());
+        }
+        if (!(clipNorm >= 0)) {
+            throw new IllegalArgumentException("clip norm must be >= 0, got " + clipNorm);
+        }
+        this.layout = layout;
+        this.weights = initial.clone();
+        this.rule = rule;
+        this.schedule = schedule;
+        this.clipNorm = clipNorm;
+        this.executor = executor;
+        rule.initialize(weights.length);
+    }
+
+    public TensorLayout layout() {
+        return layout;
+    }
+
+    public int numElements() {
+        return weights.length;
+    }
+
+    public long version() {
+        return version;
+    }
+
+    public UpdateRule rule() {
+        return rule;
+    }
+
+    /** The live weights; callers copy what they need while they hold the core's lock. */
+    public float[] weights() {
+        return weights;
+    }
+
+    public void copyWeights(float[] out) {
+        System.arraycopy(weights, 0, out, 0, weights.length);
+    }
+
+    /**
+     * Applies one update with {@code gradient} (which the rule may overwrite) and advances the version.
+     * The caller has validated its length and values.
+     */
+    public void apply(float[] gradient) {
+        long step = version + 1;
+        if (clipNorm > 0) {
+            clipToNorm(gradient, clipNorm);
+        }
+        pending = gradient;
+        pendingLr = schedule.lr(step);
+        pendingStep = step;
+        executor.run(weights.length, applyTask);
+        pending = null;
+        version = step;
+    }
+
+    /** Restores a checkpointed state: weights, version and the rule's state vectors. */
+    public void restore(float[] savedWeights, long savedVersion) {
+        if (savedWeights.length != weights.length) {
+            throw new IllegalArgumentException("checkpoint has " + savedWeights.length + " weights, expected "
+                    + weights.length);
+        }
+        System.arraycopy(savedWeights, 0, weights, 0, weights.length);
+        version = savedVersion;
+    }
+
+    private void applyRange(int from, int to) {
+        rule.apply(weights, pending, from, to, pendingStep, pendingLr);
+    }
+
+    /** Scales g in place so its L2 norm is at most maxNorm (torch.nn.utils.clip_grad_norm_). */
+    static double clipToNorm(float[] g, float maxNorm) {
+        double sum = 0;
+        for (int i = 0; i < g.length; i++) {
+            sum += (double) g[i] * g[i];
+        }
+        double norm = Math.sqrt(sum);
+        double scale = maxNorm / (norm + 1e-6);
+        if (scale < 1) {
+            float s = (float) scale;
+            for (int i = 0; i < g.length; i++) {
+                g[i] *= s;
+            }
+        }
+        return norm;
+    }
+}

@@ -1,0 +1,92 @@
+package dev.momentumps.server.core;
+
+import java.util.concurrent.Phaser;
+
+/**
+ * Runs a range operation over [0, n) on several threads, split into contiguous ranges, for big tensors.
+ * Small vectors run on the caller's thread: below {@link #PARALLEL_THRESHOLD} elements the hand-off costs
+ * more than it saves. The helper threads are daemons created once and reused for every call.
+ */
+public final class RangeExecutor implements AutoCloseable {
+
+    /** An operation on the elements [from, to). */
+    public interface RangeTask {
+        void run(int from, int to);
+    }
+
+    /** Below this many elements a call runs on one thread. */
+    public static final int PARALLEL_THRESHOLD = 1 << 18;
+
+    private final int threads;
+    private final Thread[] helpers;
+    private final Phaser start = new Phaser(1);
+    private final Phaser done = new Phaser(1);
+    private volatile RangeTask task;
+    private volatile int length;
+    private volatile boolean closed;
+
+    /** @param threads total threads including the caller's; 1 disables parallelism */
+    public RangeExecutor(int threads) {
+        if (threads < 1) {
+            throw new IllegalArgumentException("threads must be >= 1, got " + threads);
+        }
+        this.threads = threads;
+        this.helpers = new Thread[threads - 1];
+        for (int i = 0; i < helpers.length; i++) {
+            final int part = i + 1;
+            start.register();
+            done.register();
+            helpers[i] = new Thread(() -> helperLoop(part), "mps-apply-" + part);
+            helpers[i].setDaemon(true);
+            helpers[i].start();
+        }
+    }
+
+    public int threads() {
+        return threads;
+    }
+
+    /** Runs {@code op} over [0, n) and returns when every range is done. One call at a time. */
+    public synchronized void run(int n, RangeTask op) {
+        if (threads == 1 || n < PARALLEL_THRESHOLD) {
+            op.run(0, n);
+            return;
+        }
+        task = op;
+        length = n;
+        start.arriveAndAwaitAdvance();
+        op.run(0, bound(0, n));
+        done.arriveAndAwaitAdvance();
+        task = null;
+    }
+
+    private int bound(int part, int n) {
+        return (int) ((long) n * (part + 1) / threads);
+    }
+
+    private void helperLoop(int part) {
+        while (true) {
+            start.arriveAndAwaitAdvance();
+            if (closed) {
+                return;
+            }
+            int n = length;
+            try {
+                task.run((int) ((long) n * part / threads), bound(part, n));
+            } finally {
+                done.arriveAndAwaitAdvance();
+            }
+        }
+    }
+
+    @Override
+    public synchronized void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        if (helpers.length > 0) {
+            start.arriveAndDeregister();
+        }
+    }
+}

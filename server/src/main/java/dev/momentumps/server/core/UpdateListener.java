@@ -1,0 +1,17 @@
+package dev.momentumps.server.core;
+
+/**
+ * Hears of every gradient the server applies, for metrics. Called under the core's lock: keep it cheap
+ * (append a line to a buffer) and never call back into the core.
+ */
+public interface UpdateListener {
+
+    /**
+     * @param version   the server version after the update that took this gradient in
+     * @param workerId  who sent it
+     * @param staleness version at apply minus the version it was computed on
+     * @param loss      the minibatch loss the worker reported (NaN when not given)
+     * @param nanos     {@link System#nanoTime()} at apply
+     */
+    void onApplied(long version, int workerId, long staleness, double loss, long nanos);
+}

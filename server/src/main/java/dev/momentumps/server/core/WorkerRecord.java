@@ -1,0 +1,20 @@
+package dev.momentumps.server.core;
+
+/** What the server knows of one registered worker. Mutated only under the core's lock. */
+final class WorkerRecord {
+    final int id;
+    final int rank;
+    final String name;
+    final StalenessStats staleness = new StalenessStats();
+    long pushes;
+    long lastSequence;
+    boolean alive = true;
+    long lastSeenNanos;
+
+    WorkerRecord(int id, int rank, String name, long now) {
+        this.id = id;
+        this.rank = rank;
+        this.name = name;
+        this.lastSeenNanos = now;
+    }
+}

@@ -1,0 +1,50 @@
+package dev.momentumps.server.grpc;
+
+import dev.momentumps.proto.Chunk;
+import dev.momentumps.server.core.RequestException;
+
+/**
+ * Reassembles a flat float32 vector from streamed chunks, enforcing the contract: chunks in order, no gaps
+ * or overlaps, whole float32 values, exactly covering the vector. Errors name the field and what was
+ * expected.
+ */
+public final class ChunkAssembler {
+    private final float[] values;
+    private int filled;
+
+    public ChunkAssembler(int numElements) {
+        this.values = new float[numElements];
+    }
+
+    /** Writes into a caller-owned vector instead of a new one. */
+    public ChunkAssembler(float[] target) {
+        this.values = target;
+    }
+
+    public void accept(Chunk chunk) {
+        int n = TensorCodec.count(chunk.getData());
+        if (n < 0) {
+            throw new RequestException(RequestException.Reason.INVALID_ARGUMENT, "chunk.data: "
+                    + chunk.getData().size() + " bytes is not a whole number of float32 values");
+        }
+        if (chunk.getOffset() != filled) {
+            throw new RequestException(RequestException.Reason.INVALID_ARGUMENT, "chunk.offset: expected "
+                    + filled + " (chunks in order, no gaps or overlaps), got " + chunk.getOffset());
+        }
+        if ((long) filled + n > values.length) {
+            throw new RequestException(RequestException.Reason.INVALID_ARGUMENT, "chunk.data: chunk at offset "
+                    + filled + " with " + n + " values runs past the tensor's " + values.length + " elements");
+        }
+        TensorCodec.decode(chunk.getData(), values, filled);
+        filled += n;
+    }
+
+    /** The assembled vector. @throws RequestException if chunks are missing */
+    public float[] finish() {
+        if (filled != values.length) {
+            throw new RequestException(RequestException.Reason.INVALID_ARGUMENT, "chunks: received " + filled
+                    + " of " + values.length + " elements (missing chunks)");
+        }
+        return values;
+    }
+}

@@ -1,0 +1,310 @@
+package dev.momentumps.server.grpc;
+
+import dev.momentumps.proto.ConsistencyMode;
+import dev.momentumps.proto.DeregisterReply;
+import dev.momentumps.proto.DeregisterRequest;
+import dev.momentumps.proto.GradientFrame;
+import dev.momentumps.proto.GradientHeader;
+import dev.momentumps.proto.InitializeFrame;
+import dev.momentumps.proto.InitializeHeader;
+import dev.momentumps.proto.InitializeReply;
+import dev.momentumps.proto.ParameterServerGrpc;
+import dev.momentumps.proto.PullRequest;
+import dev.momentumps.proto.RegisterReply;
+import dev.momentumps.proto.RegisterRequest;
+import dev.momentumps.proto.Shard;
+import dev.momentumps.proto.ShardMap;
+import dev.momentumps.proto.StatusReply;
+import dev.momentumps.proto.StatusRequest;
+import dev.momentumps.proto.WeightsFrame;
+import dev.momentumps.proto.WeightsHeader;
+import dev.momentumps.proto.WorkerStatus;
+import dev.momentumps.server.consistency.PushTicket;
+import dev.momentumps.server.core.ParameterServerCore;
+import dev.momentumps.server.core.RequestException;
+import dev.momentumps.server.core.ServerStatus;
+import dev.momentumps.server.core.TensorLayout;
+import io.grpc.stub.StreamObserver;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The gRPC face of {@link ParameterServerCore}: decodes frames, hands the core whole requests, and maps
+ * its refusals to statuses. No training logic lives here.
+ */
+public final class ParameterServerService extends ParameterServerGrpc.ParameterServerImplBase {
+    private final ParameterServerCore core;
+    private final String address;
+    private final int chunkBytes;
+    private final long waitMillis;
+
+    /**
+     * @param address    how workers reach this server, reported in the shard map
+     * @param chunkBytes bytes per chunk of the tensors it sends
+     * @param waitMillis the longest a call waits for a synchronous round or SSP's bound before
+     *                   answering DEADLINE_EXCEEDED
+     */
+    public ParameterServerService(ParameterServerCore core, String address, int chunkBytes, long waitMillis) {
+        this.core = core;
+        this.address = address;
+        this.chunkBytes = chunkBytes;
+        this.waitMillis = waitMillis;
+    }
+
+    static ConsistencyMode toProto(dev.momentumps.server.consistency.ConsistencyKind kind) {
+        return switch (kind) {
+            case ASYNCHRONOUS -> ConsistencyMode.ASYNCHRONOUS;
+            case SYNCHRONOUS -> ConsistencyMode.SYNCHRONOUS;
+            case STALE_SYNCHRONOUS -> ConsistencyMode.STALE_SYNCHRONOUS;
+            case BACKUP_WORKERS -> ConsistencyMode.BACKUP_WORKERS;
+        };
+    }
+
+    @Override
+    public void register(RegisterRequest request, StreamObserver<RegisterReply> out) {
+        try {
+            int id = core.register(request.getRank(), request.getName());
+            TensorLayout layout = core.layout();
+            RegisterReply.Builder reply = RegisterReply.newBuilder()
+                    .setWorkerId(id)
+                    .setInitialized(layout != null)
+                    .setMode(toProto(core.consistency().kind()))
+                    .setVersion(core.version())
+                    .setChunkBytes(chunkBytes)
+                    .setUpdateRule(core.rule().toString())
+                    .setStalenessBound(core.consistency().stalenessBound());
+            if (layout != null) {
+                reply.setLayout(Layouts.toProto(layout)).setShardMap(ShardMap.newBuilder().addShards(
+                        Shard.newBuilder().setIndex(0).setAddress(address).setBegin(0).setEnd(layout.numElements())));
+            }
+            out.onNext(reply.build());
+            out.onCompleted();
+        } catch (RuntimeException e) {
+            out.onError(Statuses.of(e));
+        }
+    }
+
+    @Override
+    public StreamObserver<InitializeFrame> initialize(StreamObserver<InitializeReply> out) {
+        return new FrameReader<>(out) {
+            private InitializeHeader header;
+            private TensorLayout layout;
+            private ChunkAssembler chunks;
+
+            @Override
+            void frame(InitializeFrame f) {
+                if (f.hasHeader()) {
+                    if (header != null) {
+                        throw invalid("header: sent twice");
+                    }
+                    header = f.getHeader();
+                    layout = Layouts.fromProto(header.getLayout());
+                    chunks = new ChunkAssembler(layout.numElements());
+                } else if (header == null) {
+                    throw invalid("header: the first frame must be the header");
+                } else {
+                    chunks.accept(f.getChunk());
+                }
+            }
+
+            @Override
+            InitializeReply finish() {
+                if (header == null) {
+                    throw invalid("header: missing");
+                }
+                boolean first = core.initialize(header.getWorkerId(), layout, chunks.finish());
+                return InitializeReply.newBuilder().setVersion(core.version()).setAlreadyInitialized(!first).build();
+            }
+        };
+    }
+
+    @Override
+    public void pull(PullRequest request, StreamObserver<WeightsFrame> out) {
+        try {
+            int id = request.getWorkerId();
+            awaitMayPull(id);
+            float[] weights = new float[numElements()];
+            long version = core.pull(id, weights);
+            sendWeights(out, WeightsHeader.newBuilder().setVersion(version), weights);
+        } catch (Exception e) {
+            out.onError(Statuses.of(e));
+        }
+    }
+
+    @Override
+    public StreamObserver<GradientFrame> push(StreamObserver<WeightsFrame> out) {
+        return new FrameReader<>(out) {
+            private GradientHeader header;
+            private ChunkAssembler chunks;
+
+            @Override
+            void frame(GradientFrame f) {
+                if (f.hasHeader()) {
+                    if (header != null) {
+                        throw invalid("header: sent twice");
+                    }
+                    header = f.getHeader();
+                    chunks = new ChunkAssembler(numElements());
+                } else if (header == null) {
+                    throw invalid("header: the first frame must be the header");
+                } else {
+                    chunks.accept(f.getChunk());
+                }
+            }
+
+            @Override
+            void complete(StreamObserver<WeightsFrame> o) throws InterruptedException {
+                if (header == null) {
+                    throw invalid("header: missing");
+                }
+                int id = header.getWorkerId();
+                PushTicket ticket = core.push(id, header.getBaseVersion(), header.getSequence(), chunks.finish(),
+                        header.getLoss(), header.getBatchSize());
+                if (!ticket.await(waitMillis, TimeUnit.MILLISECONDS)) {
+                    throw new RequestException(RequestException.Reason.DEADLINE_EXCEEDED, "the synchronous round "
+                            + "did not complete within " + waitMillis + " ms (are all workers alive?)");
+                }
+                WeightsHeader.Builder h = WeightsHeader.newBuilder().setStaleness(ticket.staleness())
+                        .setApplied(ticket.applied());
+                if (header.getReturnWeights()) {
+                    awaitMayPull(id);
+                    float[] weights = new float[numElements()];
+                    h.setVersion(core.pull(id, weights));
+                    sendWeights(o, h, weights);
+                } else {
+                    o.onNext(WeightsFrame.newBuilder().setHeader(h.setVersion(ticket.version())).build());
+                    o.onCompleted();
+                }
+            }
+        };
+    }
+
+    @Override
+    public void status(StatusRequest request, StreamObserver<StatusReply> out) {
+        ServerStatus s = core.status();
+        StatusReply.Builder b = StatusReply.newBuilder()
+                .setVersion(s.version())
+                .setGradientsApplied(s.gradientsApplied())
+                .setGradientsDropped(s.gradientsDropped())
+                .setInitialized(s.initialized())
+                .setMode(toProto(s.mode()))
+                .setStalenessBound(s.stalenessBound())
+                .setUpdateRule(s.updateRule())
+                .setNumElements(s.numElements())
+                .setMeanStaleness(s.staleness().mean())
+                .setMaxStaleness(s.staleness().max())
+                .setRecentLoss(s.recentLoss());
+        for (long c : s.staleness().histogram()) {
+            b.addStalenessHistogram(c);
+        }
+        for (ServerStatus.Worker w : s.workers()) {
+            b.addWorkers(WorkerStatus.newBuilder().setWorkerId(w.id()).setRank(w.rank()).setName(w.name())
+                    .setPushes(w.pushes()).setAlive(w.alive()).setMeanStaleness(w.meanStaleness())
+                    .setMaxStaleness(w.maxStaleness()));
+        }
+        out.onNext(b.build());
+        out.onCompleted();
+    }
+
+    @Override
+    public void deregister(DeregisterRequest request, StreamObserver<DeregisterReply> out) {
+        try {
+            core.deregister(request.getWorkerId());
+            out.onNext(DeregisterReply.getDefaultInstance());
+            out.onCompleted();
+        } catch (RuntimeException e) {
+            out.onError(Statuses.of(e));
+        }
+    }
+
+    private int numElements() {
+        TensorLayout layout = core.layout();
+        if (layout == null) {
+            throw new RequestException(RequestException.Reason.FAILED_PRECONDITION,
+                    "the model is not initialised yet (a worker must call Initialize first)");
+        }
+        return layout.numElements();
+    }
+
+    private void awaitMayPull(int workerId) throws InterruptedException {
+        if (!core.awaitMayPull(workerId, waitMillis, TimeUnit.MILLISECONDS)) {
+            throw new RequestException(RequestException.Reason.DEADLINE_EXCEEDED, "worker " + workerId
+                    + " is more than the staleness bound ahead and the slowest worker did not catch up within "
+                    + waitMillis + " ms");
+        }
+    }
+
+    private void sendWeights(StreamObserver<WeightsFrame> out, WeightsHeader.Builder header, float[] weights) {
+        out.onNext(WeightsFrame.newBuilder().setHeader(header.setNumElements(weights.length)).build());
+        int per = TensorCodec.elementsPerChunk(chunkBytes);
+        for (int from = 0; from < weights.length; from += per) {
+            out.onNext(WeightsFrame.newBuilder()
+                    .setChunk(TensorCodec.encode(weights, from, Math.min(per, weights.length - from))).build());
+        }
+        out.onCompleted();
+    }
+
+    private static RequestException invalid(String message) {
+        return new RequestException(RequestException.Reason.INVALID_ARGUMENT, message);
+    }
+
+    /**
+     * A client stream of frames answered once at the end. The first refusal ends the call with its status
+     * and the remaining frames are ignored, so nothing reaches the core from a bad stream.
+     */
+    private abstract static class FrameReader<F, R> implements StreamObserver<F> {
+        private final StreamObserver<R> out;
+        private boolean failed;
+
+        FrameReader(StreamObserver<R> out) {
+            this.out = out;
+        }
+
+        abstract void frame(F frame);
+
+        /** The single reply; used by the default {@link #complete}. */
+        R finish() throws InterruptedException {
+            throw new UnsupportedOperationException();
+        }
+
+        /** Answers once the client has half-closed. */
+        void complete(StreamObserver<R> o) throws InterruptedException {
+            o.onNext(finish());
+            o.onCompleted();
+        }
+
+        @Override
+        public final void onNext(F f) {
+            if (failed) {
+                return;
+            }
+            try {
+                frame(f);
+            } catch (RuntimeException e) {
+                fail(e);
+            }
+        }
+
+        @Override
+        public final void onError(Throwable t) {
+            failed = true;
+        }
+
+        @Override
+        public final void onCompleted() {
+            if (failed) {
+                return;
+            }
+            try {
+                complete(out);
+            } catch (Exception e) {
+                fail(e);
+            }
+        }
+
+        private void fail(Exception e) {
+            failed = true;
+            out.onError(Statuses.of(e));
+        }
+    }
+
+}

@@ -1,0 +1,58 @@
+package dev.momentumps.server.grpc;
+
+import dev.momentumps.server.core.ParameterServerCore;
+import io.grpc.Server;
+import io.grpc.ServerBuilder;
+import java.io.IOException;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Runs a {@link ParameterServerService} on a gRPC server built from the given builder: tests pass an
+ * in-process builder, the CLI a Netty one. {@link #stop} shuts down gracefully, then forcibly, and never
+ * waits longer than the grace period.
+ */
+public final class ServerHost implements AutoCloseable {
+    private final Server server;
+    private final ParameterServerCore core;
+
+    public ServerHost(ServerBuilder<?> builder, ParameterServerCore core, String address, int chunkBytes,
+                      long waitMillis) {
+        this.core = core;
+        // a chunk of `chunkBytes` plus framing must fit, whatever the default limit is
+        builder.maxInboundMessageSize(Math.max(4 << 20, chunkBytes + (64 << 10)));
+        this.server = builder.addService(new ParameterServerService(core, address, chunkBytes, waitMillis)).build();
+    }
+
+    public ServerHost start() throws IOException {
+        server.start();
+        return this;
+    }
+
+    /** The bound port (for a Netty server started on port 0), or -1 in-process. */
+    public int port() {
+        return server.getPort();
+    }
+
+    public ParameterServerCore core() {
+        return core;
+    }
+
+    /** Stops taking calls, waits up to {@code graceMillis} for calls in flight, then cancels the rest. */
+    public void stop(long graceMillis) throws InterruptedException {
+        server.shutdown();
+        if (!server.awaitTermination(graceMillis, TimeUnit.MILLISECONDS)) {
+            server.shutdownNow();
+            server.awaitTermination(graceMillis, TimeUnit.MILLISECONDS);
+        }
+        core.close();
+    }
+
+    public void awaitTermination() throws InterruptedException {
+        server.awaitTermination();
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+        stop(5_000);
+    }
+}

@@ -1,0 +1,44 @@
+package dev.momentumps.server.grpc;
+
+import com.google.protobuf.ByteString;
+import com.google.protobuf.UnsafeByteOperations;
+import dev.momentumps.proto.Chunk;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+
+/**
+ * Float32 vectors to and from the wire's chunks of little-endian bytes. Encoding makes one byte[] per
+ * chunk and wraps it without a further copy; decoding reads straight out of the received ByteString.
+ */
+public final class TensorCodec {
+
+    /** About 1 MiB of float32 values per chunk. */
+    public static final int DEFAULT_CHUNK_BYTES = 1 << 20;
+
+    private TensorCodec() {
+    }
+
+    /** Elements per chunk for a chunk size in bytes (at least one). */
+    public static int elementsPerChunk(int chunkBytes) {
+        return Math.max(1, chunkBytes / Float.BYTES);
+    }
+
+    /** The chunk holding {@code values[from, from+count)}, stamped with element offset {@code from}. */
+    public static Chunk encode(float[] values, int from, int count) {
+        byte[] bytes = new byte[count * Float.BYTES];
+        ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().put(values, from, count);
+        return Chunk.newBuilder().setOffset(from).setData(UnsafeByteOperations.unsafeWrap(bytes)).build();
+    }
+
+    /** Number of float32 values in a chunk's data, or -1 when its length is not a multiple of 4. */
+    public static int count(ByteString data) {
+        int n = data.size();
+        return n % Float.BYTES == 0 ? n / Float.BYTES : -1;
+    }
+
+    /** Decodes a chunk's data into {@code out[offset, offset+count)}. */
+    public static void decode(ByteString data, float[] out, int offset) {
+        data.asReadOnlyByteBuffer().order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer()
+                .get(out, offset, data.size() / Float.BYTES);
+    }
+}

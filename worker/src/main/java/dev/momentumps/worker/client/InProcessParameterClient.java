@@ -1,0 +1,86 @@
+package dev.momentumps.worker.client;
+
+import dev.momentumps.server.consistency.PushTicket;
+import dev.momentumps.server.core.ParameterServerCore;
+import dev.momentumps.server.core.RequestException;
+import dev.momentumps.server.core.ServerStatus;
+import dev.momentumps.server.core.TensorLayout;
+import java.util.concurrent.TimeUnit;
+
+/** A worker in the server's own process: calls the core directly, with the same waits a gRPC server makes. */
+public final class InProcessParameterClient implements ParameterClient {
+    private final ParameterServerCore core;
+    private final long waitMillis;
+    private int workerId = -1;
+
+    /** @param waitMillis the longest a push waits for its synchronous round, or a pull for SSP's bound */
+    public InProcessParameterClient(ParameterServerCore core, long waitMillis) {
+        this.core = core;
+        this.waitMillis = waitMillis;
+    }
+
+    @Override
+    public Registration register(int rank, String name) {
+        workerId = core.register(rank, name);
+        return new Registration(workerId, core.consistency().kind().cliName(), core.rule().toString(),
+                core.consistency().stalenessBound(), core.version());
+    }
+
+    @Override
+    public boolean initialize(TensorLayout layout, float[] weights) {
+        return core.initialize(workerId, layout, weights.clone());
+    }
+
+    @Override
+    public long pull(float[] out) {
+        awaitMayPull();
+        return core.pull(workerId, out);
+    }
+
+    @Override
+    public PushResult push(long baseVersion, long sequence, float[] gradient, double loss, int batchSize,
+                           float[] weightsOut) {
+        PushTicket ticket = core.push(workerId, baseVersion, sequence, gradient.clone(), loss, batchSize);
+        try {
+            if (!ticket.await(waitMillis, TimeUnit.MILLISECONDS)) {
+                throw new RequestException(RequestException.Reason.DEADLINE_EXCEEDED,
+                        "the synchronous round did not complete within " + waitMillis + " ms");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new RequestException(RequestException.Reason.UNAVAILABLE, "interrupted while waiting");
+        }
+        long version = ticket.version();
+        if (weightsOut != null) {
+            version = pull(weightsOut);
+        }
+        return new PushResult(version, ticket.staleness(), ticket.applied());
+    }
+
+    private void awaitMayPull() {
+        try {
+            if (!core.awaitMayPull(workerId, waitMillis, TimeUnit.MILLISECONDS)) {
+                throw new RequestException(RequestException.Reason.DEADLINE_EXCEEDED,
+                        "the staleness bound held this worker back for over " + waitMillis + " ms");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new RequestException(RequestException.Reason.UNAVAILABLE, "interrupted while waiting");
+        }
+    }
+
+    @Override
+    public ServerStatus status() {
+        return core.status();
+    }
+
+    @Override
+    public void deregister() {
+        core.deregister(workerId);
+    }
+
+    @Override
+    public void close() {
+        // the core belongs to whoever created it
+    }
+}

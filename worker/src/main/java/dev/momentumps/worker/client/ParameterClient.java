@@ -1,0 +1,48 @@
+package dev.momentumps.worker.client;
+
+import dev.momentumps.server.core.ServerStatus;
+import dev.momentumps.server.core.TensorLayout;
+
+/**
+ * How a worker talks to the parameter server. The training loop sees only this interface, so the same loop
+ * runs over gRPC ({@link GrpcParameterClient}) or in the server's own process ({@link InProcessParameterClient}).
+ * One client serves one worker; calls are not concurrent.
+ */
+public interface ParameterClient extends AutoCloseable {
+
+    /** What the server said at registration. */
+    record Registration(int workerId, String mode, String updateRule, int stalenessBound, long version) {
+    }
+
+    /** What the server said of a push. */
+    record PushResult(long version, long staleness, boolean applied) {
+    }
+
+    /** Joins the cluster as the worker of this rank. */
+    Registration register(int rank, String name);
+
+    /**
+     * Offers the model's layout and initial weights; the first offer wins. @return true if this call
+     * initialised the model, false if it already was (with the same layout)
+     */
+    boolean initialize(TensorLayout layout, float[] weights);
+
+    /** Copies the current weights into {@code out}; returns their version. */
+    long pull(float[] out);
+
+    /**
+     * Pushes a gradient computed on the weights of {@code baseVersion}. When {@code weightsOut} is not null
+     * the fresh weights come back in the same round trip and the result's version is theirs.
+     *
+     * @param sequence this worker's count of its pushes, from 1
+     */
+    PushResult push(long baseVersion, long sequence, float[] gradient, double loss, int batchSize, float[] weightsOut);
+
+    ServerStatus status();
+
+    /** Leaves the cluster; synchronous rounds stop waiting for this worker. */
+    void deregister();
+
+    @Override
+    void close();
+}
