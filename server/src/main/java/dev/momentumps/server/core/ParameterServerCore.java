@@ -26,6 +26,9 @@ import java.util.concurrent.TimeUnit;
 public final class ParameterServerCore implements AutoCloseable {
     private static final int RECENT_LOSSES = 64;
 
+    /** The worker id a monitor pulls with: it reads weights without being a worker that rounds wait on. */
+    public static final int OBSERVER = -1;
+
     private final UpdateRule rule;
     private final LearningRateSchedule schedule;
     private final float clipNorm;
@@ -139,21 +142,26 @@ public final class ParameterServerCore implements AutoCloseable {
         return true;
     }
 
-    /** Copies the current weights into {@code out} and returns their version. */
+    /** Copies the current weights into {@code out} and returns their version; {@link #OBSERVER} may pull. */
     public synchronized long pull(int workerId, float[] out) {
-        WorkerRecord w = worker(workerId);
+        WorkerRecord w = workerId == OBSERVER ? null : worker(workerId);
         ParameterStore s = requireStore();
         if (out.length != s.numElements()) {
             throw RequestException.invalid("weights buffer has " + out.length + " elements, model has "
                     + s.numElements());
         }
-        w.lastSeenNanos = System.nanoTime();
+        if (w != null) {
+            w.lastSeenNanos = System.nanoTime();
+        }
         s.copyWeights(out);
         return s.version();
     }
 
     /** Whether the consistency model lets this worker pull now (SSP holds back one too far ahead). */
     public synchronized boolean mayPull(int workerId) {
+        if (workerId == OBSERVER) {
+            return true;
+        }
         worker(workerId);
         return consistency.mayPull(workerId, sink);
     }
