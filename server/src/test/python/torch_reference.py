@@ -17,7 +17,8 @@ Output: one text file per case in server/src/test/resources/torch-reference/, pl
     torch <version>
     rule <name>                  the UpdateRules name
     <hyper-parameter> <value>    OptimizerConfig keys: lr beta beta1 beta2 eps rho alpha weight_decay
-                                 lr_decay centered allow_negative_momentum
+                                 lr_decay centered allow_negative_momentum schedule (our CLI spec of the
+                                 torch scheduler used, if any)
     n <elements>
     w0 <w_1> ... <w_n>
     step <t> <lr_t> g <g_1> ... <g_n> w <w_1> ... <w_n>
@@ -100,7 +101,7 @@ def main():
         {"rule": "momentum", "lr": 0.1, "beta": -0.5, "allow_negative_momentum": "true"},
         pre_step=negative_momentum)
     run("momentum-steplr", lambda ps: O.SGD(ps, lr=0.1, momentum=0.9),
-        {"rule": "momentum", "lr": 0.1, "beta": 0.9},
+        {"rule": "momentum", "lr": 0.1, "beta": 0.9, "schedule": "step:every=5,gamma=0.5"},
         schedule=lambda o: O.lr_scheduler.StepLR(o, step_size=5, gamma=0.5))
     run("ema-momentum", lambda ps: O.SGD(ps, lr=0.1, momentum=0.9, dampening=0.9),
         {"rule": "ema-momentum", "lr": 0.1, "beta": 0.9}, pre_step=zero_momentum_buffer)
@@ -124,7 +125,7 @@ def main():
     run("adam-wd", lambda ps: O.Adam(ps, lr=0.01, betas=(0.8, 0.99), eps=1e-6, weight_decay=0.1),
         {"rule": "adam", "lr": 0.01, "beta1": 0.8, "beta2": 0.99, "eps": 1e-6, "weight_decay": 0.1})
     run("adam-cosine", lambda ps: O.Adam(ps, lr=0.05),
-        {"rule": "adam", "lr": 0.05},
+        {"rule": "adam", "lr": 0.05, "schedule": "cosine:steps=20,min=0.001"},
         schedule=lambda o: O.lr_scheduler.CosineAnnealingLR(o, T_max=20, eta_min=0.001))
     run("adamw", lambda ps: O.AdamW(ps, lr=0.01), {"rule": "adamw", "lr": 0.01})
     run("adamw-wd", lambda ps: O.AdamW(ps, lr=0.05, weight_decay=0.1),
