@@ -1,0 +1,122 @@
+package dev.momentumps.server.optim;
+
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * Common plumbing of the update rules: the learning rate, torch-style L2 weight decay, named state vectors
+ * and {@code toString()}.
+ *
+ * <p>Hyper-parameters are kept as {@code double}, as torch keeps them as Python floats; the hot loops use
+ * {@code float} copies, which is what torch's CPU kernels do when they receive a Python scalar (they cast it
+ * to the tensor's dtype). Scalars derived from several hyper-parameters (e.g. {@code 1 - beta}) are computed
+ * in double and then cast, again as torch does.
+ */
+abstract class AbstractUpdateRule implements UpdateRule {
+
+    private final String name;
+    private final double lr;
+    /** L2 weight decay λ as torch applies it: {@code g <- g + λ w} before the rule. */
+    protected final double weightDecay;
+    /** {@link #weightDecay} as float, for the hot loops. */
+    protected final float wd;
+    private final String[] stateNames;
+    private final Map<String, float[]> state = new LinkedHashMap<>();
+
+    /**
+     * @param name        the CLI name
+     * @param lr          base learning rate, {@code > 0}
+     * @param weightDecay L2 weight decay, {@code >= 0}
+     * @param stateNames  names of the state vectors {@link #initialize} allocates, in order
+     */
+    protected AbstractUpdateRule(String name, double lr, double weightDecay, String... stateNames) {
+        this.name = name;
+        this.lr = Checks.positive("lr", lr);
+        this.weightDecay = Checks.nonNegative("weight_decay", weightDecay);
+        this.wd = (float) weightDecay;
+        this.stateNames = stateNames.clone();
+    }
+
+    @Override
+    public void initialize(int n) {
+        if (n < 0) {
+            throw new IllegalArgumentException("n must be >= 0, got " + n);
+        }
+        state.clear();
+        for (String s : stateNames) {
+            state.put(s, new float[n]);
+        }
+        onInitialize();
+    }
+
+    /** Lets subclasses cache their state arrays in fields after {@link #initialize}. */
+    protected abstract void onInitialize();
+
+    /** The live state vector {@code key}; valid after {@link #initialize}. */
+    protected final float[] stateVector(String key) {
+        return state.get(key);
+    }
+
+    /** The gradient with torch's L2 weight decay applied: {@code g + λ w} ({@code g} itself when λ = 0). */
+    protected final float decayed(float g, float w) {
+        return withL2(g, w, wd);
+    }
+
+    /** {@code g + λ w} in float32 (torch's {@code grad.add(param, alpha=λ)}), or {@code g} when λ = 0. */
+    protected static float withL2(float g, float w, float lambda) {
+        return lambda == 0f ? g : g + lambda * w;
+    }
+
+    /** Throws unless {@link #initialize} ran and the range is valid for the state; cheap, called once per apply. */
+    protected final void checkRange(float[] w, float[] g, int from, int to, long t) {
+        if (from < 0 || from > to || to > w.length || to > g.length) {
+            throw new IndexOutOfBoundsException("range [" + from + ", " + to + ") out of bounds for w.length="
+                    + w.length + ", g.length=" + g.length);
+        }
+        if (t < 1) {
+            throw new IllegalArgumentException("t must be >= 1, got " + t);
+        }
+        for (float[] s : state.values()) {
+            if (s.length < to) {
+                throw new IllegalStateException(name + ": state has " + s.length + " elements, range ends at " + to
+                        + " (initialize(n) not called with the vector's length?)");
+            }
+        }
+        if (state.size() != stateNames.length) {
+            throw new IllegalStateException(name + ": initialize(n) must be called before apply");
+        }
+    }
+
+    @Override
+    public final float learningRate() {
+        return (float) lr;
+    }
+
+    /** The base learning rate as given (double). */
+    public final double baseLearningRate() {
+        return lr;
+    }
+
+    @Override
+    public final String name() {
+        return name;
+    }
+
+    @Override
+    public final Map<String, float[]> state() {
+        return Collections.unmodifiableMap(state);
+    }
+
+    /**
+     * The rule's own hyper-parameters between lr and weight_decay, as {@code "key=value"} pairs joined by
+     * {@code ", "}, or empty.
+     */
+    protected abstract String hyperParameters();
+
+    @Override
+    public String toString() {
+        String extra = hyperParameters();
+        return name + "(lr=" + lr + (extra.isEmpty() ? "" : ", " + extra) + ", weight_decay=" + weightDecay + ")";
+    }
+}

@@ -1,0 +1,62 @@
+package dev.momentumps.server.optim;
+
+/**
+ * Adagrad:
+ * <pre>
+ *   g   <- g + λ w                     (L2 weight decay, optional)
+ *   sum <- sum + g²                    (sum₀ = 0)
+ *   clr  = η / (1 + (t − 1) · lr_decay)
+ *   w   <- w − clr · g / (sqrt(sum) + ε)
+ * </pre>
+ *
+ * <p>Source: Duchi, Hazan &amp; Singer 2011; torch.optim.Adagrad
+ * (https://pytorch.org/docs/stable/generated/torch.optim.Adagrad.html) with
+ * {@code initial_accumulator_value=0}. Float32 order as torch: {@code state_sum.addcmul_(g, g)},
+ * {@code std = state_sum.sqrt().add_(eps)}, {@code param.addcdiv_(g, std, value=-clr)} (i.e.
+ * {@code w + (−clr·g)/std}); clr is computed in double.
+ */
+public final class Adagrad extends AbstractUpdateRule {
+
+    static final String SUM = "sum";
+
+    private final double lrDecay;
+    private final double eps;
+    private final float epsF;
+    private float[] sum;
+
+    /**
+     * @param lr          learning rate η, {@code > 0}
+     * @param lrDecay     learning-rate decay, {@code >= 0}
+     * @param eps         ε, {@code > 0}
+     * @param weightDecay L2 weight decay λ, {@code >= 0}
+     */
+    public Adagrad(double lr, double lrDecay, double eps, double weightDecay) {
+        super("adagrad", lr, weightDecay, SUM);
+        this.lrDecay = Checks.nonNegative("lr_decay", lrDecay);
+        this.eps = Checks.positive("eps", eps);
+        this.epsF = (float) eps;
+    }
+
+    @Override
+    protected void onInitialize() {
+        sum = stateVector(SUM);
+    }
+
+    @Override
+    public void apply(float[] w, float[] g, int from, int to, long t, float lr) {
+        checkRange(w, g, from, to, t);
+        final float[] sum = this.sum;
+        final float negClr = (float) -(lr / (1 + (t - 1) * lrDecay));
+        for (int i = from; i < to; i++) {
+            float gi = decayed(g[i], w[i]);
+            float s = sum[i] + gi * gi;
+            sum[i] = s;
+            w[i] = w[i] + negClr * gi / ((float) Math.sqrt(s) + epsF);
+        }
+    }
+
+    @Override
+    protected String hyperParameters() {
+        return "lr_decay=" + lrDecay + ", eps=" + eps;
+    }
+}
