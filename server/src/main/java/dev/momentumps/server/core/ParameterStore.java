@@ -1,5 +1,6 @@
 package dev.momentumps.server.core;
 
+import dev.momentumps.server.optim.GradientClipping;
 import dev.momentumps.server.optim.LearningRateSchedule;
 import dev.momentumps.server.optim.UpdateRule;
 
@@ -79,7 +80,7 @@ public final class ParameterStore {
     public void apply(float[] gradient) {
         long step = version + 1;
         if (clipNorm > 0) {
-            clipToNorm(gradient, clipNorm);
+            GradientClipping.clipByGlobalNorm(gradient, clipNorm);
         }
         pending = gradient;
         pendingLr = schedule.lr(step);
@@ -101,22 +102,5 @@ public final class ParameterStore {
 
     private void applyRange(int from, int to) {
         rule.apply(weights, pending, from, to, pendingStep, pendingLr);
-    }
-
-    /** Scales g in place so its L2 norm is at most maxNorm (torch.nn.utils.clip_grad_norm_). */
-    static double clipToNorm(float[] g, float maxNorm) {
-        double sum = 0;
-        for (int i = 0; i < g.length; i++) {
-            sum += (double) g[i] * g[i];
-        }
-        double norm = Math.sqrt(sum);
-        double scale = maxNorm / (norm + 1e-6);
-        if (scale < 1) {
-            float s = (float) scale;
-            for (int i = 0; i < g.length; i++) {
-                g[i] *= s;
-            }
-        }
-        return norm;
     }
 }

@@ -1,0 +1,35 @@
+package dev.momentumps.cli;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** {@code mps}: the momentum-ps command line. */
+@Command(name = "mps", mixinStandardHelpOptions = true, version = "momentum-ps 0.1.0",
+        description = "A gRPC parameter server for training with momentum under stale, noisy gradients.",
+        subcommands = {TrainCommand.class, ServerCommand.class, WorkerCommand.class,
+                CommandLine.HelpCommand.class})
+public final class Main {
+
+    public static void main(String[] args) {
+        System.exit(run(args));
+    }
+
+    /** Runs the command line and returns the exit code (tests call this). */
+    public static int run(String... args) {
+        return commandLine().execute(args);
+    }
+
+    public static CommandLine commandLine() {
+        CommandLine cl = new CommandLine(new Main());
+        cl.setExecutionExceptionHandler((e, cmd, parsed) -> {
+            // bad values that pass parsing (a file that does not exist, β out of range) get one line
+            if (e instanceof IllegalArgumentException || e instanceof java.io.UncheckedIOException) {
+                cmd.getErr().println(cmd.getColorScheme().errorText("mps " + cmd.getCommandName() + ": "
+                        + e.getMessage()));
+                return 2;
+            }
+            throw e;
+        });
+        return cl;
+    }
+}

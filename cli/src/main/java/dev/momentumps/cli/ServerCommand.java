@@ -1,0 +1,76 @@
+package dev.momentumps.cli;
+
+import dev.momentumps.cli.options.ServerOptions;
+import dev.momentumps.cli.report.MetricsCsv;
+import dev.momentumps.server.core.ParameterServerCore;
+import dev.momentumps.server.grpc.ServerHost;
+import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/** {@code mps server}: runs a parameter server until interrupted. */
+@Command(name = "server", mixinStandardHelpOptions = true,
+        description = "Run a parameter server. Workers connect with 'mps worker --server HOST:PORT'.")
+final class ServerCommand implements Callable<Integer> {
+
+    @Mixin
+    ServerOptions server = new ServerOptions();
+
+    @Option(names = "--bind", paramLabel = "ADDR", defaultValue = "127.0.0.1",
+            description = "Address to listen on; 0.0.0.0 for every interface. Default: ${DEFAULT-VALUE} (loopback only).")
+    String bind;
+
+    @Option(names = "--port", paramLabel = "PORT", defaultValue = "7070",
+            description = "Port to listen on; 0 picks a free one. Default: ${DEFAULT-VALUE}.")
+    int port;
+
+    @Option(names = "--port-file", paramLabel = "FILE", description = "Write the bound port to this file once listening.")
+    Path portFile;
+
+    @Option(names = "--metrics", paramLabel = "FILE", description = "Write one CSV line per applied gradient here.")
+    Path metrics;
+
+    @Override
+    public Integer call() throws Exception {
+        if (port < 0 || port > 65535) {
+            throw new IllegalArgumentException("--port must be in [0, 65535], got " + port);
+        }
+        ParameterServerCore core = server.createCore();
+        MetricsCsv csv = metrics == null ? null : new MetricsCsv(metrics, System.nanoTime());
+        if (csv != null) {
+            core.addListener(csv);
+        }
+        ServerHost host = new ServerHost(NettyServerBuilder.forAddress(new InetSocketAddress(bind, port)), core,
+                bind + ":" + port, server.chunkBytes, server.waitMillis).start();
+        String address = bind + ":" + host.port();
+        System.out.println("momentum-ps server listening on " + address + " — " + core.rule() + ", mode "
+                + core.consistency().kind().cliName());
+        System.out.flush();
+        if (portFile != null) {
+            Path tmp = portFile.resolveSibling(portFile.getFileName() + ".tmp");
+            Files.writeString(tmp, Integer.toString(host.port()), StandardCharsets.UTF_8);
+            Files.move(tmp, portFile, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        }
+        Thread hook = new Thread(() -> {
+            try {
+                host.stop(5_000);
+                if (csv != null) {
+                    csv.close();
+                }
+                System.err.println("momentum-ps server stopped at version " + core.version());
+            } catch (Exception e) {
+                System.err.println("momentum-ps server: error while stopping: " + e);
+            }
+        }, "mps-server-shutdown");
+        Runtime.getRuntime().addShutdownHook(hook);
+        host.awaitTermination();
+        return 0;
+    }
+}

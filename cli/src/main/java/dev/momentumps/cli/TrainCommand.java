@@ -1,0 +1,127 @@
+package dev.momentumps.cli;
+
+import dev.momentumps.cli.options.ServerOptions;
+import dev.momentumps.cli.options.TaskOptions;
+import dev.momentumps.cli.report.MetricsCsv;
+import dev.momentumps.cli.report.RunSummary;
+import dev.momentumps.cli.run.Cluster;
+import dev.momentumps.cli.run.ProcessCluster;
+import dev.momentumps.cli.run.ThreadCluster;
+import dev.momentumps.cli.run.TrainRun;
+import dev.momentumps.server.core.ParameterServerCore;
+import dev.momentumps.worker.task.GradientTask;
+import dev.momentumps.worker.task.Task;
+import dev.momentumps.worker.task.TaskSpec;
+import dev.momentumps.worker.task.Tasks;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.LocalDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/** {@code mps train}: a whole run — a server, W workers, a progress bar, and a run directory of results. */
+@Command(name = "train", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {"Train with a parameter server and W workers, then write summary.json, metrics.csv, "
+                + "loss.png and staleness.png to the run directory.",
+                "With no options: logistic regression on built-in synthetic data, one server process and 4 worker "
+                        + "processes on loopback, asynchronous heavy-ball momentum."})
+final class TrainCommand implements Callable<Integer> {
+
+    @Option(names = {"-w", "--workers"}, paramLabel = "W", defaultValue = "4",
+            description = "Number of workers. Default: ${DEFAULT-VALUE}.")
+    int workers;
+
+    @Option(names = "--in-process", description = "Run the server core and the workers as threads of this JVM "
+            + "(no gRPC), instead of one server process and W worker processes.")
+    boolean inProcess;
+
+    @Option(names = "--delay-ms", paramLabel = "MS", defaultValue = "0",
+            description = "Every worker sleeps this long before each push. Default: ${DEFAULT-VALUE}.")
+    long delayMillis;
+
+    @Option(names = "--out", paramLabel = "DIR",
+            description = "Run directory (created); default runs/train-<date>-<time>.")
+    Path out;
+
+    @Option(names = "--no-progress", description = "No progress bar (for logs).")
+    boolean noProgress;
+
+    @Mixin
+    TaskOptions task = new TaskOptions();
+
+    @Mixin
+    ServerOptions server = new ServerOptions();
+
+    @Override
+    public Integer call() throws Exception {
+        if (workers < 1) {
+            throw new IllegalArgumentException("--workers must be >= 1, got " + workers);
+        }
+        if (delayMillis < 0) {
+            throw new IllegalArgumentException("--delay-ms must be >= 0, got " + delayMillis);
+        }
+        TaskSpec spec = task.spec();
+        server.createCore().close(); // checks every server option here, with the flag's name, before any process starts
+        Task t = Tasks.build(spec);
+        List<GradientTask> sources = new ArrayList<>();
+        List<Long> steps = new ArrayList<>();
+        long total = 0;
+        for (int rank = 0; rank < workers; rank++) {
+            GradientTask g = t.worker(spec, rank, workers);
+            sources.add(g);
+            steps.add(task.stepsFor(g, workers));
+            total += steps.get(rank);
+        }
+        Path dir = out != null ? out : Path.of("runs", "train-"
+                + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
+        Files.createDirectories(dir);
+        System.out.printf("%s%n%d workers, %d pushes in all, %s, mode %s%n", t.description(), workers, total,
+                server.optimizer.rule(), server.consistency.mode);
+        Map<String, Object> config = new LinkedHashMap<>();
+        config.put("args", String.join(" ", argsOf()));
+        config.put("seed", spec.seed());
+        config.put("batch_size", spec.batchSize());
+        config.put("steps_per_worker", steps);
+
+        long start = System.nanoTime();
+        Path updates = dir.resolve("updates.csv");
+        MetricsCsv localCsv = null;
+        Cluster cluster;
+        if (inProcess) {
+            ParameterServerCore core = server.createCore();
+            localCsv = new MetricsCsv(updates, start);
+            core.addListener(localCsv);
+            cluster = new ThreadCluster(core, sources, steps, delayMillis, server.waitMillis);
+        } else {
+            List<List<String>> workerArgs = new ArrayList<>();
+            for (int rank = 0; rank < workers; rank++) {
+                List<String> a = new ArrayList<>(task.toArgs());
+                a.addAll(List.of("--rank", Integer.toString(rank), "--workers", Integer.toString(workers),
+                        "--delay-ms", Long.toString(delayMillis)));
+                workerArgs.add(a);
+            }
+            cluster = new ProcessCluster(dir, server.toArgs(), workerArgs);
+        }
+        RunSummary summary;
+        try (Cluster c = cluster) {
+            summary = new TrainRun(t, dir, total, spec.batchSize(), config).follow(c, updates, localCsv, start,
+                    System.out, !noProgress);
+        }
+        TrainRun.print(summary, dir, System.out);
+        return summary.perWorker().size() < workers || !cluster.failures().isEmpty() ? 1 : 0;
+    }
+
+    private List<String> argsOf() {
+        List<String> a = new ArrayList<>(List.of("train", "--workers", Integer.toString(workers)));
+        a.addAll(task.toArgs());
+        a.addAll(server.toArgs());
+        return a;
+    }
+}

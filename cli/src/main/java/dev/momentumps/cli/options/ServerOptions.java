@@ -1,0 +1,55 @@
+package dev.momentumps.cli.options;
+
+import dev.momentumps.server.core.ParameterServerCore;
+import dev.momentumps.server.grpc.TensorCodec;
+import java.util.ArrayList;
+import java.util.List;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/** Everything that makes a server: update rule, consistency, and the knobs of the core. */
+public final class ServerOptions {
+
+    @Mixin
+    public OptimizerOptions optimizer = new OptimizerOptions();
+
+    @Mixin
+    public ConsistencyOptions consistency = new ConsistencyOptions();
+
+    @Option(names = "--apply-threads", paramLabel = "N", defaultValue = "0",
+            description = "Threads applying an update to a big tensor; 0: one per core.")
+    public int applyThreads;
+
+    @Option(names = "--chunk-bytes", paramLabel = "BYTES", defaultValue = "" + TensorCodec.DEFAULT_CHUNK_BYTES,
+            description = "Bytes per tensor chunk on the wire. Default: ${DEFAULT-VALUE}.")
+    public int chunkBytes = TensorCodec.DEFAULT_CHUNK_BYTES;
+
+    @Option(names = "--wait-ms", paramLabel = "MS", defaultValue = "60000",
+            description = "Longest a call waits for a synchronous round or the staleness bound. Default: ${DEFAULT-VALUE}.")
+    public long waitMillis = 60_000;
+
+    /** A core built from these options. */
+    public ParameterServerCore createCore() {
+        if (applyThreads < 0) {
+            throw new IllegalArgumentException("--apply-threads must be >= 0, got " + applyThreads);
+        }
+        if (chunkBytes < 4 || chunkBytes > (16 << 20)) {
+            throw new IllegalArgumentException("--chunk-bytes must be in [4, 16777216], got " + chunkBytes);
+        }
+        if (waitMillis < 1) {
+            throw new IllegalArgumentException("--wait-ms must be >= 1, got " + waitMillis);
+        }
+        int threads = applyThreads == 0 ? Runtime.getRuntime().availableProcessors() : applyThreads;
+        return new ParameterServerCore(optimizer.rule(), optimizer.schedule(), (float) optimizer.config().clipNorm(),
+                consistency.create(), threads);
+    }
+
+    public List<String> toArgs() {
+        List<String> a = new ArrayList<>(optimizer.toArgs());
+        a.addAll(consistency.toArgs());
+        Args.add(a, "--apply-threads", applyThreads);
+        Args.add(a, "--chunk-bytes", chunkBytes);
+        Args.add(a, "--wait-ms", waitMillis);
+        return a;
+    }
+}

@@ -1,0 +1,44 @@
+package dev.momentumps.cli.report;
+
+import java.io.BufferedReader;
+import java.io.BufferedWriter;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * Joins the server's per-update lines with the full-training-loss evaluations taken during the run into
+ * {@code metrics.csv}: each evaluation lands in the {@code train_loss} column of the update it was taken at.
+ */
+public final class MetricsMerge {
+    private MetricsMerge() {
+    }
+
+    /** @param evaluations in increasing version order */
+    public static void merge(Path updates, List<Evaluation> evaluations, Path metrics) throws IOException {
+        try (BufferedReader in = Files.newBufferedReader(updates); BufferedWriter out = Files.newBufferedWriter(metrics)) {
+            String header = in.readLine();
+            if (header == null) {
+                header = MetricsCsv.HEADER;
+            }
+            out.write(header + ",train_loss");
+            out.newLine();
+            int next = 0;
+            for (String line = in.readLine(); line != null; line = in.readLine()) {
+                long update = Long.parseLong(line.substring(0, line.indexOf(',')));
+                String loss = "";
+                while (next < evaluations.size() && evaluations.get(next).version() <= update) {
+                    if (evaluations.get(next).version() == update) {
+                        loss = Double.toString(evaluations.get(next).trainLoss());
+                    }
+                    next++;
+                }
+                out.write(line);
+                out.write(',');
+                out.write(loss);
+                out.newLine();
+            }
+        }
+    }
+}

@@ -1,0 +1,41 @@
+package dev.momentumps.cli.report;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.PropertyNamingStrategies;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * {@code summary.json}: what a run did and reached. Field names are snake_case in the file.
+ *
+ * @param finalLoss    the loss over the whole training set at the end
+ * @param testAccuracy on the test split, for classification with one; omitted otherwise
+ */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public record RunSummary(String task, String optimizer, String mode, String transport, int workers, long updates,
+                         long gradientsApplied, long gradientsDropped, double finalLoss, Double testAccuracy,
+                         double wallSeconds, double updatesPerSecond, double examplesPerSecond,
+                         Staleness staleness, List<WorkerSummary> perWorker, Map<String, Object> config) {
+
+    /** Staleness over all applied gradients. */
+    public record Staleness(double mean, long max, long[] histogram) {
+    }
+
+    /** One worker's counts. */
+    public record WorkerSummary(int worker, int rank, long pushes, double meanStaleness, long maxStaleness,
+                                boolean alive) {
+    }
+
+    public static ObjectMapper mapper() {
+        return new ObjectMapper().setPropertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
+                .enable(SerializationFeature.INDENT_OUTPUT);
+    }
+
+    public void write(Path file) throws IOException {
+        mapper().writeValue(file.toFile(), this);
+    }
+}

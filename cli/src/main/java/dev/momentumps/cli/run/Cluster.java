@@ -1,0 +1,24 @@
+package dev.momentumps.cli.run;
+
+import dev.momentumps.worker.client.ParameterClient;
+import java.util.List;
+
+/** A running server and its workers, however they are hosted (processes, threads). */
+public interface Cluster extends AutoCloseable {
+
+    /** "grpc (processes)", "in-process (threads)": for reports. */
+    String transport();
+
+    /** A client that reads status and pulls weights as an observer (it is not a worker). */
+    ParameterClient monitor();
+
+    /** True once every worker has finished, successfully or not. */
+    boolean workersDone();
+
+    /** One line per worker that failed, e.g. {@code worker 2 exited with code 137}. */
+    List<String> failures();
+
+    /** Stops the server (and any worker still running). */
+    @Override
+    void close() throws Exception;
+}

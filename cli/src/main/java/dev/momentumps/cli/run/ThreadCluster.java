@@ -1,0 +1,74 @@
+package dev.momentumps.cli.run;
+
+import dev.momentumps.server.core.ParameterServerCore;
+import dev.momentumps.worker.client.InProcessParameterClient;
+import dev.momentumps.worker.client.ParameterClient;
+import dev.momentumps.worker.loop.GradientSource;
+import dev.momentumps.worker.loop.TrainingLoop;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+
+/** The server core and W worker threads in this JVM, with no transport in between. */
+public final class ThreadCluster implements Cluster {
+    private final ParameterServerCore core;
+    private final List<Thread> threads = new ArrayList<>();
+    private final List<String> failures = Collections.synchronizedList(new ArrayList<>());
+
+    /** Starts one thread per source; worker R trains {@code steps.get(R)} steps. */
+    public ThreadCluster(ParameterServerCore core, List<? extends GradientSource> sources, List<Long> steps,
+                         long delayMillis, long waitMillis) {
+        this.core = core;
+        for (int rank = 0; rank < sources.size(); rank++) {
+            final int r = rank;
+            TrainingLoop loop = new TrainingLoop(new InProcessParameterClient(core, waitMillis), sources.get(rank), rank,
+                    "thread-" + rank, steps.get(rank), delayMillis, null);
+            Thread t = new Thread(() -> {
+                try {
+                    loop.run();
+                } catch (Exception e) {
+                    failures.add("worker " + r + " failed: " + e);
+                }
+            }, "mps-worker-" + rank);
+            t.setDaemon(true);
+            threads.add(t);
+        }
+        for (Thread t : threads) {
+            t.start();
+        }
+    }
+
+    @Override
+    public String transport() {
+        return "in-process, " + threads.size() + " worker threads";
+    }
+
+    @Override
+    public ParameterClient monitor() {
+        return new InProcessParameterClient(core, 1_000);
+    }
+
+    @Override
+    public boolean workersDone() {
+        for (Thread t : threads) {
+            if (t.isAlive()) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    @Override
+    public List<String> failures() {
+        return List.copyOf(failures);
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+        for (Thread t : threads) {
+            t.interrupt();
+            t.join(5_000);
+        }
+        core.close();
+    }
+}

@@ -1,0 +1,161 @@
+package dev.momentumps.cli.run;
+
+import dev.momentumps.cli.report.Evaluation;
+import dev.momentumps.cli.report.MetricsCsv;
+import dev.momentumps.cli.report.MetricsMerge;
+import dev.momentumps.cli.report.Plots;
+import dev.momentumps.cli.report.RunSummary;
+import dev.momentumps.server.core.ServerStatus;
+import dev.momentumps.worker.client.ParameterClient;
+import dev.momentumps.worker.task.Task;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.function.BooleanSupplier;
+import me.tongfei.progressbar.ProgressBar;
+import me.tongfei.progressbar.ProgressBarBuilder;
+import me.tongfei.progressbar.ProgressBarStyle;
+
+/**
+ * Watches a running {@link Cluster} to the end: a progress bar from the server's status, the full training
+ * loss evaluated on pulled weights at regular intervals, then the run directory's {@code summary.json},
+ * {@code metrics.csv}, {@code loss.png} and {@code staleness.png}.
+ */
+public final class TrainRun {
+    private static final long POLL_MS = 200;
+    private static final long EVALUATE_EVERY_MS = 500;
+
+    private final Task task;
+    private final Path dir;
+    private final long totalSteps;
+    private final int batchSize;
+    private final Map<String, Object> config;
+
+    public TrainRun(Task task, Path dir, long totalSteps, int batchSize, Map<String, Object> config) {
+        this.task = task;
+        this.dir = dir;
+        this.totalSteps = totalSteps;
+        this.batchSize = batchSize;
+        this.config = config;
+    }
+
+    /** Follows the cluster until its workers are done, then reports. {@code updatesCsv} is the server's metrics file. */
+    public RunSummary follow(Cluster cluster, Path updatesCsv, MetricsCsv localCsv, long startNanos, PrintStream out,
+                             boolean progressBar) throws Exception {
+        ParameterClient monitor = cluster.monitor();
+        List<Evaluation> evaluations = new ArrayList<>();
+        float[] w = null;
+        long lastEval = 0;
+        try (ProgressBar bar = progressBar ? new ProgressBarBuilder().setTaskName("train").setInitialMax(totalSteps)
+                .setStyle(ProgressBarStyle.ASCII).setUpdateIntervalMillis(250).continuousUpdate()
+                .setUnit(" pushes", 1).build() : null) {
+            BooleanSupplier done = cluster::workersDone;
+            while (!done.getAsBoolean()) {
+                Thread.sleep(POLL_MS);
+                ServerStatus s = monitor.status();
+                if (s.initialized()) {
+                    if (w == null) {
+                        w = new float[s.numElements()];
+                    }
+                    long now = System.nanoTime();
+                    if ((now - lastEval) / 1_000_000 >= EVALUATE_EVERY_MS) {
+                        lastEval = now;
+                        evaluations.add(evaluate(monitor, w, startNanos));
+                    }
+                }
+                if (bar != null) {
+                    bar.stepTo(s.gradientsApplied() + s.gradientsDropped());
+                    bar.setExtraMessage(String.format(java.util.Locale.ROOT, " loss %.4f  staleness %.2f",
+                            evaluations.isEmpty() ? s.recentLoss() : evaluations.get(evaluations.size() - 1).trainLoss(),
+                            s.staleness().mean()));
+                }
+            }
+            ServerStatus end = monitor.status();
+            if (bar != null) {
+                bar.stepTo(end.gradientsApplied() + end.gradientsDropped());
+            }
+        }
+        double wall = (System.nanoTime() - startNanos) / 1e9;
+        ServerStatus status = monitor.status();
+        if (!status.initialized()) {
+            throw new IllegalStateException("no worker initialised the model: " + String.join("; ", cluster.failures()));
+        }
+        if (w == null) {
+            w = new float[status.numElements()];
+        }
+        Evaluation last = evaluate(monitor, w, startNanos);
+        if (evaluations.isEmpty() || evaluations.get(evaluations.size() - 1).version() != last.version()) {
+            evaluations.add(last);
+        }
+        if (localCsv != null) {
+            localCsv.close();
+        }
+        for (String failure : cluster.failures()) {
+            out.println("WARNING: " + failure);
+        }
+        RunSummary summary = summarize(status, last, wall, cluster.transport());
+        writeReports(summary, updatesCsv, evaluations);
+        return summary;
+    }
+
+    private Evaluation evaluate(ParameterClient monitor, float[] w, long startNanos) {
+        long version = monitor.pull(w);
+        double seconds = (System.nanoTime() - startNanos) / 1e9;
+        double accuracy = task.test() == null ? Double.NaN : task.model().accuracy(w, task.test());
+        return new Evaluation(version, seconds, task.model().loss(w, task.train()), accuracy);
+    }
+
+    private RunSummary summarize(ServerStatus s, Evaluation last, double wall, String transport) {
+        List<RunSummary.WorkerSummary> per = new ArrayList<>();
+        for (ServerStatus.Worker w : s.workers()) {
+            per.add(new RunSummary.WorkerSummary(w.id(), w.rank(), w.pushes(), w.meanStaleness(), w.maxStaleness(),
+                    w.alive()));
+        }
+        Double accuracy = Double.isNaN(last.testAccuracy()) ? null : last.testAccuracy();
+        return new RunSummary(task.description(), s.updateRule(), s.mode().cliName(), transport, s.workers().size(),
+                s.version(), s.gradientsApplied(), s.gradientsDropped(), last.trainLoss(), accuracy, wall,
+                s.version() / wall, s.gradientsApplied() * (double) batchSize / wall,
+                new RunSummary.Staleness(s.staleness().mean(), s.staleness().max(), s.staleness().histogram()),
+                per, config);
+    }
+
+    private void writeReports(RunSummary summary, Path updatesCsv, List<Evaluation> evaluations) throws IOException {
+        summary.write(dir.resolve("summary.json"));
+        MetricsMerge.merge(updatesCsv, evaluations, dir.resolve("metrics.csv"));
+        Files.deleteIfExists(updatesCsv);
+        double[] x = new double[evaluations.size()];
+        double[] y = new double[evaluations.size()];
+        for (int i = 0; i < x.length; i++) {
+            x[i] = evaluations.get(i).version();
+            y[i] = evaluations.get(i).trainLoss();
+        }
+        Plots.lines(dir.resolve("loss.png"), "Training loss — " + summary.optimizer() + ", " + summary.mode() + ", "
+                + summary.workers() + " workers", "update", "loss over the training set",
+                List.of(new Plots.Line("training loss", x, y)), true);
+        Plots.histogram(dir.resolve("staleness.png"), "Staleness of applied gradients (mean "
+                + String.format(java.util.Locale.ROOT, "%.2f", summary.staleness().mean()) + ")",
+                "staleness τ (versions)", summary.staleness().histogram());
+    }
+
+    /** The lines printed at the end of a run. */
+    public static void print(RunSummary s, Path dir, PrintStream out) {
+        out.printf(java.util.Locale.ROOT, "%n%s%n", s.task());
+        out.printf(java.util.Locale.ROOT, "  optimizer     %s, mode %s, %d workers (%s)%n", s.optimizer(), s.mode(),
+                s.workers(), s.transport());
+        out.printf(java.util.Locale.ROOT, "  final loss    %.6f (whole training set)%n", s.finalLoss());
+        if (s.testAccuracy() != null) {
+            out.printf(java.util.Locale.ROOT, "  test accuracy %.4f%n", s.testAccuracy());
+        }
+        out.printf(java.util.Locale.ROOT, "  updates       %d (%d gradients applied, %d dropped)%n", s.updates(),
+                s.gradientsApplied(), s.gradientsDropped());
+        out.printf(java.util.Locale.ROOT, "  staleness     mean %.3f, max %d, histogram %s%n", s.staleness().mean(),
+                s.staleness().max(), java.util.Arrays.toString(s.staleness().histogram()));
+        out.printf(java.util.Locale.ROOT, "  wall time     %.2f s, %.0f updates/s, %.0f examples/s%n", s.wallSeconds(),
+                s.updatesPerSecond(), s.examplesPerSecond());
+        out.printf("  run directory %s%n", dir);
+    }
+}
