@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.momentumps.worker.data.Dataset;
 import dev.momentumps.worker.data.DenseDataset;
 import dev.momentumps.worker.data.SparseDataset;
+import java.util.Arrays;
 import java.util.SplittableRandom;
 
 /** Central finite differences against a model's analytic gradient, plus small random test data. */
@@ -78,7 +79,7 @@ final class GradientCheck {
             rowPtr[r + 1] = k;
             y[r] = dense.label(r);
         }
-        return new SparseDataset(rowPtr, java.util.Arrays.copyOf(cols, k), java.util.Arrays.copyOf(vals, k), y, d);
+        return new SparseDataset(rowPtr, Arrays.copyOf(cols, k), Arrays.copyOf(vals, k), y, d);
     }
 
     /** Parameters N(0, scale²) from the seed. */

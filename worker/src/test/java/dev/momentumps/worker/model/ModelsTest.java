@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.momentumps.server.core.TensorLayout;
+import java.util.Arrays;
 import org.junit.jupiter.api.Test;
 
 class ModelsTest {
@@ -56,7 +57,7 @@ class ModelsTest {
         float[] b = new float[a.length];
         mlp.initialize(a, 1);
         mlp.initialize(b, 2);
-        assertFalse(java.util.Arrays.equals(a, b), "seeds differ");
+        assertFalse(Arrays.equals(a, b), "seeds differ");
     }
 
     @Test
