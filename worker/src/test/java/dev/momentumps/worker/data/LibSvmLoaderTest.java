@@ -63,6 +63,19 @@ class LibSvmLoaderTest {
     }
 
     @Test
+    void commentLinesAreNeitherRowsNorCountedInTheRange() throws IOException {
+        Path p = write("# header comment\n1 1:1\n  # another\n0 2:1 # trailing\n1 3:1\n");
+        SparseDataset d = new LibSvmLoader().lines(LineRange.of(1, 3)).load(p);
+        assertEquals(2, d.rows());
+        assertEquals(0f, d.label(0));
+        assertEquals(1f, d.value(0, 1));
+        assertEquals(1f, d.value(1, 2));
+        DataFormatException e = assertThrows(DataFormatException.class,
+                () -> new LibSvmLoader().load(write("# c\n\n1 1:1\n1 2:z\n")));
+        assertEquals("s.libsvm:4:2: not a number: 'z'", e.getMessage());
+    }
+
+    @Test
     void malformedTokensNameLineAndColumn() throws IOException {
         assertEquals("s.libsvm:2:3: not a number: 'x'", message("1 1:1\n1 1:1 2:x\n"));
         assertEquals("s.libsvm:1:2: expected index:value, got '7'", message("1 7\n"));
