@@ -4,7 +4,10 @@ import java.util.regex.Pattern;
 
 /** How the fields of a delimited text line are separated. */
 public enum Delimiter {
-    /** Decide from the first data line: a tab means TAB, else a comma means COMMA, else WHITESPACE. */
+    /**
+     * Decide from the first data line: a comma means COMMA; else tabs and no inner spaces mean TAB;
+     * else WHITESPACE.
+     */
     AUTO,
     /** One comma between fields; spaces around a field are ignored. */
     COMMA,
@@ -20,10 +23,11 @@ public enum Delimiter {
         if (this != AUTO) {
             return this;
         }
-        if (line.indexOf('\t') >= 0) {
-            return TAB;
+        if (line.indexOf(',') >= 0) {
+            return COMMA;
         }
-        return line.indexOf(',') >= 0 ? COMMA : WHITESPACE;
+        String inner = line.strip();
+        return inner.indexOf('\t') >= 0 && inner.indexOf(' ') < 0 ? TAB : WHITESPACE;
     }
 
     /** The fields of {@code line}, trimmed. Only for resolved delimiters. */

@@ -4,13 +4,9 @@ package dev.momentumps.worker.data;
  * Examples stored as a row-major {@code n×d} float matrix plus one label per row. Slices share the arrays.
  * Immutable once built (the arrays passed in are not copied: do not modify them afterwards).
  */
-public final class DenseDataset implements Dataset {
+public final class DenseDataset extends LabeledRows {
 
     private final float[] x;
-    private final float[] labels;
-    private final int features;
-    private final int firstRow;
-    private final int rows;
 
     /**
      * @param x        row-major values, {@code labels.length × features} of them
@@ -22,17 +18,11 @@ public final class DenseDataset implements Dataset {
     }
 
     private DenseDataset(float[] x, float[] labels, int features, int firstRow, int rows) {
+        super(labels, features, firstRow, rows);
         this.x = x;
-        this.labels = labels;
-        this.features = features;
-        this.firstRow = firstRow;
-        this.rows = rows;
     }
 
     private static int checkedRows(float[] x, float[] labels, int features) {
-        if (features < 0) {
-            throw new IllegalArgumentException("features must be >= 0, got " + features);
-        }
         if ((long) labels.length * features != x.length) {
             throw new IllegalArgumentException("x has " + x.length + " values, expected " + labels.length
                     + " rows × " + features + " features = " + (long) labels.length * features);
@@ -43,21 +33,6 @@ public final class DenseDataset implements Dataset {
     /** {@code n} rows with no features and label 0: a placeholder for models that ignore the data. */
     public static DenseDataset featureless(int n) {
         return new DenseDataset(new float[0], new float[n], 0);
-    }
-
-    @Override
-    public int rows() {
-        return rows;
-    }
-
-    @Override
-    public int features() {
-        return features;
-    }
-
-    @Override
-    public float label(int r) {
-        return labels[firstRow + r];
     }
 
     @Override
@@ -90,12 +65,7 @@ public final class DenseDataset implements Dataset {
 
     @Override
     public DenseDataset slice(int from, int to) {
-        Slices.check(from, to, rows);
+        checkSlice(from, to);
         return new DenseDataset(x, labels, features, firstRow + from, to - from);
-    }
-
-    @Override
-    public String toString() {
-        return "DenseDataset[" + rows + "×" + features + "]";
     }
 }

@@ -1,9 +1,9 @@
 package dev.momentumps.worker.data;
 
 /**
- * Which data lines of a file to read: the records {@code [from, to)}, counted from 0 over non-blank lines
- * after the header (if any). The a9a split, for instance, is {@code first(32561)} for training and
- * {@code from(32561)} for testing.
+ * Which data lines of a file to read: the records {@code [from, to)}, counted from 0 over data lines (not
+ * blank, not a {@code #} comment) after the header (if any). The a9a split, for instance, is
+ * {@code first(32561)} for training and {@code from(32561)} for testing.
  */
 public record LineRange(long from, long to) {
 

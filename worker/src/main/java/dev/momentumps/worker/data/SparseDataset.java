@@ -5,15 +5,11 @@ package dev.momentumps.worker.data;
  * {@code cols[k], vals[k]} for {@code k} in {@code [rowPtr[r], rowPtr[r+1])}, columns strictly increasing
  * within a row. Slices share the arrays. The arrays passed in are not copied: do not modify them afterwards.
  */
-public final class SparseDataset implements Dataset {
+public final class SparseDataset extends LabeledRows {
 
     private final int[] rowPtr;
     private final int[] cols;
     private final float[] vals;
-    private final float[] labels;
-    private final int features;
-    private final int firstRow;
-    private final int rows;
 
     /**
      * @param rowPtr   {@code rows + 1} offsets into cols/vals, non-decreasing, starting at 0
@@ -29,19 +25,13 @@ public final class SparseDataset implements Dataset {
 
     private SparseDataset(int[] rowPtr, int[] cols, float[] vals, float[] labels, int features, int firstRow,
             int rows) {
+        super(labels, features, firstRow, rows);
         this.rowPtr = rowPtr;
         this.cols = cols;
         this.vals = vals;
-        this.labels = labels;
-        this.features = features;
-        this.firstRow = firstRow;
-        this.rows = rows;
     }
 
     private void validate() {
-        if (features < 0) {
-            throw new IllegalArgumentException("features must be >= 0, got " + features);
-        }
         if (rowPtr.length != labels.length + 1 || rowPtr[0] != 0) {
             throw new IllegalArgumentException("rowPtr must have rows + 1 = " + (labels.length + 1)
                     + " entries starting at 0, got " + rowPtr.length);
@@ -65,21 +55,6 @@ public final class SparseDataset implements Dataset {
                 }
             }
         }
-    }
-
-    @Override
-    public int rows() {
-        return rows;
-    }
-
-    @Override
-    public int features() {
-        return features;
-    }
-
-    @Override
-    public float label(int r) {
-        return labels[firstRow + r];
     }
 
     @Override
@@ -160,7 +135,7 @@ public final class SparseDataset implements Dataset {
 
     @Override
     public SparseDataset slice(int from, int to) {
-        Slices.check(from, to, rows);
+        checkSlice(from, to);
         return new SparseDataset(rowPtr, cols, vals, labels, features, firstRow + from, to - from);
     }
 

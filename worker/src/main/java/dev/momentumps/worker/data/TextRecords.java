@@ -7,7 +7,10 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
-/** Reads the non-blank lines of a text file within a {@link LineRange}, tracking 1-based line numbers. */
+/**
+ * Reads the data lines of a text file within a {@link LineRange}, tracking 1-based line numbers. Blank lines
+ * and comment lines (first non-space character {@code #}) are skipped and not counted in the range.
+ */
 final class TextRecords {
 
     /** Receives one data line. */
@@ -25,7 +28,7 @@ final class TextRecords {
     }
 
     /**
-     * Calls {@code handler} for each non-blank line in {@code range}; with {@code header} the first
+     * Calls {@code handler} for each data line in {@code range}; with {@code header} the first
      * non-blank line is skipped (and not counted in the range). Returns the header line, or null.
      */
     static String read(Path file, boolean header, LineRange range, Handler handler) {
@@ -37,7 +40,7 @@ final class TextRecords {
             String text;
             while ((text = in.readLine()) != null) {
                 lineNumber++;
-                if (text.isBlank()) {
+                if (text.isBlank() || text.stripLeading().startsWith("#")) {
                     continue;
                 }
                 if (headerPending) {

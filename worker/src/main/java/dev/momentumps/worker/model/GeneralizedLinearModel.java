@@ -2,6 +2,7 @@ package dev.momentumps.worker.model;
 
 import dev.momentumps.server.core.TensorLayout;
 import dev.momentumps.worker.data.Dataset;
+import java.util.Arrays;
 import java.util.SplittableRandom;
 
 /**
@@ -63,7 +64,7 @@ public abstract class GeneralizedLinearModel implements Model {
     @Override
     public double lossAndGradient(float[] w, Dataset data, int[] rows, int count, float[] g) {
         ModelChecks.batch(w, g, layout, data, features, count);
-        java.util.Arrays.fill(g, 0f);
+        Arrays.fill(g, 0f);
         double total = 0;
         double biasGrad = 0;
         double inv = 1.0 / count;

@@ -16,26 +16,31 @@ final class ModelChecks {
         }
     }
 
-    static void data(float[] w, TensorLayout layout, Dataset data, int features) {
+    static void gradient(float[] w, float[] g, TensorLayout layout) {
         parameters(w, layout);
+        if (g.length != w.length) {
+            throw new IllegalArgumentException("gradient has " + g.length + " elements, parameters " + w.length);
+        }
+    }
+
+    private static void features(Dataset data, int features) {
         if (data.features() != features) {
             throw new IllegalArgumentException("model expects " + features + " features, data has "
                     + data.features());
         }
+    }
+
+    static void data(float[] w, TensorLayout layout, Dataset data, int features) {
+        parameters(w, layout);
+        features(data, features);
         if (data.rows() == 0) {
             throw new IllegalArgumentException("empty dataset");
         }
     }
 
     static void batch(float[] w, float[] g, TensorLayout layout, Dataset data, int features, int count) {
-        parameters(w, layout);
-        if (g.length != w.length) {
-            throw new IllegalArgumentException("gradient has " + g.length + " elements, parameters " + w.length);
-        }
-        if (data.features() != features) {
-            throw new IllegalArgumentException("model expects " + features + " features, data has "
-                    + data.features());
-        }
+        gradient(w, g, layout);
+        features(data, features);
         if (count < 1) {
             throw new IllegalArgumentException("minibatch must hold at least one row, got " + count);
         }

@@ -93,10 +93,7 @@ public final class QuadraticModel implements Model {
 
     @Override
     public double lossAndGradient(float[] w, Dataset data, int[] rows, int count, float[] g) {
-        ModelChecks.parameters(w, layout);
-        if (g.length != w.length) {
-            throw new IllegalArgumentException("gradient has " + g.length + " elements, parameters " + w.length);
-        }
+        ModelChecks.gradient(w, g, layout);
         double f = 0;
         for (int i = 0; i < lambdas.length; i++) {
             g[i] = (float) (lambdas[i] * w[i]);
