@@ -50,7 +50,9 @@ public final class TrainRun {
         List<Evaluation> evaluations = new ArrayList<>();
         float[] w = null;
         long lastEval = 0;
-        try (ProgressBar bar = progressBar ? new ProgressBarBuilder().setTaskName("train").setInitialMax(totalSteps)
+        boolean tty = System.console() != null;
+        long lastLine = System.nanoTime();
+        try (ProgressBar bar = progressBar && tty ? new ProgressBarBuilder().setTaskName("train").setInitialMax(totalSteps)
                 .setStyle(ProgressBarStyle.ASCII).setUpdateIntervalMillis(250).continuousUpdate()
                 .setUnit(" pushes", 1).build() : null) {
             BooleanSupplier done = cluster::workersDone;
@@ -67,11 +69,18 @@ public final class TrainRun {
                         evaluations.add(evaluate(monitor, w, startNanos));
                     }
                 }
+                long pushes = s.gradientsApplied() + s.gradientsDropped();
+                String note = String.format(java.util.Locale.ROOT, " loss %.4f  staleness %.2f",
+                        evaluations.isEmpty() ? s.recentLoss() : evaluations.get(evaluations.size() - 1).trainLoss(),
+                        s.staleness().mean());
                 if (bar != null) {
-                    bar.stepTo(s.gradientsApplied() + s.gradientsDropped());
-                    bar.setExtraMessage(String.format(java.util.Locale.ROOT, " loss %.4f  staleness %.2f",
-                            evaluations.isEmpty() ? s.recentLoss() : evaluations.get(evaluations.size() - 1).trainLoss(),
-                            s.staleness().mean()));
+                    bar.stepTo(pushes);
+                    bar.setExtraMessage(note);
+                } else if (progressBar && System.nanoTime() - lastLine > 2_000_000_000L) {
+                    // not a terminal (a log, CI): a plain line every two seconds instead of a redrawn bar
+                    lastLine = System.nanoTime();
+                    out.printf(java.util.Locale.ROOT, "train %3d%% %d/%d pushes%s%n", 100 * pushes / Math.max(1, totalSteps),
+                            pushes, totalSteps, note);
                 }
             }
             ServerStatus end = monitor.status();

@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# momentum-ps front end. Builds cli/target/mps.jar first when it is missing or older than any source,
+# then runs it: ./mps --help, ./mps train, ./mps server, ./mps worker, ...
+set -euo pipefail
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+. "$here/src/scripts/ensure-jdk.sh"
+jar="$here/cli/target/mps.jar"
+if [ ! -f "$jar" ] || [ -n "$(find "$here/pom.xml" "$here/proto" "$here/server" "$here/worker" "$here/cli" \
+      \( -name target -prune \) -o \( -type f \( -name '*.java' -o -name '*.proto' -o -name pom.xml \) \
+      -newer "$jar" -print \) 2>/dev/null | head -1)" ]; then
+  echo "mps: building the front end (./mvnw -q package -DskipTests) ..." >&2
+  (cd "$here" && ./mvnw -q -B package -DskipTests -Dmaven.javadoc.skip=true) >&2
+fi
+exec java ${MPS_JAVA_OPTS:-} -jar "$jar" "$@"
