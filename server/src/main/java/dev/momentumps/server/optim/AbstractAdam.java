@@ -62,14 +62,14 @@ abstract class AbstractAdam extends AbstractUpdateRule {
         final float negStepSize = (float) -(lr / bc1);
         final float bc2Sqrt = (float) Math.sqrt(bc2);
         for (int i = from; i < to; i++) {
-            float wi = w[i] * shrink;
-            float gi = withL2(g[i], w[i], l2);
+            float wi = w[i];
+            float gi = withL2(g[i], wi, l2);
             float mi = m[i] * b1 + oneMinusB1 * gi;
             float vi = v[i] * b2 + oneMinusB2 * gi * gi;
             m[i] = mi;
             v[i] = vi;
             float denom = (float) Math.sqrt(vi) / bc2Sqrt + epsF;
-            w[i] = wi + negStepSize * mi / denom;
+            w[i] = wi * shrink + negStepSize * mi / denom;
         }
     }
 

@@ -56,13 +56,14 @@ public final class AdaDelta extends AbstractUpdateRule {
         final float[] acc = this.acc;
         final float negLr = -lr;
         for (int i = from; i < to; i++) {
-            float gi = decayed(g[i], w[i]);
+            float wi = w[i];
+            float gi = decayed(g[i], wi);
             float s = sq[i] * rhoF + oneMinusRho * gi * gi;
             sq[i] = s;
             float std = (float) Math.sqrt(s + epsF);
             float delta = (float) Math.sqrt(acc[i] + epsF) / std * gi;
             acc[i] = acc[i] * rhoF + oneMinusRho * delta * delta;
-            w[i] = w[i] + negLr * delta;
+            w[i] = wi + negLr * delta;
         }
     }
 

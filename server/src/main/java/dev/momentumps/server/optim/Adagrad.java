@@ -48,10 +48,11 @@ public final class Adagrad extends AbstractUpdateRule {
         final float[] sum = this.sum;
         final float negClr = (float) -(lr / (1 + (t - 1) * lrDecay));
         for (int i = from; i < to; i++) {
-            float gi = decayed(g[i], w[i]);
+            float wi = w[i];
+            float gi = decayed(g[i], wi);
             float s = sum[i] + gi * gi;
             sum[i] = s;
-            w[i] = w[i] + negClr * gi / ((float) Math.sqrt(s) + epsF);
+            w[i] = wi + negClr * gi / ((float) Math.sqrt(s) + epsF);
         }
     }
 

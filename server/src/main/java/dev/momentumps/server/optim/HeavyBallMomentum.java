@@ -50,9 +50,10 @@ public final class HeavyBallMomentum extends AbstractUpdateRule {
         final float[] v = this.v;
         final float negLr = -lr;
         for (int i = from; i < to; i++) {
-            float vi = v[i] * b + decayed(g[i], w[i]);
+            float wi = w[i];
+            float vi = v[i] * b + decayed(g[i], wi);
             v[i] = vi;
-            w[i] = w[i] + negLr * vi;
+            w[i] = wi + negLr * vi;
         }
     }
 

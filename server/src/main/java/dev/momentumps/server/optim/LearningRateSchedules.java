@@ -137,6 +137,8 @@ public final class LearningRateSchedules {
         if (spec == null || spec.isBlank()) {
             return new Constant(baseLr);
         }
+        // the decimal the float was written as (0.1f -> 0.1, not 0.10000000149011612), as torch's Python lr
+        double base = Double.parseDouble(Float.toString(baseLr));
         String s = spec.trim();
         int colon = s.indexOf(':');
         String name = (colon < 0 ? s : s.substring(0, colon)).trim().toLowerCase(Locale.ROOT);
@@ -147,10 +149,10 @@ public final class LearningRateSchedules {
                 result = new Constant(baseLr);
                 break;
             case "step":
-                result = new Step(baseLr, longArg(spec, args, "every", null), doubleArg(spec, args, "gamma", 0.1));
+                result = new Step(base, longArg(spec, args, "every", null), doubleArg(spec, args, "gamma", 0.1));
                 break;
             case "cosine":
-                result = new Cosine(baseLr, longArg(spec, args, "steps", null), doubleArg(spec, args, "min", 0.0));
+                result = new Cosine(base, longArg(spec, args, "steps", null), doubleArg(spec, args, "min", 0.0));
                 break;
             case "warmup": {
                 long steps = longArg(spec, args, "steps", null);

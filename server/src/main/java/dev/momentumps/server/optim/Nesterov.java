@@ -42,10 +42,11 @@ public final class Nesterov extends AbstractUpdateRule {
         final float[] v = this.v;
         final float negLr = -lr;
         for (int i = from; i < to; i++) {
-            float gi = decayed(g[i], w[i]);
+            float wi = w[i];
+            float gi = decayed(g[i], wi);
             float vi = v[i] * b + gi;
             v[i] = vi;
-            w[i] = w[i] + negLr * (gi + b * vi);
+            w[i] = wi + negLr * (gi + b * vi);
         }
     }
 

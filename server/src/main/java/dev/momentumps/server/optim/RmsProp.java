@@ -80,7 +80,8 @@ public final class RmsProp extends AbstractUpdateRule {
         final float negLr = -lr;
         final boolean withMomentum = mu > 0f;
         for (int i = from; i < to; i++) {
-            float gi = decayed(g[i], w[i]);
+            float wi = w[i];
+            float gi = decayed(g[i], wi);
             float s = sq[i] * alphaF + oneMinusAlpha * gi * gi;
             sq[i] = s;
             float d;
@@ -94,9 +95,9 @@ public final class RmsProp extends AbstractUpdateRule {
             if (withMomentum) {
                 float bi = buf[i] * mu + gi / d;
                 buf[i] = bi;
-                w[i] = w[i] + negLr * bi;
+                w[i] = wi + negLr * bi;
             } else {
-                w[i] = w[i] + negLr * gi / d;
+                w[i] = wi + negLr * gi / d;
             }
         }
     }

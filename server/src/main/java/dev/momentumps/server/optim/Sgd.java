@@ -28,7 +28,8 @@ public final class Sgd extends AbstractUpdateRule {
         checkRange(w, g, from, to, t);
         final float negLr = -lr;
         for (int i = from; i < to; i++) {
-            w[i] = w[i] + negLr * decayed(g[i], w[i]);
+            float wi = w[i];
+            w[i] = wi + negLr * decayed(g[i], wi);
         }
     }
 
