@@ -3,6 +3,7 @@ package dev.momentumps.server.grpc;
 import dev.momentumps.server.core.ParameterServerCore;
 import io.grpc.Server;
 import io.grpc.ServerBuilder;
+import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import java.io.IOException;
 import java.util.concurrent.TimeUnit;
 
@@ -12,6 +13,8 @@ import java.util.concurrent.TimeUnit;
  * waits longer than the grace period.
  */
 public final class ServerHost implements AutoCloseable {
+    /** HTTP/2 flow-control window of Netty servers and of the channels workers open: 16 chunks. */
+    public static final int FLOW_CONTROL_WINDOW = 16 << 20;
     private final Server server;
     private final ParameterServerCore core;
 
@@ -20,6 +23,10 @@ public final class ServerHost implements AutoCloseable {
         this.core = core;
         // a chunk of `chunkBytes` plus framing must fit, whatever the default limit is
         builder.maxInboundMessageSize(Math.max(4 << 20, chunkBytes + (64 << 10)));
+        if (builder instanceof NettyServerBuilder netty) {
+            // HTTP/2's default 1 MiB window stalls a stream of 1 MiB chunks on every chunk: let several be in flight
+            netty.flowControlWindow(FLOW_CONTROL_WINDOW);
+        }
         this.server = builder.addService(new ParameterServerService(core, address, chunkBytes, waitMillis)).build();
     }
 

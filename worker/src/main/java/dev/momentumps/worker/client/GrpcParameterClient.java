@@ -40,6 +40,8 @@ import java.util.concurrent.TimeUnit;
  * {@link io.grpc.StatusRuntimeException} with the server's message.
  */
 public final class GrpcParameterClient implements ParameterClient {
+    /** Under AUTO, tensors up to this size go inline even on one host: a region saves nothing there. */
+    static final int INLINE_FIRST_BYTES = 64 << 10;
     private final ManagedChannel channel;
     private final boolean ownsChannel;
     private final long deadlineMillis;
@@ -141,7 +143,9 @@ public final class GrpcParameterClient implements ParameterClient {
         GradientHeader header = GradientHeader.newBuilder().setWorkerId(workerId).setBaseVersion(baseVersion)
                 .setSequence(sequence).setLoss(loss).setBatchSize(batchSize).setReturnWeights(weightsOut != null)
                 .build();
-        if (!pushPullUnavailable && sameHost && preferred.allows(Transport.SHARED_MEMORY)) {
+        boolean tiny = (long) gradient.length * Float.BYTES <= INLINE_FIRST_BYTES;
+        if (!pushPullUnavailable && sameHost && !(tiny && preferred == Transport.AUTO)
+                && preferred.allows(Transport.SHARED_MEMORY)) {
             PushResult r = pushShared(header, gradient, weightsOut);
             if (r != null) {
                 return r;
