@@ -44,6 +44,9 @@ public final class TransportBench implements Callable<Integer> {
     String transport = "auto";
     @Option(names = "--apply-threads", paramLabel = "N", defaultValue = "0", description = "Server apply threads; 0: one per core.")
     int applyThreads;
+    @Option(names = "--chunk-bytes", paramLabel = "BYTES", defaultValue = "1048576",
+            description = "The server's chunk size on the wire. Default: ${DEFAULT-VALUE}.")
+    int chunkBytes = 1 << 20;
     @Option(names = "--server-jvm", paramLabel = "OPT", split = " ",
             description = "Extra JVM options of the server process, e.g. '-XX:+FlightRecorder ...'.")
     List<String> serverJvm = new ArrayList<>();
@@ -67,7 +70,8 @@ public final class TransportBench implements Callable<Integer> {
         Files.deleteIfExists(portFile);
         List<String> s = new ArrayList<>(List.of("server", "--port", "0", "--port-file", portFile.toString(),
                 "--optimizer", "momentum", "--lr", "0.000001", "--momentum", "0.9",
-                "--apply-threads", Integer.toString(applyThreads), "--wait-ms", "120000"));
+                "--apply-threads", Integer.toString(applyThreads), "--wait-ms", "120000",
+                "--chunk-bytes", Integer.toString(chunkBytes)));
         Process server = BenchProcess.mps(serverJvm, s, d.resolve("server.log"));
         List<Process> ws = new ArrayList<>();
         try {

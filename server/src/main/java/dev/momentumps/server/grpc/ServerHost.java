@@ -1,5 +1,6 @@
 package dev.momentumps.server.grpc;
 
+import dev.momentumps.server.consistency.ConsistencyKind;
 import dev.momentumps.server.core.ParameterServerCore;
 import io.grpc.Server;
 import io.grpc.ServerBuilder;
@@ -23,6 +24,11 @@ public final class ServerHost implements AutoCloseable {
         this.core = core;
         // a chunk of `chunkBytes` plus framing must fit, whatever the default limit is
         builder.maxInboundMessageSize(Math.max(4 << 20, chunkBytes + (64 << 10)));
+        if (core.consistency().kind() == ConsistencyKind.ASYNCHRONOUS) {
+            // asynchronous pushes never wait (the ticket completes inside push, pulls are never held back),
+            // so calls can run on the transport's threads: no hand-off to an executor per message
+            builder.directExecutor();
+        }
         if (builder instanceof NettyServerBuilder netty) {
             // HTTP/2's default 1 MiB window stalls a stream of 1 MiB chunks on every chunk: let several be in flight
             netty.flowControlWindow(FLOW_CONTROL_WINDOW);
