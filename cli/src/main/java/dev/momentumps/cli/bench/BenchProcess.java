@@ -67,6 +67,18 @@ final class BenchProcess {
         }
     }
 
+    /** CPU seconds (user + system) a process has used, from {@code /proc/PID/stat}; NaN when unknown. */
+    static double cpuSeconds(long pid) {
+        try {
+            String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
+            // fields after the parenthesised command name; utime and stime are the 14th and 15th fields
+            String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+            return (Long.parseLong(f[11]) + Long.parseLong(f[12])) / 100.0;
+        } catch (IOException | RuntimeException e) {
+            return Double.NaN;
+        }
+    }
+
     /**
      * The memory lines of {@code /proc/PID/status} in MiB: VmRSS, VmHWM (peak), RssAnon (heap and other
      * private memory), RssShmem (mapped shared regions). Empty when not on Linux.

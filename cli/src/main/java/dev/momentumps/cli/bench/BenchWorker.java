@@ -62,6 +62,7 @@ final class BenchWorker implements Callable<Integer> {
             long sequence = 0;
             long timedStart = 0;
             long timedEnd = 0;
+            double cpuStart = Double.NaN;
             while (true) {
                 long now = System.currentTimeMillis();
                 if (now >= end) {
@@ -83,6 +84,7 @@ final class BenchWorker implements Callable<Integer> {
                 long t0 = System.nanoTime();
                 if (timing && timedStart == 0) {
                     timedStart = t0;
+                    cpuStart = BenchProcess.cpuSeconds(ProcessHandle.current().pid());
                 }
                 ParameterClient.PushResult r = client.push(version, ++sequence, gradient, Double.NaN, 32, weights);
                 long t1 = System.nanoTime();
@@ -104,6 +106,7 @@ final class BenchWorker implements Callable<Integer> {
             result.put("rank", rank);
             result.put("rounds", timed);
             result.put("seconds", (timedEnd - timedStart) / 1e9);
+            result.put("cpu_seconds", BenchProcess.cpuSeconds(ProcessHandle.current().pid()) - cpuStart);
             result.put("transport", client.lastTransport() == null ? "none" : client.lastTransport().cliName());
             result.put("latencies_ns", Arrays.copyOf(latencies, timed));
             client.deregister();

@@ -97,6 +97,8 @@ public final class TransportBench implements Callable<Integer> {
             Path tmp = d.resolve("go.tmp");
             Files.writeString(tmp, Long.toString(startAt));
             Files.move(tmp, go, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+            Thread.sleep(Math.max(0, startAt - System.currentTimeMillis()));
+            double serverCpuStart = BenchProcess.cpuSeconds(server.pid());
             long waitMs = Math.round((warmupSeconds + seconds) * 1000) + 120_000;
             for (int r = 0; r < workers; r++) {
                 Process p = ws.get(r);
@@ -105,8 +107,9 @@ public final class TransportBench implements Callable<Integer> {
                             + BenchProcess.tail(d.resolve("worker-" + r + ".log")));
                 }
             }
+            double serverCpu = BenchProcess.cpuSeconds(server.pid()) - serverCpuStart;
             Map<String, Double> memory = BenchProcess.memoryMiB(server.pid());
-            return summarize(d, memory);
+            return summarize(d, memory, serverCpu);
         } finally {
             for (Process p : ws) {
                 BenchProcess.stop(p);
@@ -124,14 +127,16 @@ public final class TransportBench implements Callable<Integer> {
         }
     }
 
-    private Map<String, Object> summarize(Path d, Map<String, Double> memory) throws Exception {
+    private Map<String, Object> summarize(Path d, Map<String, Double> memory, double serverCpu) throws Exception {
         long rounds = 0;
+        double workerCpu = 0;
         double slowest = 0;
         TreeSet<String> paths = new TreeSet<>();
         long[] all = new long[0];
         for (int r = 0; r < workers; r++) {
             JsonNode w = JSON.readTree(d.resolve("worker-" + r + ".json").toFile());
             rounds += w.get("rounds").asLong();
+            workerCpu += w.get("cpu_seconds").asDouble();
             slowest = Math.max(slowest, w.get("seconds").asDouble());
             paths.add(w.get("transport").asText());
             JsonNode lat = w.get("latencies_ns");
@@ -157,6 +162,11 @@ public final class TransportBench implements Callable<Integer> {
         out.put("p50_round_ms", round(percentile(all, 0.50) / 1e6, 3));
         out.put("p99_round_ms", round(percentile(all, 0.99) / 1e6, 3));
         out.put("transport", String.join("+", paths));
+        // CPU per round does not depend on how busy the machine is, unlike rounds/s
+        out.put("server_cpu_ms_per_round", round(serverCpu * 1000 / Math.max(1, rounds), 3));
+        out.put("worker_cpu_ms_per_round", round(workerCpu * 1000 / Math.max(1, rounds), 3));
+        out.put("load_average", round(java.lang.management.ManagementFactory.getOperatingSystemMXBean()
+                .getSystemLoadAverage(), 2));
         out.put("server_rss_mib", memory.get("VmRSS"));
         out.put("server_peak_rss_mib", memory.get("VmHWM"));
         out.put("server_rss_anon_mib", memory.get("RssAnon"));

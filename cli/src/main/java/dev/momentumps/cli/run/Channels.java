@@ -28,6 +28,6 @@ public final class Channels {
             host = host.substring(1, host.length() - 1);
         }
         return NettyChannelBuilder.forAddress(host, port).usePlaintext()
-                .maxInboundMessageSize(32 << 20).directExecutor().flowControlWindow(dev.momentumps.server.grpc.ServerHost.FLOW_CONTROL_WINDOW).build();
+                .maxInboundMessageSize(32 << 20).directExecutor().initialFlowControlWindow(dev.momentumps.server.grpc.ServerHost.FLOW_CONTROL_WINDOW).build();
     }
 }

@@ -14,8 +14,11 @@ import java.util.concurrent.TimeUnit;
  * waits longer than the grace period.
  */
 public final class ServerHost implements AutoCloseable {
-    /** HTTP/2 flow-control window of Netty servers and of the channels workers open: 16 chunks. */
-    public static final int FLOW_CONTROL_WINDOW = 16 << 20;
+    /**
+     * Initial HTTP/2 flow-control window of Netty servers and of the channels workers open (four default
+     * chunks; BDP auto-tuning stays on). System property {@code mps.flowControlWindow} overrides it.
+     */
+    public static final int FLOW_CONTROL_WINDOW = Integer.getInteger("mps.flowControlWindow", 4 << 20);
     private final Server server;
     private final ParameterServerCore core;
 
@@ -30,8 +33,8 @@ public final class ServerHost implements AutoCloseable {
             builder.directExecutor();
         }
         if (builder instanceof NettyServerBuilder netty) {
-            // HTTP/2's default 1 MiB window stalls a stream of 1 MiB chunks on every chunk: let several be in flight
-            netty.flowControlWindow(FLOW_CONTROL_WINDOW);
+            // HTTP/2's default 1 MiB window is a single chunk: start with room for several in flight
+            netty.initialFlowControlWindow(FLOW_CONTROL_WINDOW);
         }
         this.server = builder.addService(new ParameterServerService(core, address, chunkBytes, waitMillis)).build();
     }
