@@ -75,7 +75,7 @@ public final class ProcessCluster implements Cluster {
         throw new IOException("the server did not start listening within " + START_TIMEOUT_MS + " ms");
     }
 
-    static String tail(Path log) {
+    public static String tail(Path log) {
         try {
             List<String> lines = Files.readAllLines(log);
             return String.join("\n", lines.subList(Math.max(0, lines.size() - 15), lines.size()));
@@ -127,7 +127,7 @@ public final class ProcessCluster implements Cluster {
     }
 
     /** SIGTERM, then SIGKILL if it has not exited within ten seconds. */
-    private static void stop(Process p) throws InterruptedException {
+    public static void stop(Process p) throws InterruptedException {
         if (p.isAlive()) {
             p.destroy();
             if (!p.waitFor(10, TimeUnit.SECONDS)) {
