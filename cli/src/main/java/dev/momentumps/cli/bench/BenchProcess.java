@@ -1,5 +1,6 @@
 package dev.momentumps.cli.bench;
 
+import dev.momentumps.cli.run.ProcessCluster;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -49,22 +50,12 @@ final class BenchProcess {
     }
 
     static String tail(Path log) {
-        try {
-            List<String> lines = Files.readAllLines(log);
-            return String.join("\n", lines.subList(Math.max(0, lines.size() - 20), lines.size()));
-        } catch (IOException e) {
-            return "(no log: " + e.getMessage() + ")";
-        }
+        return ProcessCluster.tail(log);
     }
 
     /** SIGTERM, then SIGKILL after ten seconds. */
     static void stop(Process p) throws InterruptedException {
-        if (p.isAlive()) {
-            p.destroy();
-            if (!p.waitFor(10, TimeUnit.SECONDS)) {
-                p.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
-            }
-        }
+        ProcessCluster.stop(p);
     }
 
     /** CPU seconds (user + system) a process has used, from {@code /proc/PID/stat}; NaN when unknown. */
