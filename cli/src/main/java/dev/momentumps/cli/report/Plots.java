@@ -37,8 +37,9 @@ public final class Plots {
         chart.getStyler().setMarkerSize(0);
         chart.getStyler().setYAxisLogarithmic(logY && allPositive(lines));
         for (Line l : lines) {
-            if (l.x().length > 0) {
-                chart.addSeries(l.name(), l.x(), l.y());
+            Line f = finite(l);
+            if (f.x().length > 0) {
+                chart.addSeries(f.name(), f.x(), f.y());
             }
         }
         BitmapEncoder.saveBitmap(chart, png.toString(), BitmapEncoder.BitmapFormat.PNG);
@@ -122,6 +123,28 @@ public final class Plots {
         chart.getStyler().setMax(max > min ? max : min + 1);
         chart.addSeries(title, columns, rows, cells);
         BitmapEncoder.saveBitmap(chart, png.toString(), BitmapEncoder.BitmapFormat.PNG);
+    }
+
+    /** The line without its non-finite points (a diverged run's infinities cannot be drawn). */
+    static Line finite(Line l) {
+        int n = 0;
+        for (int i = 0; i < l.x().length; i++) {
+            if (Double.isFinite(l.x()[i]) && Double.isFinite(l.y()[i])) {
+                n++;
+            }
+        }
+        if (n == l.x().length) {
+            return l;
+        }
+        double[] x = new double[n];
+        double[] y = new double[n];
+        for (int i = 0, k = 0; i < l.x().length; i++) {
+            if (Double.isFinite(l.x()[i]) && Double.isFinite(l.y()[i])) {
+                x[k] = l.x()[i];
+                y[k++] = l.y()[i];
+            }
+        }
+        return new Line(l.name(), x, y);
     }
 
     private static boolean allPositive(List<Line> lines) {
