@@ -112,7 +112,7 @@ public final class DcAsgd implements Experiment {
                         + "constant (1) or the adaptive variant, which divides λ by the gradient's RMS, recovers "
                         + "much of the gap. The paper's adaptive λ₀ = 2 diverges here: MeanSquare starts at 0, so "
                         + "in the first updates λ ≈ λ₀/(√0.05·|g|) ≈ 9/|g| and the correction outweighs the "
-                        + "gradient (the paper tuned λ₀ for deep networks with a learning rate of 0.5, not this "
+                        + "gradient (the paper tuned λ₀ for deep networks, not for this problem and "
                         + "η = " + LR + "). Test accuracy hardly moves: on this synthetic task all runs sit "
                         + "near the Bayes rate, and the loss is the sharper measure.",
                 List.of("final-loss.png"));
