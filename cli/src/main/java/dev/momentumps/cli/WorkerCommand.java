@@ -5,6 +5,7 @@ import dev.momentumps.cli.run.Channels;
 import dev.momentumps.server.core.ShardPlan;
 import dev.momentumps.worker.client.GrpcParameterClient;
 import dev.momentumps.worker.client.ParameterClient;
+import dev.momentumps.worker.client.RegistrationBarrier;
 import dev.momentumps.worker.client.ShardedParameterClient;
 import dev.momentumps.worker.loop.TrainingLoop;
 import dev.momentumps.worker.task.GradientTask;
@@ -49,6 +50,11 @@ final class WorkerCommand implements Callable<Integer> {
             description = "Deadline of every call to the server. Default: ${DEFAULT-VALUE}.")
     long deadlineMillis;
 
+    @Option(names = "--await-workers", defaultValue = "${env:MPS_AWAIT_WORKERS:-false}",
+            description = "Start training only once all --workers have registered with the server(s), so that "
+                    + "synchronous runs are reproducible whatever order the workers start in. Env MPS_AWAIT_WORKERS.")
+    boolean awaitWorkers;
+
     @Option(names = "--delay-ms", paramLabel = "MS", defaultValue = "0",
             description = "Sleep this long before each push (an injected straggler). Default: ${DEFAULT-VALUE}.")
     long delayMillis;
@@ -79,7 +85,8 @@ final class WorkerCommand implements Callable<Integer> {
         System.out.printf(Locale.ROOT, "worker %d/%d (%s) -> %s: %s, shard of %d rows, %d steps%n", rank, workers,
                 name, shardAddresses.isEmpty() ? server : String.join(",", shardAddresses), t.description(),
                 source.shard().rows(), steps);
-        try (ParameterClient client = connect(shardAddresses, source)) {
+        try (ParameterClient client = awaitWorkers ? new RegistrationBarrier(connect(shardAddresses, source), workers,
+                deadlineMillis) : connect(shardAddresses, source)) {
             TrainingLoop.Result r = new TrainingLoop(client, source, rank, name, steps, delayMillis, (step, loss, res) -> {
                 if (step % every == 0 || step == steps) {
                     System.out.printf(Locale.ROOT, "worker %d step %d/%d loss %.6f version %d staleness %d%n", rank,

@@ -249,6 +249,15 @@ public final class ShardedParameterClient implements ParameterClient {
                 s.recentLoss());
     }
 
+    /** The fewest workers any shard has seen register (a worker registers with every shard in turn). */
+    public int fewestWorkersRegistered() {
+        int fewest = Integer.MAX_VALUE;
+        for (ServerStatus s : onAllShards(k -> shards.get(k).status())) {
+            fewest = Math.min(fewest, s.workers().size());
+        }
+        return fewest;
+    }
+
     @Override
     public void deregister() {
         onAllShards(k -> {
