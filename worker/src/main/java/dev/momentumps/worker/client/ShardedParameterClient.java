@@ -133,24 +133,9 @@ public final class ShardedParameterClient implements ParameterClient {
 
     /** Initialize on shard k with its part of the weights and the whole model's layout, for the server's check. */
     private boolean initializeShard(int k, float[] weights) {
-        CompletableFuture<InitializeReply> reply = new CompletableFuture<>();
+        SingleReply<InitializeReply> reply = new SingleReply<>("Initialize");
         StreamObserver<InitializeFrame> req = ParameterServerGrpc.newStub(channels.get(k))
-                .withDeadlineAfter(deadlineMillis, TimeUnit.MILLISECONDS).initialize(new StreamObserver<>() {
-                    @Override
-                    public void onNext(InitializeReply value) {
-                        reply.complete(value);
-                    }
-
-                    @Override
-                    public void onError(Throwable t) {
-                        reply.completeExceptionally(t);
-                    }
-
-                    @Override
-                    public void onCompleted() {
-                        reply.completeExceptionally(new IllegalStateException("Initialize answered nothing"));
-                    }
-                });
+                .withDeadlineAfter(deadlineMillis, TimeUnit.MILLISECONDS).initialize(reply);
         req.onNext(InitializeFrame.newBuilder().setHeader(InitializeHeader.newBuilder().setWorkerId(workerIds[k])
                 .setLayout(Layouts.toProto(plan.shardLayout(k))).setModelLayout(Layouts.toProto(plan.layout())))
                 .build());
@@ -162,7 +147,7 @@ public final class ShardedParameterClient implements ParameterClient {
                     .toBuilder().setOffset(from - plan.begin(k))).build());
         }
         req.onCompleted();
-        return !Futures.await(reply, deadlineMillis).getAlreadyInitialized();
+        return !reply.await(deadlineMillis).getAlreadyInitialized();
     }
 
     @Override
