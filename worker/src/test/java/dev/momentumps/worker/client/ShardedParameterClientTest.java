@@ -82,7 +82,9 @@ class ShardedParameterClientTest {
                 GradientTask source = task.worker(SPEC, rank, WORKERS);
                 int r = rank;
                 results.add(pool.submit(() -> {
-                    try (ParameterClient c = client(shards, layout, threshold)) {
+                    // every round must hold all workers, whatever order the threads start in
+                    try (ParameterClient c = new RegistrationBarrier(client(shards, layout, threshold), WORKERS,
+                            DEADLINE_MS)) {
                         return new TrainingLoop(c, source, r, "w" + r, STEPS, 0, null).run();
                     }
                 }));
