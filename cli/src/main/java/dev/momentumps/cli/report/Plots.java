@@ -35,7 +35,7 @@ public final class Plots {
         chart.getStyler().setLegendPosition(Styler.LegendPosition.InsideNE);
         chart.getStyler().setDefaultSeriesRenderStyle(XYSeries.XYSeriesRenderStyle.Line);
         chart.getStyler().setMarkerSize(0);
-        chart.getStyler().setYAxisLogarithmic(logY && allPositive(lines));
+        chart.getStyler().setYAxisLogarithmic(logY && spansDecades(lines));
         for (Line l : lines) {
             Line f = finite(l);
             if (f.x().length > 0) {
@@ -147,14 +147,19 @@ public final class Plots {
         return new Line(l.name(), x, y);
     }
 
-    private static boolean allPositive(List<Line> lines) {
+    /** Log scale only helps (and XChart only labels it) when every value is positive and they span > 10×. */
+    private static boolean spansDecades(List<Line> lines) {
+        double min = Double.POSITIVE_INFINITY;
+        double max = 0;
         for (Line l : lines) {
             for (double v : l.y()) {
                 if (!(v > 0)) {
                     return false;
                 }
+                min = Math.min(min, v);
+                max = Math.max(max, v);
             }
         }
-        return true;
+        return max > 10 * min;
     }
 }
