@@ -111,6 +111,20 @@ public final class TrainRun {
         return summary;
     }
 
+    /**
+     * Writes the reports of a run that has already ended (the simulator's), from the server's final status
+     * and evaluations the caller took, optionally with an implicit-momentum fit.
+     */
+    public RunSummary report(ServerStatus status, List<Evaluation> evaluations, double wallSeconds, String transport,
+                             Path updatesCsv, dev.momentumps.cli.sim.ImplicitMomentum implicitMomentum) throws IOException {
+        RunSummary summary = summarize(status, evaluations.get(evaluations.size() - 1), wallSeconds, transport);
+        if (implicitMomentum != null) {
+            summary = summary.withImplicitMomentum(implicitMomentum);
+        }
+        writeReports(summary, updatesCsv, evaluations);
+        return summary;
+    }
+
     private Evaluation evaluate(ParameterClient monitor, float[] w, long startNanos) {
         long version = monitor.pull(w);
         double seconds = (System.nanoTime() - startNanos) / 1e9;
@@ -163,6 +177,11 @@ public final class TrainRun {
                 s.gradientsApplied(), s.gradientsDropped());
         out.printf(java.util.Locale.ROOT, "  staleness     mean %.3f, max %d, histogram %s%n", s.staleness().mean(),
                 s.staleness().max(), java.util.Arrays.toString(s.staleness().histogram()));
+        if (s.implicitMomentum() != null) {
+            out.printf(java.util.Locale.ROOT, "  implicit momentum mu %.4f, c %.5f (R^2 %.4f over %d steps)%n",
+                    s.implicitMomentum().mu(), s.implicitMomentum().c(), s.implicitMomentum().rSquared(),
+                    s.implicitMomentum().steps());
+        }
         out.printf(java.util.Locale.ROOT, "  wall time     %.2f s, %.0f updates/s, %.0f examples/s%n", s.wallSeconds(),
                 s.updatesPerSecond(), s.examplesPerSecond());
         out.printf("  run directory %s%n", dir);
