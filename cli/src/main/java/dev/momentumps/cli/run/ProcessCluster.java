@@ -117,6 +117,12 @@ public final class ProcessCluster implements Cluster {
         return out;
     }
 
+    /** SIGTERM to the server: its shutdown hook flushes and closes {@code updates.csv}. */
+    @Override
+    public void stopServer() throws InterruptedException {
+        stop(server);
+    }
+
     @Override
     public void close() throws Exception {
         monitor.close();

@@ -103,6 +103,7 @@ public final class TrainRun {
         if (localCsv != null) {
             localCsv.close();
         }
+        cluster.stopServer(); // a server process writes the last metrics lines as it stops
         for (String failure : cluster.failures()) {
             out.println("WARNING: " + failure);
         }
