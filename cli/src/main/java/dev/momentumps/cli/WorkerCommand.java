@@ -7,6 +7,8 @@ import dev.momentumps.worker.client.GrpcParameterClient;
 import dev.momentumps.worker.client.ParameterClient;
 import dev.momentumps.worker.client.RegistrationBarrier;
 import dev.momentumps.worker.client.ShardedParameterClient;
+import dev.momentumps.worker.loop.GradientSource;
+import dev.momentumps.worker.loop.Straggler;
 import dev.momentumps.worker.loop.TrainingLoop;
 import dev.momentumps.worker.task.GradientTask;
 import dev.momentumps.worker.task.Task;
@@ -59,6 +61,11 @@ final class WorkerCommand implements Callable<Integer> {
             description = "Sleep this long before each push (an injected straggler). Default: ${DEFAULT-VALUE}.")
     long delayMillis;
 
+    @Option(names = "--slowdown", paramLabel = "K", defaultValue = "1",
+            description = "A straggler: each step takes K times as long (sleeps (K-1) x (compute time + --delay-ms)). "
+                    + "Default: ${DEFAULT-VALUE}.")
+    double slowdown = 1;
+
     @Option(names = "--log-every", paramLabel = "N", defaultValue = "0",
             description = "Print a line every N steps; 0: about ten lines in all.")
     long logEvery;
@@ -73,6 +80,7 @@ final class WorkerCommand implements Callable<Integer> {
         }
         Task t = Tasks.build(task.spec());
         GradientTask source = t.worker(task.spec(), rank, workers);
+        GradientSource computed = slowdown == 1 ? source : new Straggler(source, slowdown, delayMillis);
         long steps = task.stepsFor(source, workers);
         long every = logEvery > 0 ? logEvery : Math.max(1, steps / 10);
         String name = ManagementFactory.getRuntimeMXBean().getName();
@@ -87,7 +95,7 @@ final class WorkerCommand implements Callable<Integer> {
                 source.shard().rows(), steps);
         try (ParameterClient client = awaitWorkers ? new RegistrationBarrier(connect(shardAddresses, source), workers,
                 deadlineMillis) : connect(shardAddresses, source)) {
-            TrainingLoop.Result r = new TrainingLoop(client, source, rank, name, steps, delayMillis, (step, loss, res) -> {
+            TrainingLoop.Result r = new TrainingLoop(client, computed, rank, name, steps, delayMillis, (step, loss, res) -> {
                 if (step % every == 0 || step == steps) {
                     System.out.printf(Locale.ROOT, "worker %d step %d/%d loss %.6f version %d staleness %d%n", rank,
                             step, steps, loss, res.version(), res.staleness());

@@ -184,6 +184,14 @@ public final class ProcessCluster implements Cluster {
         return out;
     }
 
+    /** SIGTERM to every server shard: each one's shutdown hook flushes and closes its {@code updates.csv}. */
+    @Override
+    public void stopServer() throws InterruptedException {
+        for (Process s : servers) {
+            stop(s);
+        }
+    }
+
     @Override
     public void close() throws Exception {
         monitor.close();

@@ -16,8 +16,11 @@ import java.util.List;
  * clock c + s + 1 (it may not pull beyond min + s and the minimum is at most c), i.e. at most 2s + 1
  * gradients each, so every applied gradient has staleness τ ≤ (W − 1)(2s + 1) versions.
  *
- * <p><b>s = 0 behaves as BSP in Ho et al.'s sense:</b> every worker computes its c-th gradient on the same
- * weights, the ones holding all gradients of clocks before c, and no worker runs ahead. Unlike
+ * <p><b>s = 0 behaves as BSP in Ho et al.'s sense:</b> no worker runs a clock ahead of another, and every
+ * worker computes its c-th gradient on weights holding all gradients of clocks before c. (As in Ho et al., a
+ * read may also already hold some gradients of clock c, if they arrived before it: the bound is a guarantee
+ * of freshness, not a barrier.) When every worker reads before any gradient of its clock arrives, all read
+ * the same weights, as in BSP. Unlike
  * {@link Synchronous} the W gradients of a clock are applied as W separate updates (τ from 0 to W − 1), not
  * as one averaged update: with plain SGD that is one BSP step whose learning rate is W·η (sum instead of
  * mean), up to float rounding. An unbounded s ({@link Integer#MAX_VALUE}) is ASP.
