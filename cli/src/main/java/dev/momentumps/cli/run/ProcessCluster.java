@@ -112,15 +112,7 @@ public final class ProcessCluster implements Cluster {
     }
 
     private static Process start(List<String> args, Path log) throws IOException {
-        List<String> cmd = new ArrayList<>(List.of(javaBinary(), "-Djava.awt.headless=true", "-cp",
-                System.getProperty("java.class.path"), "dev.momentumps.cli.Main"));
-        cmd.addAll(args);
-        return new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
-    }
-
-    private static String javaBinary() {
-        return ProcessHandle.current().info().command()
-                .orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        return MpsProcesses.start(args, log);
     }
 
     private int awaitPort(Path portFile, int shard) throws IOException, InterruptedException {
