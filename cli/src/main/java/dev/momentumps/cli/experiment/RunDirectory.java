@@ -49,7 +49,7 @@ public final class RunDirectory {
         Map<String, Object> all = new LinkedHashMap<>();
         all.put("experiment", experiment);
         all.put("seed", seed);
-        all.putAll(fields);
+        all.putAll(new java.util.TreeMap<>(fields)); // a fixed key order, whatever map the caller built
         RunSummary.mapper().writeValue(file("summary.json").toFile(), all);
     }
 
