@@ -103,14 +103,8 @@ public final class MomentumVsWorkers implements Experiment {
             table.row(row.toArray());
         }
         table.writeCsv(run.file("scores.csv"));
-        List<String> colLabels = new ArrayList<>();
-        for (double b : BETAS) {
-            colLabels.add("beta " + b);
-        }
-        List<String> rowLabels = new ArrayList<>();
-        for (int m : WORKERS) {
-            rowLabels.add("M " + m);
-        }
+        List<String> colLabels = Table.labels("beta", BETAS);
+        List<String> rowLabels = Table.labels("M", java.util.Arrays.stream(WORKERS).asDoubleStream().toArray());
         Plots.heatMap(run.file("scores.png"), "log10 final loss (lower is better)", "explicit momentum beta",
                 "asynchronous workers M", colLabels, rowLabels, grid, "0.0");
         double[] implicit = new double[WORKERS.length];

@@ -119,14 +119,8 @@ public final class StabilityMap implements Experiment {
             lines.add(new Plots.Line("beta " + BETAS[b] + " predicted", tau, p));
         }
         table.writeCsv(run.file("edges.csv"));
-        List<String> cols = new ArrayList<>();
-        for (double b : BETAS) {
-            cols.add("beta " + b);
-        }
-        List<String> rows = new ArrayList<>();
-        for (int d : DELAYS) {
-            rows.add("tau " + d);
-        }
+        List<String> cols = Table.labels("beta", BETAS);
+        List<String> rows = Table.labels("tau", java.util.Arrays.stream(DELAYS).asDoubleStream().toArray());
         Plots.heatMap(run.file("stability-map.png"), "Largest stable lr*lambda (measured)", "momentum beta",
                 "gradient staleness tau", cols, rows, measured, "0.000");
         Plots.lines(run.file("edges.png"), "Largest stable lr*lambda vs staleness", "staleness tau",

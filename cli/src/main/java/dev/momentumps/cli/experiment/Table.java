@@ -53,6 +53,15 @@ public final class Table {
         return String.format(Locale.ROOT, "%.4g", v).replaceAll("(\\.\\d*?)0+$", "$1").replaceAll("\\.$", "");
     }
 
+    /** Axis labels {@code "prefix v"} for each value, e.g. {@code labels("beta", 0, 0.5)} → [beta 0, beta 0.5]. */
+    public static List<String> labels(String prefix, double... values) {
+        List<String> l = new ArrayList<>(values.length);
+        for (double v : values) {
+            l.add(prefix + " " + (v == Math.rint(v) && Math.abs(v) < 1e9 ? Long.toString((long) v) : Double.toString(v)));
+        }
+        return l;
+    }
+
     /** Fixed decimals, e.g. {@code fixed(x, 6)} for D2L's printout. */
     public static String fixed(double v, int decimals) {
         return String.format(Locale.ROOT, "%." + decimals + "f", v);
