@@ -8,8 +8,14 @@ public record ServerStatus(long version, long gradientsApplied, long gradientsDr
                            ConsistencyKind mode, int stalenessBound, String updateRule, int numElements,
                            List<Worker> workers, StalenessStats staleness, double recentLoss) {
 
-    /** One worker's counters. */
+    /** One worker's counters; {@code stalenessHistogram[k]} counts its gradients applied with staleness k. */
     public record Worker(int id, int rank, String name, long pushes, boolean alive, double meanStaleness,
-                         long maxStaleness) {
+                         long maxStaleness, long[] stalenessHistogram) {
+
+        /** Without a histogram. */
+        public Worker(int id, int rank, String name, long pushes, boolean alive, double meanStaleness,
+                      long maxStaleness) {
+            this(id, rank, name, pushes, alive, meanStaleness, maxStaleness, new long[0]);
+        }
     }
 }
