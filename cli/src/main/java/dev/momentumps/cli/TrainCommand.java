@@ -47,6 +47,11 @@ final class TrainCommand implements Callable<Integer> {
             + "(no gRPC), instead of one server process and W worker processes.")
     boolean inProcess;
 
+    @Option(names = "--shards", paramLabel = "S", defaultValue = "1",
+            description = "Server processes, each holding 1/S of the parameters (key ranges; see 'mps server "
+                    + "--shards'). Not with --in-process. Default: ${DEFAULT-VALUE}.")
+    int shards;
+
     @Option(names = "--delay-ms", paramLabel = "MS", defaultValue = "0",
             description = "Every worker sleeps this long before each push. Default: ${DEFAULT-VALUE}.")
     long delayMillis;
@@ -74,6 +79,14 @@ final class TrainCommand implements Callable<Integer> {
         }
         if (delayMillis < 0) {
             throw new IllegalArgumentException("--delay-ms must be >= 0, got " + delayMillis);
+        }
+        if (shards < 1 || (shards > 1 && inProcess)) {
+            throw new IllegalArgumentException("--shards must be >= 1 and needs server processes (not --in-process), got "
+                    + shards);
+        }
+        if (shards > 1 && server.optimizer.config().clipNorm() > 0) {
+            throw new IllegalArgumentException("--clip-norm clips by the global norm, which no shard sees; "
+                    + "run 'mps server --shards ... --clip-per-shard' by hand to clip each shard's part instead");
         }
         TaskSpec spec = task.spec();
         SimulationConfig simConfig = simulation.config(workers, spec.seed()); // checks the simulation flags
@@ -136,7 +149,7 @@ final class TrainCommand implements Callable<Integer> {
                 }
                 workerArgs.add(a);
             }
-            cluster = new ProcessCluster(dir, server.toArgs(), workerArgs);
+            cluster = new ProcessCluster(dir, server.toArgs(), workerArgs, shards, t.model().layout());
         }
         RunSummary summary;
         try (Cluster c = cluster) {
@@ -149,6 +162,9 @@ final class TrainCommand implements Callable<Integer> {
 
     private List<String> argsOf() {
         List<String> a = new ArrayList<>(List.of("train", "--workers", Integer.toString(workers)));
+        if (shards > 1) {
+            a.addAll(List.of("--shards", Integer.toString(shards)));
+        }
         a.addAll(task.toArgs());
         a.addAll(server.toArgs());
         if (simulation.simulate) {
