@@ -17,5 +17,26 @@ public record ServerStatus(long version, long gradientsApplied, long gradientsDr
                       long maxStaleness) {
             this(id, rank, name, pushes, alive, meanStaleness, maxStaleness, new long[0]);
         }
+
+        /** Equal counters, the histogram compared by content. */
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof Worker w && id == w.id && rank == w.rank && name.equals(w.name) && pushes == w.pushes
+                    && alive == w.alive && Double.compare(meanStaleness, w.meanStaleness) == 0
+                    && maxStaleness == w.maxStaleness && java.util.Arrays.equals(stalenessHistogram, w.stalenessHistogram);
+        }
+
+        @Override
+        public int hashCode() {
+            return java.util.Objects.hash(id, rank, name, pushes, alive, meanStaleness, maxStaleness)
+                    * 31 + java.util.Arrays.hashCode(stalenessHistogram);
+        }
+
+        @Override
+        public String toString() {
+            return "Worker[id=" + id + ", rank=" + rank + ", name=" + name + ", pushes=" + pushes + ", alive=" + alive
+                    + ", meanStaleness=" + meanStaleness + ", maxStaleness=" + maxStaleness + ", stalenessHistogram="
+                    + java.util.Arrays.toString(stalenessHistogram) + "]";
+        }
     }
 }
