@@ -48,6 +48,13 @@ class SimulateCommandTest {
         assertTrue(dropped > 0);
         assertEquals(400, backup.get("gradients_applied").asLong() + dropped);
         assertEquals(0, backup.at("/staleness/max").asLong());
+        long applied = 0;
+        for (JsonNode w : backup.get("per_worker")) {
+            for (JsonNode count : w.get("staleness_histogram")) {
+                applied += count.asLong();
+            }
+        }
+        assertEquals(backup.get("gradients_applied").asLong(), applied, "per-worker histograms add up");
     }
 
     @Test

@@ -54,6 +54,14 @@ public final class SimulationOptions {
         if (!simulate && (computeTime != null || networkDelay != null || fixedDelay != null)) {
             throw new IllegalArgumentException("--compute-time, --network-delay and --fixed-delay need --simulate");
         }
+        if (!simulate) {
+            for (Map.Entry<Integer, Double> e : stragglerMap(workers).entrySet()) {
+                if (e.getValue() < 1) {
+                    throw new IllegalArgumentException("--straggler " + e.getKey() + ":" + e.getValue()
+                            + ": a real worker can only be slowed down (K >= 1); K < 1 needs --simulate");
+                }
+            }
+        }
         if (fixedDelay != null && fixedDelay < 0) {
             throw new IllegalArgumentException("--fixed-delay must be >= 0, got " + fixedDelay);
         }

@@ -45,8 +45,9 @@ public record RunSummary(String task, String optimizer, String mode, String tran
     public record Staleness(double mean, long max, long[] histogram) {
     }
 
-    /** One worker's counts. */
+    /** One worker's counts; {@code stalenessHistogram[k]}: its gradients applied with staleness k. */
     public record WorkerSummary(int worker, int rank, long pushes, double meanStaleness, long maxStaleness,
+                                long[] stalenessHistogram,
                                 boolean alive) {
     }
 

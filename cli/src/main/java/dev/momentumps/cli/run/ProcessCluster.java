@@ -176,7 +176,7 @@ public final class ProcessCluster implements Cluster {
         return out;
     }
 
-    /** SIGTERM to every server shard: each one's shutdown hook flushes and closes its {@code updates.csv}. */
+    /** SIGTERM to the servers: their shutdown hooks flush and close {@code updates.csv}. */
     @Override
     public void stopServer() throws InterruptedException {
         for (Process s : servers) {

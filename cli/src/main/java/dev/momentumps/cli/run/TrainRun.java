@@ -137,6 +137,7 @@ public final class TrainRun {
         List<RunSummary.WorkerSummary> per = new ArrayList<>();
         for (ServerStatus.Worker w : s.workers()) {
             per.add(new RunSummary.WorkerSummary(w.id(), w.rank(), w.pushes(), w.meanStaleness(), w.maxStaleness(),
+                    w.stalenessHistogram(),
                     w.alive()));
         }
         Double accuracy = Double.isNaN(last.testAccuracy()) ? null : last.testAccuracy();

@@ -242,7 +242,7 @@ public final class ParameterServerCore implements AutoCloseable {
         List<ServerStatus.Worker> ws = new ArrayList<>(workers.size());
         for (WorkerRecord w : workers) {
             ws.add(new ServerStatus.Worker(w.id, w.rank, w.name, w.pushes, w.alive, w.staleness.mean(),
-                    w.staleness.max()));
+                    w.staleness.max(), w.staleness.histogram()));
         }
         int n = (int) Math.min(lossesSeen, RECENT_LOSSES);
         double recent = Double.NaN;

@@ -216,9 +216,13 @@ public final class ParameterServerService extends ParameterServerGrpc.ParameterS
             b.addStalenessHistogram(c);
         }
         for (ServerStatus.Worker w : s.workers()) {
-            b.addWorkers(WorkerStatus.newBuilder().setWorkerId(w.id()).setRank(w.rank()).setName(w.name())
-                    .setPushes(w.pushes()).setAlive(w.alive()).setMeanStaleness(w.meanStaleness())
-                    .setMaxStaleness(w.maxStaleness()));
+            WorkerStatus.Builder ws = WorkerStatus.newBuilder().setWorkerId(w.id()).setRank(w.rank())
+                    .setName(w.name()).setPushes(w.pushes()).setAlive(w.alive()).setMeanStaleness(w.meanStaleness())
+                    .setMaxStaleness(w.maxStaleness());
+            for (long count : w.stalenessHistogram()) {
+                ws.addStalenessHistogram(count);
+            }
+            b.addWorkers(ws);
         }
         out.onNext(b.build());
         out.onCompleted();

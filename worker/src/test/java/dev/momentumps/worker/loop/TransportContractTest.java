@@ -147,5 +147,7 @@ abstract class TransportContractTest {
         assertThrows(RuntimeException.class, () -> c.push(0, 2, new float[] {Float.NaN, 1, 1}, 0, 1, null));
         assertEquals(1, c.status().version());
         assertEquals(0.25, c.status().recentLoss());
+        assertArrayEquals(new long[] {1}, c.status().workers().get(0).stalenessHistogram(),
+                "per-worker staleness histogram");
     }
 }
