@@ -40,8 +40,12 @@ public final class ServerOptions {
             throw new IllegalArgumentException("--wait-ms must be >= 1, got " + waitMillis);
         }
         int threads = applyThreads == 0 ? Runtime.getRuntime().availableProcessors() : applyThreads;
-        return new ParameterServerCore(optimizer.rule(), optimizer.schedule(), (float) optimizer.config().clipNorm(),
-                consistency.create(), threads);
+        var compensation = consistency.compensation(); // checked before the core starts its threads
+        var model = consistency.create();
+        ParameterServerCore core = new ParameterServerCore(optimizer.rule(), optimizer.schedule(),
+                (float) optimizer.config().clipNorm(), model, threads);
+        core.setCompensation(compensation);
+        return core;
     }
 
     public List<String> toArgs() {

@@ -25,6 +25,8 @@ import dev.momentumps.server.consistency.PushTicket;
 import dev.momentumps.server.core.ParameterServerCore;
 import dev.momentumps.server.core.RequestException;
 import dev.momentumps.server.core.ServerStatus;
+import dev.momentumps.server.core.ShardPlan;
+import dev.momentumps.server.core.ShardRole;
 import dev.momentumps.server.core.TensorLayout;
 import com.google.protobuf.ByteString;
 import io.grpc.stub.StreamObserver;
@@ -45,11 +47,8 @@ public final class ParameterServerService extends ParameterServerGrpc.ParameterS
     // model-sized scratch arrays reused across calls (gradients in, weights out)
     private final FloatArrayPool buffers = new FloatArrayPool(2 * Runtime.getRuntime().availableProcessors() + 2);
     private final ConcurrentHashMap<Integer, SharedRegion> regions = new ConcurrentHashMap<>();
-
-    /** A service that offers same-host workers the shared-memory fast path. */
-    public ParameterServerService(ParameterServerCore core, String address, int chunkBytes, long waitMillis) {
-        this(core, address, chunkBytes, waitMillis, true);
-    }
+    private final ShardRole shard;
+    private volatile ShardPlan plan;
 
     /**
      * @param address    how workers reach this server, reported in the shard map
@@ -57,12 +56,24 @@ public final class ParameterServerService extends ParameterServerGrpc.ParameterS
      * @param waitMillis the longest a call waits for a synchronous round or SSP's bound before
      *                   answering DEADLINE_EXCEEDED
      */
+    public ParameterServerService(ParameterServerCore core, String address, int chunkBytes, long waitMillis) {
+        this(core, address, chunkBytes, waitMillis, ShardRole.SINGLE);
+    }
+
+    /** @param shard which part of the model this server holds (see {@link ShardPlan}) */
     public ParameterServerService(ParameterServerCore core, String address, int chunkBytes, long waitMillis,
-                                  boolean sharedRegions) {
+                                  ShardRole shard) {
+        this(core, address, chunkBytes, waitMillis, shard, true);
+    }
+
+    /** @param sharedRegions offer same-host workers the shared-memory fast path */
+    public ParameterServerService(ParameterServerCore core, String address, int chunkBytes, long waitMillis,
+                                  ShardRole shard, boolean sharedRegions) {
         this.core = core;
         this.address = address;
         this.chunkBytes = chunkBytes;
         this.waitMillis = waitMillis;
+        this.shard = shard;
         this.sharedRegions = sharedRegions;
         this.hostId = sharedRegions ? SharedRegion.hostId() : "";
     }
@@ -90,9 +101,14 @@ public final class ParameterServerService extends ParameterServerGrpc.ParameterS
                     .setUpdateRule(core.rule().toString())
                     .setStalenessBound(core.consistency().stalenessBound())
                     .setHostId(hostId);
+            ShardPlan p = plan;
             if (layout != null) {
-                reply.setLayout(Layouts.toProto(layout)).setShardMap(ShardMap.newBuilder().addShards(
-                        Shard.newBuilder().setIndex(0).setAddress(address).setBegin(0).setEnd(layout.numElements())));
+                reply.setLayout(Layouts.toProto(layout));
+            }
+            if (layout != null && p != null) {
+                reply.setShardMap(ShardMap.newBuilder().addShards(
+                        Shard.newBuilder().setIndex(shard.index()).setAddress(address)
+                                .setBegin(p.begin(shard.index())).setEnd(p.end(shard.index()))));
             }
             out.onNext(reply.build());
             out.onCompleted();
@@ -129,7 +145,10 @@ public final class ParameterServerService extends ParameterServerGrpc.ParameterS
                 if (header == null) {
                     throw invalid("header: missing");
                 }
+                ShardPlan p = shard.check(header.hasModelLayout() ? Layouts.fromProto(header.getModelLayout()) : null,
+                        layout);
                 boolean first = core.initialize(header.getWorkerId(), layout, chunks.finish());
+                plan = p;
                 return InitializeReply.newBuilder().setVersion(core.version()).setAlreadyInitialized(!first).build();
             }
         };
@@ -302,9 +321,13 @@ public final class ParameterServerService extends ParameterServerGrpc.ParameterS
             b.addStalenessHistogram(c);
         }
         for (ServerStatus.Worker w : s.workers()) {
-            b.addWorkers(WorkerStatus.newBuilder().setWorkerId(w.id()).setRank(w.rank()).setName(w.name())
-                    .setPushes(w.pushes()).setAlive(w.alive()).setMeanStaleness(w.meanStaleness())
-                    .setMaxStaleness(w.maxStaleness()));
+            WorkerStatus.Builder ws = WorkerStatus.newBuilder().setWorkerId(w.id()).setRank(w.rank())
+                    .setName(w.name()).setPushes(w.pushes()).setAlive(w.alive()).setMeanStaleness(w.meanStaleness())
+                    .setMaxStaleness(w.maxStaleness());
+            for (long count : w.stalenessHistogram()) {
+                ws.addStalenessHistogram(count);
+            }
+            b.addWorkers(ws);
         }
         out.onNext(b.build());
         out.onCompleted();

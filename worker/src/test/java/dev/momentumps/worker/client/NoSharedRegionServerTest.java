@@ -23,7 +23,8 @@ class NoSharedRegionServerTest {
         int n = 50_000; // above the inline-first threshold, below one chunk
         ParameterServerCore core = new ParameterServerCore(new Sgd(1.0, 0), t -> 1f, 0, new Asynchronous(), 1);
         Server server = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0))
-                .addService(new ParameterServerService(core, "127.0.0.1", 1 << 20, 5_000, false)).build().start();
+                .addService(new ParameterServerService(core, "127.0.0.1", 1 << 20, 5_000,
+                        dev.momentumps.server.core.ShardRole.SINGLE, false)).build().start();
         try (GrpcParameterClient client = new GrpcParameterClient(NettyChannelBuilder
                 .forAddress("127.0.0.1", server.getPort()).usePlaintext().build(), true, 5_000)) {
             client.register(0, "test");
