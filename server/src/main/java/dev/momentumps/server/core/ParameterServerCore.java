@@ -2,6 +2,7 @@ package dev.momentumps.server.core;
 
 import dev.momentumps.server.compensation.StalenessCompensation;
 import dev.momentumps.server.consistency.Clocks;
+import dev.momentumps.server.consistency.ConsistencyKind;
 import dev.momentumps.server.consistency.ConsistencyModel;
 import dev.momentumps.server.consistency.PushTicket;
 import dev.momentumps.server.consistency.Submission;
@@ -220,39 +221,72 @@ public final class ParameterServerCore implements AutoCloseable {
      */
     public synchronized PushTicket push(int workerId, long baseVersion, long sequence, float[] gradient,
                                         double loss, int batchSize) {
-        WorkerRecord w = worker(workerId);
-        ParameterStore s = requireStore();
-        if (!w.alive) {
-            throw new RequestException(RequestException.Reason.FAILED_PRECONDITION,
-                    "worker_id: worker " + workerId + " has left; register again");
-        }
+        WorkerRecord w = checkPush(workerId, baseVersion, sequence, batchSize);
+        ParameterStore s = store;
         if (gradient.length != s.numElements()) {
             throw RequestException.invalid("gradient has " + gradient.length + " elements, model has "
                     + s.numElements() + " (" + s.layout() + ")");
         }
-        if (baseVersion < 0 || baseVersion > s.version()) {
-            throw new RequestException(RequestException.Reason.OUT_OF_RANGE, "base_version " + baseVersion
-                    + " is not in [0, " + s.version() + "] (the server's current version)");
-        }
-        if (sequence <= w.lastSequence) {
-            throw new RequestException(RequestException.Reason.ALREADY_EXISTS, "sequence " + sequence
-                    + " of worker " + workerId + " was already pushed (last was " + w.lastSequence + ")");
-        }
-        if (batchSize < 0) {
-            throw RequestException.invalid("batch_size must be >= 0, got " + batchSize);
-        }
         requireFinite(gradient, "gradient");
-        w.lastSequence = sequence;
-        w.pushes++;
-        w.lastSeenNanos = System.nanoTime();
-        if (!Double.isNaN(loss)) {
-            recentLosses[(int) (lossesSeen++ % RECENT_LOSSES)] = loss;
-        }
+        accept(w, sequence, loss);
         compensation.adjustGradient(workerId, s.version() - baseVersion, gradient, s.weights());
         PushTicket ticket = new PushTicket();
         consistency.submit(new Submission(workerId, w.rank, baseVersion, gradient, loss, batchSize, ticket), sink);
         notifyAll();
         return ticket;
+    }
+
+    /**
+     * Takes a sparse gradient: {@code values[j]} is the gradient of row (flat element) {@code rows[j]}; rows
+     * not named have gradient zero. Validated as strictly as {@link #push} (rows in range and strictly
+     * increasing, values finite, same length), and a refusal changes nothing. The arrays become the
+     * server's.
+     *
+     * <p>In asynchronous mode with a rule that implements
+     * {@link dev.momentumps.server.optim.SparseUpdateRule} (and no staleness compensation) only the named
+     * rows are visited, lazily (see that interface for how each rule treats untouched rows). Otherwise the
+     * gradient is scattered into a dense one and takes {@link #push}'s path: exactly dense semantics.
+     */
+    public synchronized PushTicket pushSparse(int workerId, long baseVersion, long sequence, int[] rows,
+                                              float[] values, double loss, int batchSize) {
+        WorkerRecord w = checkPush(workerId, baseVersion, sequence, batchSize);
+        ParameterStore s = store;
+        SparseRows.check(rows, values, s.numElements());
+        if (!(s.supportsSparse() && consistency.kind() == ConsistencyKind.ASYNCHRONOUS
+                && compensation == StalenessCompensation.NONE)) {
+            return push(workerId, baseVersion, sequence, SparseRows.scatter(rows, values, s.numElements()),
+                    loss, batchSize);
+        }
+        accept(w, sequence, loss);
+        PushTicket ticket = new PushTicket();
+        Submission sub = new Submission(workerId, w.rank, baseVersion, values, loss, batchSize, ticket);
+        long before = s.version();
+        s.applySparse(rows, values, values.length, 1f);
+        sink.recordApplied(before, List.of(sub));
+        notifyAll();
+        return ticket;
+    }
+
+    /**
+     * Copies the current weights of the rows {@code rows[0..n)} (each caught up to the current version)
+     * into {@code out[0..n)}; returns the version. Rows must be valid (as {@link #pushSparse} checks them).
+     */
+    public synchronized long pullRows(int workerId, int[] rows, int n, float[] out) {
+        WorkerRecord w = workerId == OBSERVER ? null : worker(workerId);
+        ParameterStore s = requireStore();
+        if (n > rows.length || n > out.length) {
+            throw RequestException.invalid("rows: " + n + " rows asked, buffers hold " + rows.length + " and "
+                    + out.length);
+        }
+        SparseRows.checkIndices(rows, n, s.numElements());
+        if (w != null) {
+            w.lastSeenNanos = System.nanoTime();
+        }
+        s.settleRows(rows, n);
+        for (int j = 0; j < n; j++) {
+            out[j] = s.weightAt(rows[j]);
+        }
+        return s.version();
     }
 
     /** A snapshot of the counters. */
@@ -299,6 +333,38 @@ public final class ParameterServerCore implements AutoCloseable {
         return workers.get(workerId);
     }
 
+    /** The checks every push shares; nothing changes here. @return the pushing worker's record */
+    private WorkerRecord checkPush(int workerId, long baseVersion, long sequence, int batchSize) {
+        WorkerRecord w = worker(workerId);
+        ParameterStore s = requireStore();
+        if (!w.alive) {
+            throw new RequestException(RequestException.Reason.FAILED_PRECONDITION,
+                    "worker_id: worker " + workerId + " has left; register again");
+        }
+        if (baseVersion < 0 || baseVersion > s.version()) {
+            throw new RequestException(RequestException.Reason.OUT_OF_RANGE, "base_version " + baseVersion
+                    + " is not in [0, " + s.version() + "] (the server's current version)");
+        }
+        if (sequence <= w.lastSequence) {
+            throw new RequestException(RequestException.Reason.ALREADY_EXISTS, "sequence " + sequence
+                    + " of worker " + workerId + " was already pushed (last was " + w.lastSequence + ")");
+        }
+        if (batchSize < 0) {
+            throw RequestException.invalid("batch_size must be >= 0, got " + batchSize);
+        }
+        return w;
+    }
+
+    /** Counts an accepted push against its worker (after every check passed). */
+    private void accept(WorkerRecord w, long sequence, double loss) {
+        w.lastSequence = sequence;
+        w.pushes++;
+        w.lastSeenNanos = System.nanoTime();
+        if (!Double.isNaN(loss)) {
+            recentLosses[(int) (lossesSeen++ % RECENT_LOSSES)] = loss;
+        }
+    }
+
     private ParameterStore requireStore() {
         if (store == null) {
             throw new RequestException(RequestException.Reason.FAILED_PRECONDITION,
@@ -322,6 +388,11 @@ public final class ParameterServerCore implements AutoCloseable {
         public void apply(float[] gradient, List<Submission> contributors) {
             long before = store.version();
             store.apply(gradient, compensation.learningRateScale(contributors, before));
+            recordApplied(before, contributors);
+        }
+
+        /** Staleness, counters, listeners and tickets of an update just applied (the version was {@code before}). */
+        void recordApplied(long before, List<Submission> contributors) {
             long after = store.version();
             long now = System.nanoTime();
             for (Submission sub : contributors) {

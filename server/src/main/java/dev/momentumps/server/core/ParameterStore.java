@@ -2,6 +2,7 @@ package dev.momentumps.server.core;
 
 import dev.momentumps.server.optim.GradientClipping;
 import dev.momentumps.server.optim.LearningRateSchedule;
+import dev.momentumps.server.optim.SparseUpdateRule;
 import dev.momentumps.server.optim.UpdateRule;
 
 /**
@@ -64,13 +65,57 @@ public final class ParameterStore {
         return rule;
     }
 
-    /** The live weights; callers copy what they need while they hold the core's lock. */
+    /**
+     * The live weights, every row caught up ({@link #settle}); callers copy what they need while they hold
+     * the core's lock.
+     */
     public float[] weights() {
+        settle();
         return weights;
     }
 
     public void copyWeights(float[] out) {
+        settle();
         System.arraycopy(weights, 0, out, 0, weights.length);
+    }
+
+    /** Whether the rule can apply a sparse gradient lazily (else the core scatters it into a dense one). */
+    public boolean supportsSparse() {
+        return rule instanceof SparseUpdateRule;
+    }
+
+    /**
+     * Applies one lazy update to the rows {@code rows[0..n)} with the values {@code values[0..n)} (which
+     * the rule may overwrite) and advances the version. The caller has validated rows (in range, strictly
+     * increasing) and values (finite). Clipping sees the n values, whose L2 norm is the dense gradient's.
+     */
+    public void applySparse(int[] rows, float[] values, int n, float lrScale) {
+        long step = version + 1;
+        if (clipNorm > 0) {
+            GradientClipping.clipByGlobalNorm(values, 0, n, clipNorm);
+        }
+        float lr = lrScale == 1f ? schedule.lr(step) : schedule.lr(step) * lrScale;
+        ((SparseUpdateRule) rule).applySparse(weights, rows, values, n, step, lr);
+        version = step;
+    }
+
+    /** Brings the rows {@code rows[0..n)} up to the current version (a sparse reply reads only those). */
+    public void settleRows(int[] rows, int n) {
+        if (rule instanceof SparseUpdateRule r && r.lagging() && version > 0) {
+            r.settle(weights, rows, n, version, schedule.lr(version));
+        }
+    }
+
+    /** The weight of one row, not caught up: call {@link #settleRows} first. */
+    public float weightAt(int row) {
+        return weights[row];
+    }
+
+    /** Brings every row up to the current version (lazy rules leave skipped rows behind). */
+    public void settle() {
+        if (rule instanceof SparseUpdateRule r && r.lagging() && version > 0) {
+            r.settle(weights, null, 0, version, schedule.lr(version));
+        }
     }
 
     /**
@@ -83,6 +128,7 @@ public final class ParameterStore {
 
     /** As {@link #apply(float[])}, with the schedule's learning rate multiplied by {@code lrScale}. */
     public void apply(float[] gradient, float lrScale) {
+        settle();
         long step = version + 1;
         if (clipNorm > 0) {
             GradientClipping.clipByGlobalNorm(gradient, clipNorm);
@@ -93,6 +139,9 @@ public final class ParameterStore {
         executor.run(weights.length, applyTask);
         pending = null;
         version = step;
+        if (rule instanceof SparseUpdateRule r) {
+            r.onDenseStep(step);
+        }
     }
 
     /** Restores a checkpointed state: weights, version and the rule's state vectors. */
@@ -103,6 +152,9 @@ public final class ParameterStore {
         }
         System.arraycopy(savedWeights, 0, weights, 0, weights.length);
         version = savedVersion;
+        if (rule instanceof SparseUpdateRule r) {
+            r.onDenseStep(savedVersion);
+        }
     }
 
     private void applyRange(int from, int to) {

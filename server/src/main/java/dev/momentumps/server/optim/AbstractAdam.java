@@ -12,7 +12,7 @@ package dev.momentumps.server.optim;
  *   param.addcdiv_(exp_avg, denom, value=-step_size)
  * </pre>
  */
-abstract class AbstractAdam extends AbstractUpdateRule {
+abstract class AbstractAdam extends AbstractUpdateRule implements SparseUpdateRule {
 
     static final String EXP_AVG = "exp_avg";
     static final String EXP_AVG_SQ = "exp_avg_sq";
@@ -71,6 +71,45 @@ abstract class AbstractAdam extends AbstractUpdateRule {
             float denom = (float) Math.sqrt(vi) / bc2Sqrt + epsF;
             w[i] = wi * shrink + negStepSize * mi / denom;
         }
+    }
+
+    /**
+     * Lazy Adam (TF Addons {@code LazyAdam}): the step above on the touched rows only, bias-corrected with
+     * the global step {@code t}; untouched rows keep their moments and weights.
+     */
+    @Override
+    public final void applySparse(float[] w, int[] rows, float[] g, int n, long t, float lr) {
+        final float[] m = this.m;
+        final float[] v = this.v;
+        final float l2 = decoupled ? 0f : wd;
+        final float shrink = decoupled ? (float) (1.0 - lr * weightDecay) : 1f;
+        final float negStepSize = (float) -(lr / (1.0 - Math.pow(beta1, t)));
+        final float bc2Sqrt = (float) Math.sqrt(1.0 - Math.pow(beta2, t));
+        for (int j = 0; j < n; j++) {
+            int i = rows[j];
+            float wi = w[i];
+            float gi = withL2(g[j], wi, l2);
+            float mi = m[i] * b1 + oneMinusB1 * gi;
+            float vi = v[i] * b2 + oneMinusB2 * gi * gi;
+            m[i] = mi;
+            v[i] = vi;
+            float denom = (float) Math.sqrt(vi) / bc2Sqrt + epsF;
+            w[i] = wi * shrink + negStepSize * mi / denom;
+        }
+    }
+
+    /** Lazy Adam leaves untouched rows as they are: nothing to catch up. */
+    @Override
+    public final void settle(float[] w, int[] rows, int n, long t, float lr) {
+    }
+
+    @Override
+    public final void onDenseStep(long t) {
+    }
+
+    @Override
+    public final boolean lagging() {
+        return false;
     }
 
     @Override

@@ -17,7 +17,7 @@ package dev.momentumps.server.optim;
  * implicit momentum (Mitliagkas et al. 2016, "Asynchrony begets momentum"), so negative explicit momentum is
  * a legitimate object of study.
  */
-public final class HeavyBallMomentum extends AbstractUpdateRule {
+public final class HeavyBallMomentum extends AbstractUpdateRule implements SparseUpdateRule {
 
     static final String VELOCITY = "velocity";
 
@@ -25,6 +25,11 @@ public final class HeavyBallMomentum extends AbstractUpdateRule {
     private final boolean allowNegative;
     private final float b;
     private float[] v;
+    /** Sparse steps only: the last step each row was brought to (0 = never touched sparsely). */
+    private long[] rowStep;
+    /** The last step that brought every row up to date (a dense step or a full settle). */
+    private long denseStep;
+    private boolean lagging;
 
     /**
      * @param lr            learning rate η, {@code > 0}
@@ -42,6 +47,9 @@ public final class HeavyBallMomentum extends AbstractUpdateRule {
     @Override
     protected void onInitialize() {
         v = stateVector(VELOCITY);
+        rowStep = null;
+        denseStep = 0;
+        lagging = false;
     }
 
     @Override
@@ -55,6 +63,87 @@ public final class HeavyBallMomentum extends AbstractUpdateRule {
             v[i] = vi;
             w[i] = wi + negLr * vi;
         }
+    }
+
+    /**
+     * Sparse step t with catch-up: a touched row last brought to step s first takes the k = t − 1 − s
+     * skipped zero-gradient steps in closed form ({@link #catchUp}), then the ordinary step above.
+     */
+    @Override
+    public void applySparse(float[] w, int[] rows, float[] g, int n, long t, float lr) {
+        final float[] v = this.v;
+        final long[] last = rowSteps();
+        final float negLr = -lr;
+        for (int j = 0; j < n; j++) {
+            int i = rows[j];
+            long k = t - 1 - Math.max(last[i], denseStep);
+            if (k > 0) {
+                catchUp(w, i, k, lr);
+            }
+            float wi = w[i];
+            float vi = v[i] * b + decayed(g[j], wi);
+            v[i] = vi;
+            w[i] = wi + negLr * vi;
+            last[i] = t;
+        }
+        lagging = true;
+    }
+
+    @Override
+    public void settle(float[] w, int[] rows, int n, long t, float lr) {
+        if (!lagging) {
+            return;
+        }
+        final long[] last = rowSteps();
+        if (rows == null) {
+            for (int i = 0; i < w.length; i++) {
+                long k = t - Math.max(last[i], denseStep);
+                if (k > 0) {
+                    catchUp(w, i, k, lr);
+                }
+            }
+            denseStep = t;
+            lagging = false;
+            return;
+        }
+        for (int j = 0; j < n; j++) {
+            int i = rows[j];
+            long k = t - Math.max(last[i], denseStep);
+            if (k > 0) {
+                catchUp(w, i, k, lr);
+                last[i] = t;
+            }
+        }
+    }
+
+    @Override
+    public void onDenseStep(long t) {
+        denseStep = t;
+    }
+
+    @Override
+    public boolean lagging() {
+        return lagging;
+    }
+
+    /**
+     * k steps of {@code v <- β v + 0; w <- w − η v} at once: {@code w <- w − η v β(1−β^k)/(1−β)},
+     * {@code v <- β^k v} (computed in double; β = 0 leaves both unchanged after the first power). Weight
+     * decay is not applied to skipped steps.
+     */
+    private void catchUp(float[] w, int i, long k, float lr) {
+        double beta = b;
+        double bk = Math.pow(beta, k);
+        double vi = v[i];
+        w[i] = (float) (w[i] - (double) lr * vi * beta * (1.0 - bk) / (1.0 - beta));
+        v[i] = (float) (vi * bk);
+    }
+
+    private long[] rowSteps() {
+        if (rowStep == null || rowStep.length != v.length) {
+            rowStep = new long[v.length];
+        }
+        return rowStep;
     }
 
     public double beta() {

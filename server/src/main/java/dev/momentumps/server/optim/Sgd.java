@@ -8,7 +8,7 @@ package dev.momentumps.server.optim;
  * (https://pytorch.org/docs/stable/generated/torch.optim.SGD.html); same float32 operation order
  * ({@code param.add_(d_p, alpha=-lr)}).
  */
-public final class Sgd extends AbstractUpdateRule {
+public final class Sgd extends AbstractUpdateRule implements SparseUpdateRule {
 
     /**
      * @param lr          learning rate η, {@code > 0}
@@ -31,6 +31,31 @@ public final class Sgd extends AbstractUpdateRule {
             float wi = w[i];
             w[i] = wi + negLr * decayed(g[i], wi);
         }
+    }
+
+    /** Lazy SGD: only the touched rows move, each by {@code -η (g + λ w)}. */
+    @Override
+    public void applySparse(float[] w, int[] rows, float[] g, int n, long t, float lr) {
+        final float negLr = -lr;
+        for (int j = 0; j < n; j++) {
+            int i = rows[j];
+            float wi = w[i];
+            w[i] = wi + negLr * decayed(g[j], wi);
+        }
+    }
+
+    /** An untouched row does not move: nothing to catch up. */
+    @Override
+    public void settle(float[] w, int[] rows, int n, long t, float lr) {
+    }
+
+    @Override
+    public void onDenseStep(long t) {
+    }
+
+    @Override
+    public boolean lagging() {
+        return false;
     }
 
     @Override
