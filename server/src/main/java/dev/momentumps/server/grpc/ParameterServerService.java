@@ -12,6 +12,7 @@ import dev.momentumps.proto.ParameterServerGrpc;
 import dev.momentumps.proto.PullRequest;
 import dev.momentumps.proto.PushPullReply;
 import dev.momentumps.proto.PushPullRequest;
+import dev.momentumps.proto.ValueEncoding;
 import dev.momentumps.proto.RegisterReply;
 import dev.momentumps.proto.RegisterRequest;
 import dev.momentumps.proto.Shard;
@@ -229,12 +230,17 @@ public final class ParameterServerService extends ParameterServerGrpc.ParameterS
                 }
                 case GRADIENT -> {
                     ByteString data = request.getGradient();
-                    if (TensorCodec.count(data) != n) {
-                        throw invalid("gradient: " + data.size() + " bytes, expected " + (long) n * Float.BYTES
-                                + " (" + n + " float32 values)");
+                    ValueEncoding enc = request.getGradientEncoding();
+                    if (WireValues.count(data, enc) != n) {
+                        throw invalid("gradient: " + data.size() + " bytes, expected "
+                                + (long) n * WireValues.bytesPer(enc) + " (" + n + " " + enc + " values)");
                     }
                     gradient = buffers.take(n);
-                    TensorCodec.decode(data, gradient, 0);
+                    WireValues.decode(data, enc, gradient);
+                }
+                case SPARSE_GRADIENT -> {
+                    SparsePushPull.answer(core, request, this::awaitMayPull, waitMillis, out);
+                    return;
                 }
                 default -> throw invalid("payload: set gradient or shared_region");
             }

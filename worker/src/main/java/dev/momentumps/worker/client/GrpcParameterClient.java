@@ -11,6 +11,9 @@ import dev.momentumps.proto.PullRequest;
 import dev.momentumps.proto.PushPullReply;
 import dev.momentumps.proto.PushPullRequest;
 import dev.momentumps.proto.RegisterReply;
+import dev.momentumps.proto.SparseGradient;
+import dev.momentumps.proto.ValueEncoding;
+import dev.momentumps.server.grpc.WireValues;
 import dev.momentumps.proto.RegisterRequest;
 import dev.momentumps.proto.StatusReply;
 import dev.momentumps.proto.StatusRequest;
@@ -161,6 +164,64 @@ public final class GrpcParameterClient implements ParameterClient {
         return pushStream(header, gradient, weightsOut);
     }
 
+    /**
+     * Float16 values inline in one unary call when they fit in one chunk (2 bytes a value); else the values
+     * rounded to float16 take the float32 paths (the server sees the same values, the wire carries more).
+     */
+    @Override
+    public PushResult pushHalf(long baseVersion, long sequence, float[] gradient, double loss, int batchSize,
+                               float[] weightsOut) {
+        if (pushPullUnavailable || !preferred.allows(Transport.UNARY)
+                || (long) gradient.length * 2 > chunkBytes
+                || (weightsOut != null && (long) weightsOut.length * Float.BYTES > chunkBytes)) {
+            return ParameterClient.super.pushHalf(baseVersion, sequence, gradient, loss, batchSize, weightsOut);
+        }
+        PushPullReply reply = pushPull(PushPullRequest.newBuilder().setHeader(header(baseVersion, sequence, loss,
+                batchSize, weightsOut != null)).setGradientEncoding(ValueEncoding.FLOAT16)
+                .setGradient(WireValues.encode(gradient, gradient.length, ValueEncoding.FLOAT16)).build(), false);
+        if (reply == null) {
+            return ParameterClient.super.pushHalf(baseVersion, sequence, gradient, loss, batchSize, weightsOut);
+        }
+        return inlineReply(reply, weightsOut);
+    }
+
+    /**
+     * One unary call carrying the rows and values (when they fit in one chunk; else the dense paths). The
+     * fresh weights come back inline when the whole vector fits in one chunk, else through a {@link #pull}
+     * after the push.
+     */
+    @Override
+    public PushResult pushSparse(long baseVersion, long sequence, int numElements, int[] rows, float[] values,
+                                 int n, boolean half, double loss, int batchSize, float[] weightsOut) {
+        ValueEncoding enc = half ? ValueEncoding.FLOAT16 : ValueEncoding.FLOAT32;
+        if (pushPullUnavailable || (long) n * (Integer.BYTES + WireValues.bytesPer(enc)) > chunkBytes) {
+            return ParameterClient.super.pushSparse(baseVersion, sequence, numElements, rows, values, n, half, loss,
+                    batchSize, weightsOut);
+        }
+        boolean inlineWeights = weightsOut != null && (long) weightsOut.length * Float.BYTES <= chunkBytes;
+        PushPullReply reply = pushPull(PushPullRequest.newBuilder()
+                .setHeader(header(baseVersion, sequence, loss, batchSize, inlineWeights))
+                .setSparseGradient(SparseGradient.newBuilder().setIndices(WireValues.encodeIndices(rows, n))
+                        .setValues(WireValues.encode(values, n, enc)).setEncoding(enc)).build(), false);
+        if (reply == null) {
+            return ParameterClient.super.pushSparse(baseVersion, sequence, numElements, rows, values, n, half, loss,
+                    batchSize, weightsOut);
+        }
+        if (weightsOut == null || inlineWeights) {
+            PushResult r = inlineReply(reply, weightsOut);
+            used = Transport.SPARSE;
+            return r;
+        }
+        PushResult r = result(reply.getHeader());
+        used = Transport.SPARSE;
+        return new PushResult(pull(weightsOut), r.staleness(), r.applied());
+    }
+
+    private GradientHeader header(long baseVersion, long sequence, double loss, int batchSize, boolean weights) {
+        return GradientHeader.newBuilder().setWorkerId(workerId).setBaseVersion(baseVersion).setSequence(sequence)
+                .setLoss(loss).setBatchSize(batchSize).setReturnWeights(weights).build();
+    }
+
     /** Through the shared region; null when the server refuses regions (the client stops trying). */
     private PushResult pushShared(GradientHeader header, float[] gradient, float[] weightsOut) {
         if (region == null || region.numElements() != gradient.length) {
@@ -191,6 +252,11 @@ public final class GrpcParameterClient implements ParameterClient {
         if (reply == null) {
             return null;
         }
+        return inlineReply(reply, weightsOut);
+    }
+
+    /** The result of a unary reply, its inline weights (if asked for) decoded into {@code weightsOut}. */
+    private PushResult inlineReply(PushPullReply reply, float[] weightsOut) {
         if (weightsOut != null) {
             checkLength(reply.getHeader().getNumElements(), weightsOut);
             if (TensorCodec.count(reply.getWeights()) != weightsOut.length) {

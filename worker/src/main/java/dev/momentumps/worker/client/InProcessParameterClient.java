@@ -5,6 +5,7 @@ import dev.momentumps.server.core.ParameterServerCore;
 import dev.momentumps.server.core.RequestException;
 import dev.momentumps.server.core.ServerStatus;
 import dev.momentumps.server.core.TensorLayout;
+import dev.momentumps.server.grpc.Float16;
 import java.util.concurrent.TimeUnit;
 
 /** A worker in the server's own process: calls the core directly, with the same waits a gRPC server makes. */
@@ -40,7 +41,24 @@ public final class InProcessParameterClient implements ParameterClient {
     @Override
     public PushResult push(long baseVersion, long sequence, float[] gradient, double loss, int batchSize,
                            float[] weightsOut) {
-        PushTicket ticket = core.push(workerId, baseVersion, sequence, gradient.clone(), loss, batchSize);
+        return complete(core.push(workerId, baseVersion, sequence, gradient.clone(), loss, batchSize), weightsOut);
+    }
+
+    /** Straight into the core's sparse entry point (float16 values are rounded as the wire would). */
+    @Override
+    public PushResult pushSparse(long baseVersion, long sequence, int numElements, int[] rows, float[] values,
+                                 int n, boolean half, double loss, int batchSize, float[] weightsOut) {
+        float[] v = java.util.Arrays.copyOf(values, n);
+        if (half) {
+            for (int j = 0; j < n; j++) {
+                v[j] = Float16.round(v[j]);
+            }
+        }
+        return complete(core.pushSparse(workerId, baseVersion, sequence, java.util.Arrays.copyOf(rows, n), v, loss,
+                batchSize), weightsOut);
+    }
+
+    private PushResult complete(PushTicket ticket, float[] weightsOut) {
         try {
             if (!ticket.await(waitMillis, TimeUnit.MILLISECONDS)) {
                 throw new RequestException(RequestException.Reason.DEADLINE_EXCEEDED,

@@ -2,6 +2,7 @@ package dev.momentumps.worker.client;
 
 import dev.momentumps.server.core.ServerStatus;
 import dev.momentumps.server.core.TensorLayout;
+import dev.momentumps.server.grpc.Float16;
 
 /**
  * How a worker talks to the parameter server. The training loop sees only this interface, so the same loop
@@ -37,6 +38,34 @@ public interface ParameterClient extends AutoCloseable {
      * @param sequence this worker's count of its pushes, from 1
      */
     PushResult push(long baseVersion, long sequence, float[] gradient, double loss, int batchSize, float[] weightsOut);
+
+    /**
+     * Pushes a sparse gradient: {@code values[j]} for row {@code rows[j]}, j &lt; n (rows strictly
+     * increasing), zero for every other of the model's {@code numElements} rows. With {@code half} the
+     * values travel as IEEE float16 (the server sees them rounded to nearest even). Otherwise as
+     * {@link #push}. This default scatters into a dense gradient (for clients without a sparse path).
+     */
+    default PushResult pushSparse(long baseVersion, long sequence, int numElements, int[] rows, float[] values,
+                                  int n, boolean half, double loss, int batchSize, float[] weightsOut) {
+        float[] dense = new float[numElements];
+        for (int j = 0; j < n; j++) {
+            dense[rows[j]] = half ? Float16.round(values[j]) : values[j];
+        }
+        return push(baseVersion, sequence, dense, loss, batchSize, weightsOut);
+    }
+
+    /**
+     * As {@link #push}, the gradient's values travelling as IEEE float16 when the client can (the server
+     * sees them rounded to nearest even either way). This default rounds and pushes float32.
+     */
+    default PushResult pushHalf(long baseVersion, long sequence, float[] gradient, double loss, int batchSize,
+                                float[] weightsOut) {
+        float[] rounded = new float[gradient.length];
+        for (int i = 0; i < rounded.length; i++) {
+            rounded[i] = Float16.round(gradient[i]);
+        }
+        return push(baseVersion, sequence, rounded, loss, batchSize, weightsOut);
+    }
 
     ServerStatus status();
 

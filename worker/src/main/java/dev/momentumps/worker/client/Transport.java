@@ -16,6 +16,8 @@ public enum Transport {
     UNARY("grpc-unary"),
     /** a gRPC stream of ~1 MiB chunks each way */
     STREAM("grpc-stream"),
+    /** a unary gRPC call carrying a sparse gradient (rows and values); reported by lastTransport() only */
+    SPARSE("grpc-sparse"),
     /** TCP gRPC only: {@link #UNARY} when the tensor fits, else {@link #STREAM} */
     TCP("tcp");
 
@@ -41,7 +43,7 @@ public enum Transport {
     /** By CLI name. @throws IllegalArgumentException listing the names */
     public static Transport parse(String name, String flag) {
         for (Transport t : values()) {
-            if (t.cliName.equals(name)) {
+            if (t != SPARSE && t.cliName.equals(name)) {
                 return t;
             }
         }

@@ -92,6 +92,22 @@ public final class SparseDataset extends LabeledRows {
         return 0f;
     }
 
+    /**
+     * Adds row {@code r}'s stored columns (plus {@code offset}) not yet marked to {@code out} from position
+     * {@code n}, marking them; returns the new count. Builds the union of a minibatch's columns.
+     */
+    public int markColumns(int r, boolean[] mark, int offset, int[] out, int n) {
+        int end = rowPtr[firstRow + r + 1];
+        for (int k = rowPtr[firstRow + r]; k < end; k++) {
+            int c = offset + cols[k];
+            if (!mark[c]) {
+                mark[c] = true;
+                out[n++] = c;
+            }
+        }
+        return n;
+    }
+
     /** Number of stored values in row {@code r}. */
     public int nonZeros(int r) {
         return rowPtr[firstRow + r + 1] - rowPtr[firstRow + r];

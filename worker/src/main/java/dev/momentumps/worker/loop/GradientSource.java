@@ -16,6 +16,15 @@ public interface GradientSource {
     /** The next minibatch's mean loss at {@code w}, with its gradient written into {@code g}. */
     double next(float[] w, float[] g);
 
+    /**
+     * The rows (flat elements) the last gradient can be nonzero in, written to {@code out} in increasing
+     * order; returns their count, or -1 when the gradient is dense (or the source does not know).
+     * {@code out} has room for every element of the model.
+     */
+    default int touchedRows(int[] out) {
+        return -1;
+    }
+
     /** The number of examples behind the last gradient. */
     int lastBatchSize();
 }

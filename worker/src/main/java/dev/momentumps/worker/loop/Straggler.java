@@ -54,6 +54,11 @@ public final class Straggler implements GradientSource {
     }
 
     @Override
+    public int touchedRows(int[] out) {
+        return inner.touchedRows(out);
+    }
+
+    @Override
     public int lastBatchSize() {
         return inner.lastBatchSize();
     }

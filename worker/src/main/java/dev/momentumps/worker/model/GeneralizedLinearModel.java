@@ -2,6 +2,7 @@ package dev.momentumps.worker.model;
 
 import dev.momentumps.server.core.TensorLayout;
 import dev.momentumps.worker.data.Dataset;
+import dev.momentumps.worker.data.SparseDataset;
 import java.util.Arrays;
 import java.util.SplittableRandom;
 
@@ -79,6 +80,24 @@ public abstract class GeneralizedLinearModel implements Model {
         }
         g[features] = (float) biasGrad;
         return total * inv;
+    }
+
+    /** On sparse data: the union of the minibatch's stored feature columns, plus the bias. */
+    @Override
+    public int touchedRows(Dataset data, int[] rows, int count, boolean[] mark, int[] out) {
+        if (!(data instanceof SparseDataset sparse)) {
+            return -1;
+        }
+        int n = 0;
+        for (int i = 0; i < count; i++) {
+            n = sparse.markColumns(rows[i], mark, 0, out, n);
+        }
+        out[n++] = features;
+        for (int j = 0; j < n - 1; j++) {
+            mark[out[j]] = false;
+        }
+        Arrays.sort(out, 0, n);
+        return n;
     }
 
     @Override

@@ -21,6 +21,15 @@ public interface Model {
      */
     double lossAndGradient(float[] w, Dataset data, int[] rows, int count, float[] g);
 
+    /**
+     * The rows (flat elements of {@code w}) whose gradient over the minibatch {@code rows[0..count)} can be
+     * nonzero, in increasing order in {@code out}; returns their count, or -1 when the gradient is dense.
+     * {@code mark} (all false, one per element) is scratch and is all false again on return.
+     */
+    default int touchedRows(Dataset data, int[] rows, int count, boolean[] mark, int[] out) {
+        return -1;
+    }
+
     /** The mean loss over every row of {@code data}. */
     double loss(float[] w, Dataset data);
 

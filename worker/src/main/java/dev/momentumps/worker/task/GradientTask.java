@@ -21,6 +21,7 @@ public final class GradientTask implements GradientSource {
     private final double gradNoise;
     private final SplittableRandom noise;
     private int lastBatch;
+    private boolean[] mark;
 
     public GradientTask(Model model, Dataset train, int rank, int workers, int batchSize, long seed,
                         double gradNoise) {
@@ -68,6 +69,18 @@ public final class GradientTask implements GradientSource {
         double u = 1.0 - noise.nextDouble();
         double v = noise.nextDouble();
         return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * v);
+    }
+
+    /** The model's touched rows for the last minibatch; dense (-1) when gradient noise is added. */
+    @Override
+    public int touchedRows(int[] out) {
+        if (gradNoise > 0 || lastBatch == 0) {
+            return -1;
+        }
+        if (mark == null) {
+            mark = new boolean[model.layout().numElements()];
+        }
+        return model.touchedRows(shard, batch, lastBatch, mark, out);
     }
 
     @Override

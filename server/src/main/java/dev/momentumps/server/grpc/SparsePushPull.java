@@ -1,0 +1,78 @@
+package dev.momentumps.server.grpc;
+
+import com.google.protobuf.ByteString;
+import dev.momentumps.proto.GradientHeader;
+import dev.momentumps.proto.PushPullReply;
+import dev.momentumps.proto.PushPullRequest;
+import dev.momentumps.proto.SparseGradient;
+import dev.momentumps.proto.WeightsHeader;
+import dev.momentumps.server.consistency.PushTicket;
+import dev.momentumps.server.core.ParameterServerCore;
+import dev.momentumps.server.core.RequestException;
+import io.grpc.stub.StreamObserver;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The {@code PushPull} call with a {@link SparseGradient}: decodes the indices and values, hands them to
+ * {@link ParameterServerCore#pushSparse} (which checks them), and answers with the whole fresh weights or,
+ * with {@code sparse_reply}, only the pushed rows' weights.
+ */
+final class SparsePushPull {
+    /** What the service does before a pull (SSP holds a worker back). */
+    interface PullGate {
+        void await(int workerId) throws InterruptedException;
+    }
+
+    private SparsePushPull() {
+    }
+
+    static void answer(ParameterServerCore core, PushPullRequest request, PullGate gate, long waitMillis,
+                       StreamObserver<PushPullReply> out) throws InterruptedException {
+        GradientHeader header = request.getHeader();
+        SparseGradient sparse = request.getSparseGradient();
+        int[] rows = WireValues.decodeIndices(sparse.getIndices());
+        if (rows == null) {
+            throw new RequestException(RequestException.Reason.INVALID_ARGUMENT, "sparse_gradient.indices: " + sparse.getIndices().size()
+                    + " bytes, not a whole number of int32 values");
+        }
+        int count = WireValues.count(sparse.getValues(), sparse.getEncoding());
+        if (count != rows.length) {
+            throw new RequestException(RequestException.Reason.INVALID_ARGUMENT, "sparse_gradient.values: " + sparse.getValues().size() + " bytes, expected "
+                    + (long) rows.length * WireValues.bytesPer(sparse.getEncoding()) + " (one "
+                    + sparse.getEncoding() + " value per index, " + rows.length + " indices)");
+        }
+        float[] values = new float[count];
+        WireValues.decode(sparse.getValues(), sparse.getEncoding(), values);
+        int id = header.getWorkerId();
+        PushTicket ticket = core.pushSparse(id, header.getBaseVersion(), header.getSequence(), rows, values,
+                header.getLoss(), header.getBatchSize());
+        if (!ticket.await(waitMillis, TimeUnit.MILLISECONDS)) {
+            throw new RequestException(RequestException.Reason.DEADLINE_EXCEEDED, "the synchronous round "
+                    + "did not complete within " + waitMillis + " ms (are all workers alive?)");
+        }
+        WeightsHeader.Builder h = WeightsHeader.newBuilder().setStaleness(ticket.staleness())
+                .setApplied(ticket.applied());
+        PushPullReply.Builder reply = PushPullReply.newBuilder();
+        if (header.getReturnWeights()) {
+            gate.await(id);
+            float[] weights;
+            if (request.getSparseReply()) {
+                weights = new float[rows.length];
+                h.setVersion(core.pullRows(id, rows, rows.length, weights));
+            } else {
+                weights = new float[core.layout().numElements()];
+                h.setVersion(core.pull(id, weights));
+            }
+            h.setNumElements(core.layout().numElements());
+            reply.setWeights(encode(weights));
+        } else {
+            h.setVersion(ticket.version());
+        }
+        out.onNext(reply.setHeader(h).build());
+        out.onCompleted();
+    }
+
+    private static ByteString encode(float[] weights) {
+        return TensorCodec.encodeBytes(weights, 0, weights.length);
+    }
+}

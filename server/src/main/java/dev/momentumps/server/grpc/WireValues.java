@@ -1,0 +1,71 @@
+package dev.momentumps.server.grpc;
+
+import com.google.protobuf.ByteString;
+import com.google.protobuf.UnsafeByteOperations;
+import dev.momentumps.proto.ValueEncoding;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+
+/**
+ * Value and index vectors as the wire's little-endian bytes, beyond {@link TensorCodec}'s float32 chunks:
+ * float16 values ({@link Float16}) and int32 row indices of sparse gradients.
+ */
+public final class WireValues {
+    private WireValues() {
+    }
+
+    /** Bytes per value in an encoding. */
+    public static int bytesPer(ValueEncoding encoding) {
+        return encoding == ValueEncoding.FLOAT16 ? 2 : Float.BYTES;
+    }
+
+    /** {@code values[0, n)} in {@code encoding}. */
+    public static ByteString encode(float[] values, int n, ValueEncoding encoding) {
+        if (encoding != ValueEncoding.FLOAT16) {
+            return TensorCodec.encodeBytes(values, 0, n);
+        }
+        byte[] bytes = new byte[n * 2];
+        for (int i = 0; i < n; i++) {
+            int h = Float16.fromFloat(values[i]);
+            bytes[2 * i] = (byte) h;
+            bytes[2 * i + 1] = (byte) (h >>> 8);
+        }
+        return UnsafeByteOperations.unsafeWrap(bytes);
+    }
+
+    /** The number of values in {@code data}, or -1 when its length does not fit the encoding. */
+    public static int count(ByteString data, ValueEncoding encoding) {
+        int per = bytesPer(encoding);
+        return data.size() % per == 0 ? data.size() / per : -1;
+    }
+
+    /** Decodes {@code data} (of {@link #count} values) into {@code out[0, count)}. */
+    public static void decode(ByteString data, ValueEncoding encoding, float[] out) {
+        if (encoding != ValueEncoding.FLOAT16) {
+            TensorCodec.decode(data, out, 0);
+            return;
+        }
+        java.nio.ShortBuffer halves = data.asReadOnlyByteBuffer().order(ByteOrder.LITTLE_ENDIAN).asShortBuffer();
+        int n = halves.remaining();
+        for (int i = 0; i < n; i++) {
+            out[i] = Float16.toFloat(halves.get(i) & 0xffff);
+        }
+    }
+
+    /** {@code rows[0, n)} as little-endian int32. */
+    public static ByteString encodeIndices(int[] rows, int n) {
+        byte[] bytes = new byte[n * Integer.BYTES];
+        ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN).asIntBuffer().put(rows, 0, n);
+        return UnsafeByteOperations.unsafeWrap(bytes);
+    }
+
+    /** Little-endian int32 indices; null when the length is not a multiple of 4. */
+    public static int[] decodeIndices(ByteString data) {
+        if (data.size() % Integer.BYTES != 0) {
+            return null;
+        }
+        int[] rows = new int[data.size() / Integer.BYTES];
+        data.asReadOnlyByteBuffer().order(ByteOrder.LITTLE_ENDIAN).asIntBuffer().get(rows);
+        return rows;
+    }
+}
