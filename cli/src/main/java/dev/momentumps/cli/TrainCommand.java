@@ -3,6 +3,8 @@ package dev.momentumps.cli;
 import dev.momentumps.cli.options.ServerOptions;
 import dev.momentumps.cli.options.SimulationOptions;
 import dev.momentumps.cli.options.TaskOptions;
+import dev.momentumps.cli.options.WireOptions;
+import dev.momentumps.worker.client.WireStats;
 import dev.momentumps.cli.report.MetricsCsv;
 import dev.momentumps.cli.report.RunSummary;
 import dev.momentumps.cli.run.Cluster;
@@ -72,6 +74,9 @@ final class TrainCommand implements Callable<Integer> {
     @Mixin
     SimulationOptions simulation = new SimulationOptions();
 
+    @Mixin
+    WireOptions wire = new WireOptions();
+
     @Override
     public Integer call() throws Exception {
         if (workers < 1) {
@@ -88,6 +93,8 @@ final class TrainCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--clip-norm clips by the global norm, which no shard sees; "
                     + "run 'mps server --shards ... --clip-per-shard' by hand to clip each shard's part instead");
         }
+        wire.sparseMode(); // checks --sparse and --compress before anything starts
+        wire.compression();
         TaskSpec spec = task.spec();
         SimulationConfig simConfig = simulation.config(workers, spec.seed()); // checks the simulation flags
         Map<Integer, Double> stragglers = simulation.stragglerMap(workers);
@@ -113,6 +120,8 @@ final class TrainCommand implements Callable<Integer> {
         config.put("batch_size", spec.batchSize());
         config.put("steps_per_worker", steps);
         config.put("compensation", server.consistency.compensation().toString());
+        config.put("sparse", wire.sparseMode().name().toLowerCase(java.util.Locale.ROOT));
+        config.put("compress", wire.compression().toString());
         if (simulation.simulate) {
             config.put("simulation", SimulatedRun.describe(simConfig));
             RunSummary summary;
@@ -129,6 +138,7 @@ final class TrainCommand implements Callable<Integer> {
 
         long start = System.nanoTime();
         Path updates = dir.resolve("updates.csv");
+        WireStats wireStats = new WireStats();
         MetricsCsv localCsv = null;
         Cluster cluster;
         if (inProcess) {
@@ -137,11 +147,13 @@ final class TrainCommand implements Callable<Integer> {
             core.addListener(localCsv);
             List<GradientSource> slowed = new ArrayList<>(sources);
             stragglers.forEach((rank, k) -> slowed.set(rank, new Straggler(sources.get(rank), k, delayMillis)));
-            cluster = new ThreadCluster(core, slowed, steps, delayMillis, server.waitMillis);
+            cluster = new ThreadCluster(core, slowed, steps, delayMillis, server.waitMillis,
+                    (client, source) -> wire.wrap(client, source, wireStats));
         } else {
             List<List<String>> workerArgs = new ArrayList<>();
             for (int rank = 0; rank < workers; rank++) {
                 List<String> a = new ArrayList<>(task.toArgs());
+                a.addAll(wire.toArgs());
                 a.addAll(List.of("--rank", Integer.toString(rank), "--workers", Integer.toString(workers),
                         "--delay-ms", Long.toString(delayMillis)));
                 if (stragglers.containsKey(rank)) {
@@ -157,6 +169,10 @@ final class TrainCommand implements Callable<Integer> {
                     System.out, !noProgress);
         }
         TrainRun.print(summary, dir, System.out);
+        if (inProcess) {
+            System.out.println("gradients sent (--sparse " + wire.sparse + ", --compress " + wire.compress + "): "
+                    + wireStats);
+        }
         return summary.perWorker().size() < workers || !cluster.failures().isEmpty() ? 1 : 0;
     }
 
@@ -166,6 +182,7 @@ final class TrainCommand implements Callable<Integer> {
             a.addAll(List.of("--shards", Integer.toString(shards)));
         }
         a.addAll(task.toArgs());
+        a.addAll(wire.toArgs());
         a.addAll(server.toArgs());
         if (simulation.simulate) {
             a.add("--simulate");

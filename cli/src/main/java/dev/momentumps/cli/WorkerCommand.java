@@ -1,6 +1,8 @@
 package dev.momentumps.cli;
 
 import dev.momentumps.cli.options.TaskOptions;
+import dev.momentumps.cli.options.WireOptions;
+import dev.momentumps.worker.client.WireStats;
 import dev.momentumps.cli.run.Channels;
 import dev.momentumps.server.core.ShardPlan;
 import dev.momentumps.worker.client.GrpcParameterClient;
@@ -30,6 +32,9 @@ final class WorkerCommand implements Callable<Integer> {
 
     @Mixin
     TaskOptions task = new TaskOptions();
+
+    @Mixin
+    WireOptions wire = new WireOptions();
 
     @Option(names = "--server", paramLabel = "HOST:PORT", defaultValue = "${env:MPS_SERVER:-127.0.0.1:7070}",
             description = "The parameter server (unsharded). Env MPS_SERVER. Default: 127.0.0.1:7070.")
@@ -78,6 +83,9 @@ final class WorkerCommand implements Callable<Integer> {
         if (deadlineMillis < 1) {
             throw new IllegalArgumentException("--deadline-ms must be >= 1, got " + deadlineMillis);
         }
+        WireStats wireStats = new WireStats();
+        wire.sparseMode(); // checks --sparse and --compress before connecting
+        wire.compression();
         Task t = Tasks.build(task.spec());
         GradientTask source = t.worker(task.spec(), rank, workers);
         GradientSource computed = slowdown == 1 ? source : new Straggler(source, slowdown, delayMillis);
@@ -93,8 +101,9 @@ final class WorkerCommand implements Callable<Integer> {
         System.out.printf(Locale.ROOT, "worker %d/%d (%s) -> %s: %s, shard of %d rows, %d steps%n", rank, workers,
                 name, shardAddresses.isEmpty() ? server : String.join(",", shardAddresses), t.description(),
                 source.shard().rows(), steps);
-        try (ParameterClient client = awaitWorkers ? new RegistrationBarrier(connect(shardAddresses, source), workers,
-                deadlineMillis) : connect(shardAddresses, source)) {
+        ParameterClient connected = awaitWorkers ? new RegistrationBarrier(connect(shardAddresses, source), workers,
+                deadlineMillis) : connect(shardAddresses, source);
+        try (ParameterClient client = wire.wrap(connected, computed, wireStats)) {
             TrainingLoop.Result r = new TrainingLoop(client, computed, rank, name, steps, delayMillis, (step, loss, res) -> {
                 if (step % every == 0 || step == steps) {
                     System.out.printf(Locale.ROOT, "worker %d step %d/%d loss %.6f version %d staleness %d%n", rank,
@@ -103,6 +112,8 @@ final class WorkerCommand implements Callable<Integer> {
             }).run();
             System.out.printf(Locale.ROOT, "worker %d done: %d steps, mean staleness %.3f, max %d%n", rank, r.steps(),
                     r.meanStaleness(), r.maxStaleness());
+            System.out.printf(Locale.ROOT, "worker %d gradients sent (--sparse %s, --compress %s): %s%n", rank,
+                    wire.sparse, wire.compress, wireStats);
         }
         return 0;
     }

@@ -15,13 +15,25 @@ public final class ThreadCluster implements Cluster {
     private final List<Thread> threads = new ArrayList<>();
     private final List<String> failures = Collections.synchronizedList(new ArrayList<>());
 
+    /** How a worker's client is dressed (e.g. for sparse or compressed pushes). */
+    public interface ClientWrapper {
+        ParameterClient wrap(ParameterClient client, GradientSource source);
+    }
+
     /** Starts one thread per source; worker R trains {@code steps.get(R)} steps. */
     public ThreadCluster(ParameterServerCore core, List<? extends GradientSource> sources, List<Long> steps,
                          long delayMillis, long waitMillis) {
+        this(core, sources, steps, delayMillis, waitMillis, (c, s) -> c);
+    }
+
+    /** As above, each worker's in-process client passed through {@code wrapper}. */
+    public ThreadCluster(ParameterServerCore core, List<? extends GradientSource> sources, List<Long> steps,
+                         long delayMillis, long waitMillis, ClientWrapper wrapper) {
         this.core = core;
         for (int rank = 0; rank < sources.size(); rank++) {
             final int r = rank;
-            TrainingLoop loop = new TrainingLoop(new InProcessParameterClient(core, waitMillis), sources.get(rank), rank,
+            TrainingLoop loop = new TrainingLoop(wrapper.wrap(new InProcessParameterClient(core, waitMillis),
+                    sources.get(rank)), sources.get(rank), rank,
                     "thread-" + rank, steps.get(rank), delayMillis, null);
             Thread t = new Thread(() -> {
                 try {

@@ -60,6 +60,19 @@ public final class RegistrationBarrier implements ParameterClient {
     }
 
     @Override
+    public PushResult pushSparse(long baseVersion, long sequence, int numElements, int[] rows, float[] values, int n,
+                                 boolean half, double loss, int batchSize, float[] weightsOut) {
+        return inner.pushSparse(baseVersion, sequence, numElements, rows, values, n, half, loss, batchSize,
+                weightsOut);
+    }
+
+    @Override
+    public PushResult pushHalf(long baseVersion, long sequence, float[] gradient, double loss, int batchSize,
+                               float[] weightsOut) {
+        return inner.pushHalf(baseVersion, sequence, gradient, loss, batchSize, weightsOut);
+    }
+
+    @Override
     public ServerStatus status() {
         return inner.status();
     }

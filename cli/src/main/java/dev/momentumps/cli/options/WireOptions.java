@@ -1,0 +1,49 @@
+package dev.momentumps.cli.options;
+
+import dev.momentumps.worker.client.Compression;
+import dev.momentumps.worker.client.CompressingClient;
+import dev.momentumps.worker.client.ParameterClient;
+import dev.momentumps.worker.client.SparseMode;
+import dev.momentumps.worker.client.WireStats;
+import dev.momentumps.worker.loop.GradientSource;
+import java.util.ArrayList;
+import java.util.List;
+import picocli.CommandLine.Option;
+
+/** How a worker's gradients travel: sparse pushes and compression (see {@link CompressingClient}). */
+public final class WireOptions {
+
+    @Option(names = "--sparse", paramLabel = "MODE", defaultValue = "auto",
+            description = "auto: push only the rows the minibatch touched when that is fewer bytes than the dense "
+                    + "vector (linear/logistic models on LibSVM data); on: always sparse; off: always dense. "
+                    + "Default: ${DEFAULT-VALUE}.")
+    public String sparse = "auto";
+
+    @Option(names = "--compress", paramLabel = "C", defaultValue = "none",
+            description = "Gradient compression: none, fp16 (IEEE half floats on the wire) or topk:K (the K "
+                    + "largest entries of gradient + residual, error feedback on the worker). Default: ${DEFAULT-VALUE}.")
+    public String compress = "none";
+
+    /** @throws IllegalArgumentException naming the flag */
+    public SparseMode sparseMode() {
+        return SparseMode.parse(sparse, "--sparse");
+    }
+
+    /** @throws IllegalArgumentException naming the flag */
+    public Compression compression() {
+        return Compression.parse(compress, "--compress");
+    }
+
+
+    /** {@code client} wrapped so that its pushes take the chosen form; counted in {@code stats}. */
+    public ParameterClient wrap(ParameterClient client, GradientSource source, WireStats stats) {
+        return new CompressingClient(client, source, sparseMode(), compression(), stats);
+    }
+
+    public List<String> toArgs() {
+        List<String> a = new ArrayList<>();
+        Args.add(a, "--sparse", sparse);
+        Args.add(a, "--compress", compress);
+        return a;
+    }
+}
