@@ -70,4 +70,22 @@ public final class Float16 {
     public static float round(float f) {
         return toFloat(fromFloat(f));
     }
+
+    /** The largest finite half, 65504. */
+    public static final float MAX = 65504f;
+
+    /**
+     * As {@link #fromFloat}, but a finite value beyond ±{@link #MAX} saturates to ±MAX instead of becoming
+     * infinite: what a gradient compressor wants (the server refuses infinite gradients). NaN and
+     * infinities pass through as they are.
+     */
+    public static int fromFloatSaturating(float f) {
+        return fromFloat(f > MAX && f < Float.POSITIVE_INFINITY ? MAX
+                : f < -MAX && f > Float.NEGATIVE_INFINITY ? -MAX : f);
+    }
+
+    /** {@link #fromFloatSaturating} back as a float: what the server applies for a float16 gradient value. */
+    public static float roundSaturating(float f) {
+        return toFloat(fromFloatSaturating(f));
+    }
 }

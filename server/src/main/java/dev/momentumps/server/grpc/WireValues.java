@@ -19,14 +19,14 @@ public final class WireValues {
         return encoding == ValueEncoding.FLOAT16 ? 2 : Float.BYTES;
     }
 
-    /** {@code values[0, n)} in {@code encoding}. */
+    /** {@code values[0, n)} in {@code encoding} (float16 saturates at ±65504, see {@link Float16#fromFloatSaturating}). */
     public static ByteString encode(float[] values, int n, ValueEncoding encoding) {
         if (encoding != ValueEncoding.FLOAT16) {
             return TensorCodec.encodeBytes(values, 0, n);
         }
         byte[] bytes = new byte[n * 2];
         for (int i = 0; i < n; i++) {
-            int h = Float16.fromFloat(values[i]);
+            int h = Float16.fromFloatSaturating(values[i]);
             bytes[2 * i] = (byte) h;
             bytes[2 * i + 1] = (byte) (h >>> 8);
         }

@@ -51,7 +51,7 @@ public final class InProcessParameterClient implements ParameterClient {
         float[] v = java.util.Arrays.copyOf(values, n);
         if (half) {
             for (int j = 0; j < n; j++) {
-                v[j] = Float16.round(v[j]);
+                v[j] = Float16.roundSaturating(v[j]);
             }
         }
         return complete(core.pushSparse(workerId, baseVersion, sequence, java.util.Arrays.copyOf(rows, n), v, loss,

@@ -49,7 +49,7 @@ public interface ParameterClient extends AutoCloseable {
                                   int n, boolean half, double loss, int batchSize, float[] weightsOut) {
         float[] dense = new float[numElements];
         for (int j = 0; j < n; j++) {
-            dense[rows[j]] = half ? Float16.round(values[j]) : values[j];
+            dense[rows[j]] = half ? Float16.roundSaturating(values[j]) : values[j];
         }
         return push(baseVersion, sequence, dense, loss, batchSize, weightsOut);
     }
@@ -62,7 +62,7 @@ public interface ParameterClient extends AutoCloseable {
                                 float[] weightsOut) {
         float[] rounded = new float[gradient.length];
         for (int i = 0; i < rounded.length; i++) {
-            rounded[i] = Float16.round(gradient[i]);
+            rounded[i] = Float16.roundSaturating(gradient[i]);
         }
         return push(baseVersion, sequence, rounded, loss, batchSize, weightsOut);
     }
