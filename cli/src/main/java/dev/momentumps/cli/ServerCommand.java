@@ -1,6 +1,9 @@
 package dev.momentumps.cli;
 
 import dev.momentumps.cli.options.ServerOptions;
+import dev.momentumps.cli.options.ServerSecurityOptions;
+import dev.momentumps.cli.run.Recovery;
+import dev.momentumps.server.grpc.BearerTokenInterceptor;
 import dev.momentumps.cli.report.MetricsCsv;
 import dev.momentumps.server.core.ParameterServerCore;
 import dev.momentumps.server.grpc.ServerHost;
@@ -23,6 +26,9 @@ final class ServerCommand implements Callable<Integer> {
     @Mixin
     ServerOptions server = new ServerOptions();
 
+    @Mixin
+    ServerSecurityOptions security = new ServerSecurityOptions();
+
     @Option(names = "--bind", paramLabel = "ADDR", defaultValue = "127.0.0.1",
             description = "Address to listen on; 0.0.0.0 for every interface. Default: ${DEFAULT-VALUE} (loopback only).")
     String bind;
@@ -43,15 +49,23 @@ final class ServerCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--port must be in [0, 65535], got " + port);
         }
         ParameterServerCore core = server.createCore();
+        String token = security.token();
+        NettyServerBuilder builder = NettyServerBuilder.forAddress(new InetSocketAddress(bind, port),
+                security.tls().serverCredentials());
+        if (token != null) {
+            builder.intercept(new BearerTokenInterceptor(token));
+        }
+        Recovery recovery = Recovery.start(core, server.recovery, System.err);
         MetricsCsv csv = metrics == null ? null : new MetricsCsv(metrics, System.nanoTime());
         if (csv != null) {
             core.addListener(csv);
         }
-        ServerHost host = new ServerHost(NettyServerBuilder.forAddress(new InetSocketAddress(bind, port)), core,
+        ServerHost host = new ServerHost(builder, core,
                 bind + ":" + port, server.chunkBytes, server.waitMillis).start();
         String address = bind + ":" + host.port();
         System.out.println("momentum-ps server listening on " + address + " — " + core.rule() + ", mode "
-                + core.consistency().kind().cliName());
+                + core.consistency().kind().cliName() + (security.tls().enabled() ? ", TLS" : "")
+                + (security.tlsClientCa != null ? " (mutual)" : "") + (token != null ? ", bearer token" : ""));
         System.out.flush();
         if (portFile != null) {
             Path tmp = portFile.resolveSibling(portFile.getFileName() + ".tmp");
@@ -61,6 +75,7 @@ final class ServerCommand implements Callable<Integer> {
         Thread hook = new Thread(() -> {
             try {
                 host.stop(5_000);
+                recovery.close(); // the final checkpoint, once no call is in flight
                 if (csv != null) {
                     csv.close();
                 }

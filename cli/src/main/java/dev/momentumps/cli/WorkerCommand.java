@@ -1,8 +1,10 @@
 package dev.momentumps.cli;
 
+import dev.momentumps.cli.options.ClientSecurityOptions;
 import dev.momentumps.cli.options.TaskOptions;
 import dev.momentumps.cli.run.Channels;
 import dev.momentumps.worker.client.GrpcParameterClient;
+import dev.momentumps.worker.client.ReconnectingParameterClient;
 import dev.momentumps.worker.loop.TrainingLoop;
 import dev.momentumps.worker.task.GradientTask;
 import dev.momentumps.worker.task.Task;
@@ -21,6 +23,14 @@ final class WorkerCommand implements Callable<Integer> {
 
     @Mixin
     TaskOptions task = new TaskOptions();
+
+    @Mixin
+    ClientSecurityOptions security = new ClientSecurityOptions();
+
+    @Option(names = "--reconnect-ms", paramLabel = "MS", defaultValue = "120000",
+            description = "When the server is lost, keep trying to reconnect (exponential backoff with jitter, "
+                    + "at most 5 s apart) for this long before giving up. Default: ${DEFAULT-VALUE}.")
+    long reconnectMillis;
 
     @Option(names = "--server", paramLabel = "HOST:PORT", defaultValue = "127.0.0.1:7070",
             description = "The parameter server. Default: ${DEFAULT-VALUE}.")
@@ -51,6 +61,9 @@ final class WorkerCommand implements Callable<Integer> {
         if (workers < 1 || rank < 0 || rank >= workers) {
             throw new IllegalArgumentException("--rank must be in [0, --workers), got " + rank + " of " + workers);
         }
+        if (reconnectMillis < 0) {
+            throw new IllegalArgumentException("--reconnect-ms must be >= 0, got " + reconnectMillis);
+        }
         if (deadlineMillis < 1) {
             throw new IllegalArgumentException("--deadline-ms must be >= 1, got " + deadlineMillis);
         }
@@ -61,8 +74,11 @@ final class WorkerCommand implements Callable<Integer> {
         String name = ManagementFactory.getRuntimeMXBean().getName();
         System.out.printf(Locale.ROOT, "worker %d/%d (%s) -> %s: %s, shard of %d rows, %d steps%n", rank, workers,
                 name, server, t.description(), source.shard().rows(), steps);
-        try (GrpcParameterClient client = new GrpcParameterClient(Channels.forAddress(server, "--server"), true,
-                deadlineMillis)) {
+        GrpcParameterClient grpc = new GrpcParameterClient(Channels.forAddress(server, "--server", security.tls(),
+                security.token()), true, deadlineMillis);
+        try (ReconnectingParameterClient client = new ReconnectingParameterClient(grpc, 100, 5_000, reconnectMillis,
+                System.nanoTime() ^ rank, msg -> System.out.println("worker " + rank + ": " + msg),
+                grpc::resetConnectBackoff)) {
             TrainingLoop.Result r = new TrainingLoop(client, source, rank, name, steps, delayMillis, (step, loss, res) -> {
                 if (step % every == 0 || step == steps) {
                     System.out.printf(Locale.ROOT, "worker %d step %d/%d loss %.6f version %d staleness %d%n", rank,
@@ -71,6 +87,11 @@ final class WorkerCommand implements Callable<Integer> {
             }).run();
             System.out.printf(Locale.ROOT, "worker %d done: %d steps, mean staleness %.3f, max %d%n", rank, r.steps(),
                     r.meanStaleness(), r.maxStaleness());
+            if (client.reconnects() > 0) {
+                System.out.printf(Locale.ROOT, "worker %d reconnected %d times, dropped %d pushes, saw %d updates "
+                        + "lost to server restarts%n", rank, client.reconnects(), client.pushesDropped(),
+                        client.updatesLost());
+            }
         }
         return 0;
     }

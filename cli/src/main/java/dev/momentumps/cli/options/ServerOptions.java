@@ -16,6 +16,9 @@ public final class ServerOptions {
     @Mixin
     public ConsistencyOptions consistency = new ConsistencyOptions();
 
+    @Mixin
+    public RecoveryOptions recovery = new RecoveryOptions();
+
     @Option(names = "--apply-threads", paramLabel = "N", defaultValue = "0",
             description = "Threads applying an update to a big tensor; 0: one per core.")
     public int applyThreads;
@@ -39,9 +42,12 @@ public final class ServerOptions {
         if (waitMillis < 1) {
             throw new IllegalArgumentException("--wait-ms must be >= 1, got " + waitMillis);
         }
+        recovery.validate();
         int threads = applyThreads == 0 ? Runtime.getRuntime().availableProcessors() : applyThreads;
-        return new ParameterServerCore(optimizer.rule(), optimizer.schedule(), (float) optimizer.config().clipNorm(),
-                consistency.create(), threads);
+        ParameterServerCore core = new ParameterServerCore(optimizer.rule(), optimizer.schedule(),
+                (float) optimizer.config().clipNorm(), consistency.create(), threads);
+        core.setNonFinitePolicy(recovery.nonFinitePolicy());
+        return core;
     }
 
     public List<String> toArgs() {
@@ -50,6 +56,7 @@ public final class ServerOptions {
         Args.add(a, "--apply-threads", applyThreads);
         Args.add(a, "--chunk-bytes", chunkBytes);
         Args.add(a, "--wait-ms", waitMillis);
+        a.addAll(recovery.toArgs());
         return a;
     }
 }
