@@ -82,6 +82,9 @@ final class TrainCommand implements Callable<Integer> {
         Path dir = out != null ? out : Path.of("runs", "train-"
                 + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
         Files.createDirectories(dir);
+        if (server.recovery.checkpointDirectory() == null) {
+            server.recovery.checkpointDir = dir.resolve("checkpoints");
+        }
         System.out.printf("%s%n%d workers, %d pushes in all, %s, mode %s%n", t.description(), workers, total,
                 server.optimizer.rule(), server.consistency.mode);
         Map<String, Object> config = new LinkedHashMap<>();
@@ -94,10 +97,12 @@ final class TrainCommand implements Callable<Integer> {
         Path updates = dir.resolve("updates.csv");
         MetricsCsv localCsv = null;
         Cluster cluster;
+        AutoCloseable recovery = null;
         if (inProcess) {
             ParameterServerCore core = server.createCore();
             localCsv = new MetricsCsv(updates, start);
             core.addListener(localCsv);
+            recovery = dev.momentumps.cli.run.Recovery.start(core, server.recovery, System.err);
             cluster = new ThreadCluster(core, sources, steps, delayMillis, server.waitMillis);
         } else {
             List<List<String>> workerArgs = new ArrayList<>();
@@ -110,9 +115,31 @@ final class TrainCommand implements Callable<Integer> {
             cluster = new ProcessCluster(dir, server.toArgs(), workerArgs);
         }
         RunSummary summary;
+        // Ctrl-C / SIGTERM: stop the workers, then the server (which writes a final checkpoint)
+        AutoCloseable finalRecovery = recovery;
+        Thread hook = new Thread(() -> {
+            try {
+                cluster.close();
+                if (finalRecovery != null) {
+                    finalRecovery.close();
+                }
+            } catch (Exception e) {
+                System.err.println("mps train: error while stopping: " + e);
+            }
+        }, "mps-train-shutdown");
+        Runtime.getRuntime().addShutdownHook(hook);
         try (Cluster c = cluster) {
             summary = new TrainRun(t, dir, total, spec.batchSize(), config).follow(c, updates, localCsv, start,
                     System.out, !noProgress);
+        } finally {
+            if (recovery != null) {
+                recovery.close();
+            }
+            try {
+                Runtime.getRuntime().removeShutdownHook(hook);
+            } catch (IllegalStateException shuttingDown) {
+                // the hook is already running
+            }
         }
         TrainRun.print(summary, dir, System.out);
         return summary.perWorker().size() < workers || !cluster.failures().isEmpty() ? 1 : 0;

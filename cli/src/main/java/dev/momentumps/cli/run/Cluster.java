@@ -18,6 +18,14 @@ public interface Cluster extends AutoCloseable {
     /** One line per worker that failed, e.g. {@code worker 2 exited with code 137}. */
     List<String> failures();
 
+    /**
+     * Looks for dead processes and deals with them (restarts a dead server from its checkpoint, reports a
+     * dead worker once). @return one line per event since the last call
+     */
+    default List<String> checkHealth() throws Exception {
+        return List.of();
+    }
+
     /** Stops the server (and any worker still running). */
     @Override
     void close() throws Exception;

@@ -1,7 +1,9 @@
 package dev.momentumps.cli.run;
 
+import dev.momentumps.server.checkpoint.CheckpointStore;
 import dev.momentumps.worker.client.GrpcParameterClient;
 import dev.momentumps.worker.client.ParameterClient;
+import dev.momentumps.worker.client.ReconnectingParameterClient;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -16,10 +18,15 @@ import java.util.concurrent.TimeUnit;
 public final class ProcessCluster implements Cluster {
     private static final long START_TIMEOUT_MS = 60_000;
     private final Path dir;
-    private final Process server;
+    private Process server;
     private final List<Process> workers = new ArrayList<>();
-    private final GrpcParameterClient monitor;
+    private final ReconnectingParameterClient monitor;
     private final int port;
+    private final List<String> serverArgs;
+    private final Path checkpoints;
+    private final List<String> events = new ArrayList<>();
+    private final boolean[] reported;
+    private int serverRestarts;
 
     /**
      * @param serverArgs arguments of {@code mps server} (port and files are added here)
@@ -28,6 +35,7 @@ public final class ProcessCluster implements Cluster {
     public ProcessCluster(Path dir, List<String> serverArgs, List<List<String>> workerArgs) throws IOException,
             InterruptedException {
         this.dir = dir;
+        this.checkpoints = checkpointDirOf(serverArgs);
         Path portFile = dir.resolve("server.port");
         Files.deleteIfExists(portFile);
         List<String> s = new ArrayList<>(List.of("server", "--port", "0", "--port-file", portFile.toString(),
@@ -35,12 +43,106 @@ public final class ProcessCluster implements Cluster {
         s.addAll(serverArgs);
         server = start(s, dir.resolve("server.log"));
         port = awaitPort(portFile);
-        monitor = new GrpcParameterClient(Channels.forAddress("127.0.0.1:" + port, "server"), true, 30_000);
+        this.serverArgs = new ArrayList<>(s);
+        GrpcParameterClient grpc = new GrpcParameterClient(Channels.forAddress("127.0.0.1:" + port, "server"), true,
+                30_000);
+        monitor = new ReconnectingParameterClient(grpc, 100, 2_000, 120_000, 1, msg -> { }, grpc::resetConnectBackoff);
         for (int rank = 0; rank < workerArgs.size(); rank++) {
             List<String> w = new ArrayList<>(List.of("worker", "--server", "127.0.0.1:" + port));
             w.addAll(workerArgs.get(rank));
             workers.add(start(w, dir.resolve("worker-" + rank + ".log")));
         }
+        reported = new boolean[workers.size()];
+    }
+
+    /** The value of {@code --checkpoint-dir} (or else {@code --resume}) in the server's arguments, or null. */
+    private static Path checkpointDirOf(List<String> args) {
+        Path resume = null;
+        for (int i = 0; i + 1 < args.size(); i++) {
+            if (args.get(i).equals("--checkpoint-dir")) {
+                return Path.of(args.get(i + 1));
+            }
+            if (args.get(i).equals("--resume")) {
+                resume = Path.of(args.get(i + 1));
+            }
+        }
+        return resume;
+    }
+
+    /** The server process (tests kill it to inject a crash). */
+    public Process serverProcess() {
+        return server;
+    }
+
+    /** The worker processes by rank (tests kill one to inject a crash). */
+    public List<Process> workerProcesses() {
+        return List.copyOf(workers);
+    }
+
+    /** Times the server was restarted after it died. */
+    public int serverRestarts() {
+        return serverRestarts;
+    }
+
+    /**
+     * Notices deaths: a dead server is restarted on the same port from its newest valid checkpoint (when it
+     * writes checkpoints), and each worker that died is reported once. @return lines describing what happened
+     */
+    @Override
+    public synchronized List<String> checkHealth() throws IOException, InterruptedException {
+        List<String> now = new ArrayList<>();
+        for (int rank = 0; rank < workers.size(); rank++) {
+            Process p = workers.get(rank);
+            if (!reported[rank] && !p.isAlive() && p.exitValue() != 0) {
+                reported[rank] = true;
+                now.add("worker " + rank + " died (" + exitDescription(p.exitValue()) + "); the others go on");
+            }
+        }
+        if (!server.isAlive() && !workersDone() && checkpoints != null) {
+            String what = "server died (" + exitDescription(server.exitValue()) + ")";
+            List<String> args = new ArrayList<>(serverArgs);
+            int i = args.indexOf("--port");
+            args.set(i + 1, Integer.toString(port));
+            int mf = args.indexOf("--metrics");
+            args.set(mf + 1, dir.resolve("updates-restart-" + (serverRestarts + 1) + ".csv").toString());
+            int pf = args.indexOf("--port-file");
+            args.remove(pf + 1);
+            args.remove(pf);
+            if (!args.contains("--resume") && hasCheckpoint()) {
+                args.add("--resume");
+                args.add(checkpoints.toString());
+            }
+            // what the restarted server will resume (it reads the same newest valid checkpoint)
+            CheckpointStore.Loaded newest = new CheckpointStore(checkpoints, 1).loadNewestValid(m -> { });
+            long resumed = newest == null ? 0 : newest.snapshot().version();
+            long seen = monitor.lastVersionSeen();
+            serverRestarts++;
+            server = start(args, dir.resolve("server-restart-" + serverRestarts + ".log"));
+            now.add(what + " after version " + seen + " was seen; restarted on port " + port
+                    + (newest != null ? " from checkpoint version " + resumed + ": at least " + Math.max(0, seen - resumed)
+                    + " updates lost" : " without a checkpoint: the workers start the model again"));
+        }
+        events.addAll(now);
+        return now;
+    }
+
+    private boolean hasCheckpoint() throws IOException {
+        return !new CheckpointStore(checkpoints, 1).list().isEmpty();
+    }
+
+    /** "exit code 3", or "killed by SIGKILL" for 137. */
+    static String exitDescription(int code) {
+        return switch (code) {
+            case 137 -> "killed by SIGKILL";
+            case 143 -> "killed by SIGTERM";
+            case 130 -> "killed by SIGINT";
+            default -> "exit code " + code;
+        };
+    }
+
+    /** Everything {@link #checkHealth} has reported so far. */
+    public synchronized List<String> events() {
+        return List.copyOf(events);
     }
 
     public int port() {
@@ -110,27 +212,30 @@ public final class ProcessCluster implements Cluster {
         for (int rank = 0; rank < workers.size(); rank++) {
             Process p = workers.get(rank);
             if (!p.isAlive() && p.exitValue() != 0) {
-                out.add("worker " + rank + " exited with code " + p.exitValue() + ":\n"
+                out.add("worker " + rank + " " + exitDescription(p.exitValue()) + ":\n"
                         + tail(dir.resolve("worker-" + rank + ".log")));
             }
         }
         return out;
     }
 
+    /** Workers first (all at once), then the server, which writes its final checkpoint as it stops. */
     @Override
     public void close() throws Exception {
         monitor.close();
-        for (Process p : workers) {
-            stop(p);
-        }
-        stop(server);
+        stopAll(workers);
+        stopAll(List.of(server));
     }
 
-    /** SIGTERM, then SIGKILL if it has not exited within ten seconds. */
-    private static void stop(Process p) throws InterruptedException {
-        if (p.isAlive()) {
+    /** SIGTERM to each, then SIGKILL to any that has not exited within ten seconds. */
+    private static void stopAll(List<Process> ps) throws InterruptedException {
+        for (Process p : ps) {
             p.destroy();
-            if (!p.waitFor(10, TimeUnit.SECONDS)) {
+        }
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        for (Process p : ps) {
+            long left = deadline - System.nanoTime();
+            if (!p.waitFor(Math.max(0, left), TimeUnit.NANOSECONDS)) {
                 p.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
             }
         }

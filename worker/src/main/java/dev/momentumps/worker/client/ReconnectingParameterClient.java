@@ -82,6 +82,9 @@ public final class ReconnectingParameterClient implements ParameterClient {
 
     @Override
     public long pull(float[] out) {
+        if (rank < 0) {
+            return seen(retrying("pull", () -> delegate.pull(out))); // an observer: nothing to register again
+        }
         while (true) {
             try {
                 return seen(delegate.pull(out));
@@ -114,7 +117,14 @@ public final class ReconnectingParameterClient implements ParameterClient {
 
     @Override
     public ServerStatus status() {
-        return retrying("status", delegate::status);
+        ServerStatus s = retrying("status", delegate::status);
+        seen(s.version());
+        return s;
+    }
+
+    /** The highest server version this client has seen (from pulls, pushes, registrations and statuses). */
+    public long lastVersionSeen() {
+        return lastVersionSeen;
     }
 
     @Override
@@ -166,8 +176,8 @@ public final class ReconnectingParameterClient implements ParameterClient {
         long lost = Math.max(0, before - r.version());
         updatesLost += lost;
         lastVersionSeen = r.version();
-        log.accept(String.format(Locale.ROOT, "reconnected as worker %d at server version %d (last seen %d: "
-                + "%d updates lost)", r.workerId(), r.version(), before, lost));
+        log.accept(String.format(Locale.ROOT, "registered again (worker id %d) at server version %d; this "
+                + "worker last saw %d, so at least %d updates were lost", r.workerId(), r.version(), before, lost));
     }
 
     private interface Call<T> {
