@@ -30,6 +30,13 @@ public final class Main {
             }
             throw e;
         });
+        cl.setParameterExceptionHandler((ex, args) -> {
+            // an unknown or malformed flag: one line naming it, no usage dump
+            CommandLine cmd = ex.getCommandLine();
+            cmd.getErr().println(cmd.getColorScheme().errorText("mps " + cmd.getCommandName() + ": "
+                    + ex.getMessage() + " (see 'mps " + cmd.getCommandName() + " --help')"));
+            return 2;
+        });
         return cl;
     }
 }

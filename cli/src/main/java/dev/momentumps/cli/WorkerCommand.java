@@ -67,6 +67,7 @@ final class WorkerCommand implements Callable<Integer> {
         if (deadlineMillis < 1) {
             throw new IllegalArgumentException("--deadline-ms must be >= 1, got " + deadlineMillis);
         }
+        String token = security.token();
         Task t = Tasks.build(task.spec());
         GradientTask source = t.worker(task.spec(), rank, workers);
         long steps = task.stepsFor(source, workers);
@@ -75,7 +76,7 @@ final class WorkerCommand implements Callable<Integer> {
         System.out.printf(Locale.ROOT, "worker %d/%d (%s) -> %s: %s, shard of %d rows, %d steps%n", rank, workers,
                 name, server, t.description(), source.shard().rows(), steps);
         GrpcParameterClient grpc = new GrpcParameterClient(Channels.forAddress(server, "--server", security.tls(),
-                security.token()), true, deadlineMillis);
+                token), true, deadlineMillis);
         try (ReconnectingParameterClient client = new ReconnectingParameterClient(grpc, 100, 5_000, reconnectMillis,
                 System.nanoTime() ^ rank, msg -> System.out.println("worker " + rank + ": " + msg),
                 grpc::resetConnectBackoff)) {
