@@ -2,10 +2,12 @@ package dev.momentumps.cli;
 
 import dev.momentumps.cli.options.ServerOptions;
 import dev.momentumps.cli.options.ServerSecurityOptions;
+import dev.momentumps.cli.options.ShardOptions;
 import dev.momentumps.cli.run.Recovery;
 import dev.momentumps.server.grpc.BearerTokenInterceptor;
 import dev.momentumps.cli.report.MetricsCsv;
 import dev.momentumps.server.core.ParameterServerCore;
+import dev.momentumps.server.core.ShardRole;
 import dev.momentumps.server.grpc.ServerHost;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import java.net.InetSocketAddress;
@@ -29,12 +31,15 @@ final class ServerCommand implements Callable<Integer> {
     @Mixin
     ServerSecurityOptions security = new ServerSecurityOptions();
 
-    @Option(names = "--bind", paramLabel = "ADDR", defaultValue = "127.0.0.1",
-            description = "Address to listen on; 0.0.0.0 for every interface. Default: ${DEFAULT-VALUE} (loopback only).")
+    @Mixin
+    ShardOptions sharding = new ShardOptions();
+
+    @Option(names = "--bind", paramLabel = "ADDR", defaultValue = "${env:MPS_BIND:-127.0.0.1}",
+            description = "Address to listen on; 0.0.0.0 for every interface. Env MPS_BIND. Default: 127.0.0.1 (loopback only).")
     String bind;
 
-    @Option(names = "--port", paramLabel = "PORT", defaultValue = "7070",
-            description = "Port to listen on; 0 picks a free one. Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--port", paramLabel = "PORT", defaultValue = "${env:MPS_PORT:-7070}",
+            description = "Port to listen on; 0 picks a free one. Env MPS_PORT. Default: 7070.")
     int port;
 
     @Option(names = "--port-file", paramLabel = "FILE", description = "Write the bound port to this file once listening.")
@@ -48,6 +53,7 @@ final class ServerCommand implements Callable<Integer> {
         if (port < 0 || port > 65535) {
             throw new IllegalArgumentException("--port must be in [0, 65535], got " + port);
         }
+        ShardRole role = sharding.role(server.optimizer.config().clipNorm());
         ParameterServerCore core = server.createCore();
         String token = security.token();
         NettyServerBuilder builder = NettyServerBuilder.forAddress(new InetSocketAddress(bind, port),
@@ -60,12 +66,16 @@ final class ServerCommand implements Callable<Integer> {
         if (csv != null) {
             core.addListener(csv);
         }
-        ServerHost host = new ServerHost(builder, core,
-                bind + ":" + port, server.chunkBytes, server.waitMillis).start();
+        ServerHost host = new ServerHost(builder, core, sharding.advertised(bind + ":" + port), server.chunkBytes,
+                server.waitMillis, role).start();
         String address = bind + ":" + host.port();
         System.out.println("momentum-ps server listening on " + address + " — " + core.rule() + ", mode "
                 + core.consistency().kind().cliName() + (security.tls().enabled() ? ", TLS" : "")
                 + (security.tlsClientCa != null ? " (mutual)" : "") + (token != null ? ", bearer token" : ""));
+        if (role.count() > 1) {
+            System.out.println("shard " + role.index() + " of " + role.count() + " (advertised as "
+                    + sharding.advertised(address) + "; shards " + String.join(",", sharding.addresses()) + ")");
+        }
         System.out.flush();
         if (portFile != null) {
             Path tmp = portFile.resolveSibling(portFile.getFileName() + ".tmp");

@@ -1,6 +1,7 @@
 package dev.momentumps.cli;
 
 import dev.momentumps.cli.options.ServerOptions;
+import dev.momentumps.cli.options.SimulationOptions;
 import dev.momentumps.cli.options.TaskOptions;
 import dev.momentumps.cli.report.MetricsCsv;
 import dev.momentumps.cli.report.RunSummary;
@@ -8,6 +9,10 @@ import dev.momentumps.cli.run.Cluster;
 import dev.momentumps.cli.run.ProcessCluster;
 import dev.momentumps.cli.run.ThreadCluster;
 import dev.momentumps.cli.run.TrainRun;
+import dev.momentumps.cli.sim.SimulatedRun;
+import dev.momentumps.cli.sim.SimulationConfig;
+import dev.momentumps.worker.loop.GradientSource;
+import dev.momentumps.worker.loop.Straggler;
 import dev.momentumps.server.core.ParameterServerCore;
 import dev.momentumps.worker.task.GradientTask;
 import dev.momentumps.worker.task.Task;
@@ -42,6 +47,11 @@ final class TrainCommand implements Callable<Integer> {
             + "(no gRPC), instead of one server process and W worker processes.")
     boolean inProcess;
 
+    @Option(names = "--shards", paramLabel = "S", defaultValue = "1",
+            description = "Server processes, each holding 1/S of the parameters (key ranges; see 'mps server "
+                    + "--shards'). Not with --in-process. Default: ${DEFAULT-VALUE}.")
+    int shards;
+
     @Option(names = "--delay-ms", paramLabel = "MS", defaultValue = "0",
             description = "Every worker sleeps this long before each push. Default: ${DEFAULT-VALUE}.")
     long delayMillis;
@@ -59,6 +69,9 @@ final class TrainCommand implements Callable<Integer> {
     @Mixin
     ServerOptions server = new ServerOptions();
 
+    @Mixin
+    SimulationOptions simulation = new SimulationOptions();
+
     @Override
     public Integer call() throws Exception {
         if (workers < 1) {
@@ -67,7 +80,17 @@ final class TrainCommand implements Callable<Integer> {
         if (delayMillis < 0) {
             throw new IllegalArgumentException("--delay-ms must be >= 0, got " + delayMillis);
         }
+        if (shards < 1 || (shards > 1 && inProcess)) {
+            throw new IllegalArgumentException("--shards must be >= 1 and needs server processes (not --in-process), got "
+                    + shards);
+        }
+        if (shards > 1 && server.optimizer.config().clipNorm() > 0) {
+            throw new IllegalArgumentException("--clip-norm clips by the global norm, which no shard sees; "
+                    + "run 'mps server --shards ... --clip-per-shard' by hand to clip each shard's part instead");
+        }
         TaskSpec spec = task.spec();
+        SimulationConfig simConfig = simulation.config(workers, spec.seed()); // checks the simulation flags
+        Map<Integer, Double> stragglers = simulation.stragglerMap(workers);
         server.createCore().close(); // checks every server option here, with the flag's name, before any process starts
         Task t = Tasks.build(spec);
         List<GradientTask> sources = new ArrayList<>();
@@ -92,6 +115,20 @@ final class TrainCommand implements Callable<Integer> {
         config.put("seed", spec.seed());
         config.put("batch_size", spec.batchSize());
         config.put("steps_per_worker", steps);
+        config.put("compensation", server.consistency.compensation().toString());
+        if (simulation.simulate) {
+            config.put("simulation", SimulatedRun.describe(simConfig));
+            RunSummary summary;
+            try (ParameterServerCore core = server.createCore()) {
+                summary = SimulatedRun.run(t, core, sources, steps, simConfig, dir,
+                        new TrainRun(t, dir, total, spec.batchSize(), config));
+            }
+            TrainRun.print(summary, dir, System.out);
+            return 0;
+        }
+        if (!stragglers.isEmpty()) {
+            config.put("stragglers", stragglers.toString());
+        }
 
         long start = System.nanoTime();
         Path updates = dir.resolve("updates.csv");
@@ -103,16 +140,21 @@ final class TrainCommand implements Callable<Integer> {
             localCsv = new MetricsCsv(updates, start);
             core.addListener(localCsv);
             recovery = dev.momentumps.cli.run.Recovery.start(core, server.recovery, System.err);
-            cluster = new ThreadCluster(core, sources, steps, delayMillis, server.waitMillis);
+            List<GradientSource> slowed = new ArrayList<>(sources);
+            stragglers.forEach((rank, k) -> slowed.set(rank, new Straggler(sources.get(rank), k, delayMillis)));
+            cluster = new ThreadCluster(core, slowed, steps, delayMillis, server.waitMillis);
         } else {
             List<List<String>> workerArgs = new ArrayList<>();
             for (int rank = 0; rank < workers; rank++) {
                 List<String> a = new ArrayList<>(task.toArgs());
                 a.addAll(List.of("--rank", Integer.toString(rank), "--workers", Integer.toString(workers),
                         "--delay-ms", Long.toString(delayMillis)));
+                if (stragglers.containsKey(rank)) {
+                    a.addAll(List.of("--slowdown", Double.toString(stragglers.get(rank))));
+                }
                 workerArgs.add(a);
             }
-            cluster = new ProcessCluster(dir, server.toArgs(), workerArgs);
+            cluster = new ProcessCluster(dir, server.toArgs(), workerArgs, shards, t.model().layout());
         }
         RunSummary summary;
         // Ctrl-C / SIGTERM: stop the workers, then the server (which writes a final checkpoint)
@@ -147,8 +189,14 @@ final class TrainCommand implements Callable<Integer> {
 
     private List<String> argsOf() {
         List<String> a = new ArrayList<>(List.of("train", "--workers", Integer.toString(workers)));
+        if (shards > 1) {
+            a.addAll(List.of("--shards", Integer.toString(shards)));
+        }
         a.addAll(task.toArgs());
         a.addAll(server.toArgs());
+        if (simulation.simulate) {
+            a.add("--simulate");
+        }
         return a;
     }
 }

@@ -44,8 +44,11 @@ public final class ServerOptions {
         }
         recovery.validate();
         int threads = applyThreads == 0 ? Runtime.getRuntime().availableProcessors() : applyThreads;
+        var compensation = consistency.compensation(); // checked before the core starts its threads
+        var model = consistency.create();
         ParameterServerCore core = new ParameterServerCore(optimizer.rule(), optimizer.schedule(),
-                (float) optimizer.config().clipNorm(), consistency.create(), threads);
+                (float) optimizer.config().clipNorm(), model, threads);
+        core.setCompensation(compensation);
         core.setNonFinitePolicy(recovery.nonFinitePolicy());
         return core;
     }

@@ -32,7 +32,7 @@ public final class Plots {
         chart.getStyler().setLegendPosition(Styler.LegendPosition.InsideNE);
         chart.getStyler().setDefaultSeriesRenderStyle(XYSeries.XYSeriesRenderStyle.Line);
         chart.getStyler().setMarkerSize(0);
-        chart.getStyler().setYAxisLogarithmic(logY && allPositive(lines));
+        chart.getStyler().setYAxisLogarithmic(logY && spansDecades(lines));
         for (Line l : lines) {
             if (l.x().length > 0) {
                 chart.addSeries(l.name(), l.x(), l.y());
@@ -57,14 +57,19 @@ public final class Plots {
         BitmapEncoder.saveBitmap(chart, png.toString(), BitmapEncoder.BitmapFormat.PNG);
     }
 
-    private static boolean allPositive(List<Line> lines) {
+    /** Log scale only helps (and XChart only labels it) when every value is positive and they span > 10×. */
+    private static boolean spansDecades(List<Line> lines) {
+        double min = Double.POSITIVE_INFINITY;
+        double max = 0;
         for (Line l : lines) {
             for (double v : l.y()) {
                 if (!(v > 0)) {
                     return false;
                 }
+                min = Math.min(min, v);
+                max = Math.max(max, v);
             }
         }
-        return true;
+        return max > 10 * min;
     }
 }

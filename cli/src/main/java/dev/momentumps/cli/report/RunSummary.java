@@ -4,6 +4,7 @@ import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.momentumps.cli.sim.ImplicitMomentum;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
@@ -14,19 +15,39 @@ import java.util.Map;
  *
  * @param finalLoss    the loss over the whole training set at the end
  * @param testAccuracy on the test split, for classification with one; omitted otherwise
+ * @param implicitMomentum the fitted total momentum of the trajectory (simulated quadratic/linear runs);
+ *                         omitted otherwise
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record RunSummary(String task, String optimizer, String mode, String transport, int workers, long updates,
                          long gradientsApplied, long gradientsDropped, double finalLoss, Double testAccuracy,
                          double wallSeconds, double updatesPerSecond, double examplesPerSecond,
-                         Staleness staleness, List<WorkerSummary> perWorker, Map<String, Object> config) {
+                         Staleness staleness, List<WorkerSummary> perWorker, Map<String, Object> config,
+                         ImplicitMomentum implicitMomentum) {
+
+    /** Without an implicit-momentum fit. */
+    public RunSummary(String task, String optimizer, String mode, String transport, int workers, long updates,
+                      long gradientsApplied, long gradientsDropped, double finalLoss, Double testAccuracy,
+                      double wallSeconds, double updatesPerSecond, double examplesPerSecond,
+                      Staleness staleness, List<WorkerSummary> perWorker, Map<String, Object> config) {
+        this(task, optimizer, mode, transport, workers, updates, gradientsApplied, gradientsDropped, finalLoss,
+                testAccuracy, wallSeconds, updatesPerSecond, examplesPerSecond, staleness, perWorker, config, null);
+    }
+
+    /** This summary with {@code fit} as its implicit momentum. */
+    public RunSummary withImplicitMomentum(ImplicitMomentum fit) {
+        return new RunSummary(task, optimizer, mode, transport, workers, updates, gradientsApplied, gradientsDropped,
+                finalLoss, testAccuracy, wallSeconds, updatesPerSecond, examplesPerSecond, staleness, perWorker, config,
+                fit);
+    }
 
     /** Staleness over all applied gradients. */
     public record Staleness(double mean, long max, long[] histogram) {
     }
 
-    /** One worker's counts. */
+    /** One worker's counts; {@code stalenessHistogram[k]}: its gradients applied with staleness k. */
     public record WorkerSummary(int worker, int rank, long pushes, double meanStaleness, long maxStaleness,
+                                long[] stalenessHistogram,
                                 boolean alive) {
     }
 

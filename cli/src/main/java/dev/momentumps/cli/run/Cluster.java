@@ -26,6 +26,14 @@ public interface Cluster extends AutoCloseable {
         return List.of();
     }
 
+    /**
+     * Stops the server once the workers are done and its final state has been read, so that whatever it
+     * writes on the way out (its metrics file) is complete before the reports read it. Default: nothing
+     * (an in-process server's metrics are closed by the caller).
+     */
+    default void stopServer() throws Exception {
+    }
+
     /** Stops the server (and any worker still running). */
     @Override
     void close() throws Exception;

@@ -1,10 +1,15 @@
 package dev.momentumps.cli.run;
 
 import dev.momentumps.server.checkpoint.CheckpointStore;
+import dev.momentumps.server.core.ShardPlan;
+import dev.momentumps.server.core.TensorLayout;
 import dev.momentumps.worker.client.GrpcParameterClient;
 import dev.momentumps.worker.client.ParameterClient;
 import dev.momentumps.worker.client.ReconnectingParameterClient;
+import dev.momentumps.worker.client.ShardedParameterClient;
+import io.grpc.ManagedChannel;
 import java.io.IOException;
+import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -13,17 +18,23 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * One server JVM and W worker JVMs on this machine, talking gRPC over loopback TCP: a real multi-process
- * run. Each process logs to {@code server.log} / {@code worker-R.log} in the run directory.
+ * run. Each process logs to {@code server.log} / {@code worker-R.log} in the run directory. With S > 1
+ * shards there are S server JVMs ({@code server-K.log}), each holding its part of the model, and the
+ * workers talk to all of them ({@code --servers}).
+ *
+ * <p>{@link #checkHealth} deals with deaths: a server that dies is started again on its port from its
+ * newest valid checkpoint (each shard checkpoints into its own {@code shard-K} subdirectory), and each
+ * worker that dies is reported once while the others go on.
  */
 public final class ProcessCluster implements Cluster {
     private static final long START_TIMEOUT_MS = 60_000;
     private final Path dir;
-    private Process server;
+    private final List<Process> servers = new ArrayList<>();
     private final List<Process> workers = new ArrayList<>();
     private final ReconnectingParameterClient monitor;
     private final int port;
-    private final List<String> serverArgs;
-    private final Path checkpoints;
+    private final List<List<String>> serverArgs = new ArrayList<>();
+    private final List<Path> checkpoints = new ArrayList<>();
     private final List<String> events = new ArrayList<>();
     private final boolean[] reported;
     private int serverRestarts;
@@ -34,60 +45,104 @@ public final class ProcessCluster implements Cluster {
      */
     public ProcessCluster(Path dir, List<String> serverArgs, List<List<String>> workerArgs) throws IOException,
             InterruptedException {
+        this(dir, serverArgs, workerArgs, 1, null);
+    }
+
+    /**
+     * @param shards number of server processes, each holding one part of the model (1: one ordinary server)
+     * @param layout the model's layout (needed when {@code shards > 1}, for the monitor's shard plan)
+     */
+    public ProcessCluster(Path dir, List<String> serverArgs, List<List<String>> workerArgs, int shards,
+                          TensorLayout layout) throws IOException, InterruptedException {
         this.dir = dir;
-        this.checkpoints = checkpointDirOf(serverArgs);
-        Path portFile = dir.resolve("server.port");
-        Files.deleteIfExists(portFile);
-        List<String> s = new ArrayList<>(List.of("server", "--port", "0", "--port-file", portFile.toString(),
-                "--metrics", dir.resolve("updates.csv").toString()));
-        s.addAll(serverArgs);
-        server = start(s, dir.resolve("server.log"));
-        port = awaitPort(portFile);
-        this.serverArgs = new ArrayList<>(s);
-        GrpcParameterClient grpc = new GrpcParameterClient(Channels.forAddress("127.0.0.1:" + port, "server"), true,
-                30_000);
-        monitor = new ReconnectingParameterClient(grpc, 100, 2_000, 120_000, 1, msg -> { }, grpc::resetConnectBackoff);
+        List<String> toServers;
+        if (shards == 1) {
+            Path portFile = dir.resolve("server.port");
+            Files.deleteIfExists(portFile);
+            List<String> s = new ArrayList<>(List.of("server", "--port", "0", "--port-file", portFile.toString(),
+                    "--metrics", dir.resolve("updates.csv").toString()));
+            s.addAll(serverArgs);
+            startServer(s, dir.resolve("server.log"), null);
+            port = awaitPort(portFile, 0);
+            s.set(s.indexOf("--port") + 1, Integer.toString(port)); // a restart binds the same port
+            ManagedChannel channel = Channels.forAddress("127.0.0.1:" + port, "server");
+            monitor = new ReconnectingParameterClient(new GrpcParameterClient(channel, true, 30_000), 100, 2_000,
+                    120_000, 1, msg -> { }, channel::resetConnectBackoff);
+            toServers = List.of("--server", "127.0.0.1:" + port);
+        } else {
+            List<String> addresses = freeLoopbackAddresses(shards);
+            for (int k = 0; k < shards; k++) {
+                Path portFile = dir.resolve("server-" + k + ".port");
+                Files.deleteIfExists(portFile);
+                List<String> s = new ArrayList<>(List.of("server", "--port", addresses.get(k).split(":")[1],
+                        "--port-file", portFile.toString(), "--shard-index", Integer.toString(k),
+                        "--shards", String.join(",", addresses)));
+                if (k == 0) {
+                    // every shard applies every gradient: shard 0's log of updates stands for all
+                    s.addAll(List.of("--metrics", dir.resolve("updates.csv").toString()));
+                }
+                s.addAll(serverArgs);
+                startServer(s, dir.resolve("server-" + k + ".log"), "shard-" + k);
+            }
+            for (int k = 0; k < shards; k++) {
+                awaitPort(dir.resolve("server-" + k + ".port"), k);
+            }
+            port = Integer.parseInt(addresses.get(0).split(":")[1]);
+            List<ManagedChannel> channels = new ArrayList<>();
+            for (String a : addresses) {
+                channels.add(Channels.forAddress(a, "server"));
+            }
+            monitor = new ReconnectingParameterClient(new ShardedParameterClient(channels, layout,
+                    ShardPlan.DEFAULT_SPLIT_THRESHOLD, 30_000), 100, 2_000, 120_000, 1, msg -> { },
+                    () -> channels.forEach(ManagedChannel::resetConnectBackoff));
+            toServers = List.of("--servers", String.join(",", addresses));
+        }
         for (int rank = 0; rank < workerArgs.size(); rank++) {
-            List<String> w = new ArrayList<>(List.of("worker", "--server", "127.0.0.1:" + port));
+            List<String> w = new ArrayList<>(List.of("worker"));
+            w.addAll(toServers);
             w.addAll(workerArgs.get(rank));
             workers.add(start(w, dir.resolve("worker-" + rank + ".log")));
         }
         reported = new boolean[workers.size()];
     }
 
-    /** The value of {@code --checkpoint-dir} (or else {@code --resume}) in the server's arguments, or null. */
-    private static Path checkpointDirOf(List<String> args) {
-        Path resume = null;
-        for (int i = 0; i + 1 < args.size(); i++) {
-            if (args.get(i).equals("--checkpoint-dir")) {
-                return Path.of(args.get(i + 1));
-            }
-            if (args.get(i).equals("--resume")) {
-                resume = Path.of(args.get(i + 1));
+    /**
+     * Starts one server; with {@code subdir}, its checkpoint and resume directories get that subdirectory
+     * (shards must not share one: they write the same versions).
+     */
+    private void startServer(List<String> args, Path log, String subdir) throws IOException {
+        Path ckpt = null;
+        for (String flag : List.of("--resume", "--checkpoint-dir")) {
+            int i = args.indexOf(flag);
+            if (i >= 0 && i + 1 < args.size()) {
+                Path d = Path.of(args.get(i + 1));
+                if (subdir != null) {
+                    d = d.resolve(subdir);
+                    args.set(i + 1, d.toString());
+                }
+                ckpt = d; // --checkpoint-dir wins over --resume, as in the server
             }
         }
-        return resume;
+        serverArgs.add(args);
+        checkpoints.add(ckpt);
+        servers.add(start(args, log));
     }
 
-    /** The server process (tests kill it to inject a crash). */
+    /** The first (or only) server process; tests kill it to inject a crash. */
     public Process serverProcess() {
-        return server;
+        return servers.get(0);
     }
 
-    /** The worker processes by rank (tests kill one to inject a crash). */
+    /** The worker processes by rank; tests kill one to inject a crash. */
     public List<Process> workerProcesses() {
         return List.copyOf(workers);
     }
 
-    /** Times the server was restarted after it died. */
+    /** Times a server was restarted after it died. */
     public int serverRestarts() {
         return serverRestarts;
     }
 
-    /**
-     * Notices deaths: a dead server is restarted on the same port from its newest valid checkpoint (when it
-     * writes checkpoints), and each worker that died is reported once. @return lines describing what happened
-     */
     @Override
     public synchronized List<String> checkHealth() throws IOException, InterruptedException {
         List<String> now = new ArrayList<>();
@@ -98,39 +153,45 @@ public final class ProcessCluster implements Cluster {
                 now.add("worker " + rank + " died (" + exitDescription(p.exitValue()) + "); the others go on");
             }
         }
-        if (!server.isAlive() && !workersDone() && checkpoints != null) {
-            String what = "server died (" + exitDescription(server.exitValue()) + ")";
-            List<String> args = new ArrayList<>(serverArgs);
-            int i = args.indexOf("--port");
-            args.set(i + 1, Integer.toString(port));
-            int mf = args.indexOf("--metrics");
-            args.set(mf + 1, dir.resolve("updates-restart-" + (serverRestarts + 1) + ".csv").toString());
-            int pf = args.indexOf("--port-file");
-            args.remove(pf + 1);
-            args.remove(pf);
-            if (!args.contains("--resume") && hasCheckpoint()) {
-                args.add("--resume");
-                args.add(checkpoints.toString());
+        for (int k = 0; k < servers.size(); k++) {
+            if (!servers.get(k).isAlive() && !workersDone()) {
+                now.add(restart(k));
             }
-            // what the restarted server will resume (it reads the same newest valid checkpoint)
-            CheckpointStore.Loaded newest = new CheckpointStore(checkpoints, 1).loadNewestValid(m -> { });
-            long resumed = newest == null ? 0 : newest.snapshot().version();
-            long seen = monitor.lastVersionSeen();
-            serverRestarts++;
-            server = start(args, dir.resolve("server-restart-" + serverRestarts + ".log"));
-            now.add(what + " after version " + seen + " was seen; restarted on port " + port
-                    + (newest != null ? " from checkpoint version " + resumed + ": at least " + Math.max(0, seen - resumed)
-                    + " updates lost" : " without a checkpoint: the workers start the model again"));
         }
         events.addAll(now);
         return now;
     }
 
-    private boolean hasCheckpoint() throws IOException {
-        return !new CheckpointStore(checkpoints, 1).list().isEmpty();
+    /** Starts dead server {@code k} again on its port, from its newest valid checkpoint when it has one. */
+    private String restart(int k) throws IOException {
+        String who = servers.size() == 1 ? "server" : "server shard " + k;
+        String what = who + " died (" + exitDescription(servers.get(k).exitValue()) + ")";
+        Path ckpt = checkpoints.get(k);
+        List<String> args = new ArrayList<>(serverArgs.get(k));
+        int pf = args.indexOf("--port-file");
+        args.remove(pf + 1);
+        args.remove(pf);
+        serverRestarts++;
+        int mf = args.indexOf("--metrics");
+        if (mf >= 0) {
+            args.set(mf + 1, dir.resolve("updates-restart-" + serverRestarts + ".csv").toString());
+        }
+        // what the restarted server will resume: it reads the same newest valid checkpoint
+        CheckpointStore.Loaded newest = ckpt == null ? null : new CheckpointStore(ckpt, 1).loadNewestValid(m -> { });
+        if (newest != null && !args.contains("--resume")) {
+            args.add("--resume");
+            args.add(ckpt.toString());
+        }
+        long seen = monitor.lastVersionSeen();
+        servers.set(k, start(args, dir.resolve((servers.size() == 1 ? "server" : "server-" + k) + "-restart-"
+                + serverRestarts + ".log")));
+        return what + " after version " + seen + " was seen; restarted on its port " + (newest != null
+                ? "from checkpoint version " + newest.snapshot().version() + ": at least "
+                + Math.max(0, seen - newest.snapshot().version()) + " updates lost"
+                : "without a checkpoint: the workers start the model again");
     }
 
-    /** "exit code 3", or "killed by SIGKILL" for 137. */
+    /** "exit code 3", or the signal for 128 + n. */
     static String exitDescription(int code) {
         return switch (code) {
             case 137 -> "killed by SIGKILL";
@@ -143,6 +204,24 @@ public final class ProcessCluster implements Cluster {
     /** Everything {@link #checkHealth} has reported so far. */
     public synchronized List<String> events() {
         return List.copyOf(events);
+    }
+
+    /** S loopback addresses on ports free right now (the OS could hand one out again before a shard binds it). */
+    private static List<String> freeLoopbackAddresses(int n) throws IOException {
+        List<ServerSocket> held = new ArrayList<>();
+        List<String> out = new ArrayList<>();
+        try {
+            for (int i = 0; i < n; i++) {
+                ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress());
+                held.add(s);
+                out.add("127.0.0.1:" + s.getLocalPort());
+            }
+        } finally {
+            for (ServerSocket s : held) {
+                s.close();
+            }
+        }
+        return out;
     }
 
     public int port() {
@@ -161,7 +240,9 @@ public final class ProcessCluster implements Cluster {
                 .orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     }
 
-    private int awaitPort(Path portFile) throws IOException, InterruptedException {
+    private int awaitPort(Path portFile, int shard) throws IOException, InterruptedException {
+        Process server = servers.get(shard);
+        String log = servers.size() == 1 ? "server.log" : "server-" + shard + ".log";
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(START_TIMEOUT_MS);
         while (System.nanoTime() < deadline) {
             if (Files.exists(portFile)) {
@@ -169,7 +250,7 @@ public final class ProcessCluster implements Cluster {
             }
             if (!server.isAlive()) {
                 throw new IOException("the server exited with code " + server.exitValue() + " before listening:\n"
-                        + tail(dir.resolve("server.log")));
+                        + tail(dir.resolve(log)));
             }
             Thread.sleep(20);
         }
@@ -188,7 +269,8 @@ public final class ProcessCluster implements Cluster {
 
     @Override
     public String transport() {
-        return "grpc over loopback TCP, " + workers.size() + " worker processes";
+        return "grpc over loopback TCP, " + workers.size() + " worker processes"
+                + (servers.size() > 1 ? ", " + servers.size() + " server shards" : "");
     }
 
     @Override
@@ -219,12 +301,20 @@ public final class ProcessCluster implements Cluster {
         return out;
     }
 
-    /** Workers first (all at once), then the server, which writes its final checkpoint as it stops. */
+    /** SIGTERM to the servers: their shutdown hooks flush and close {@code updates.csv}. */
+    @Override
+    public void stopServer() throws InterruptedException {
+        for (Process s : servers) {
+            stop(s);
+        }
+    }
+
+    /** Workers first (all at once), then the servers, which write their final checkpoints as they stop. */
     @Override
     public void close() throws Exception {
         monitor.close();
         stopAll(workers);
-        stopAll(List.of(server));
+        stopAll(servers);
     }
 
     /** SIGTERM to each, then SIGKILL to any that has not exited within ten seconds. */
@@ -234,8 +324,17 @@ public final class ProcessCluster implements Cluster {
         }
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
         for (Process p : ps) {
-            long left = deadline - System.nanoTime();
-            if (!p.waitFor(Math.max(0, left), TimeUnit.NANOSECONDS)) {
+            if (!p.waitFor(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS)) {
+                p.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
+            }
+        }
+    }
+
+    /** SIGTERM, then SIGKILL if it has not exited within ten seconds. */
+    private static void stop(Process p) throws InterruptedException {
+        if (p.isAlive()) {
+            p.destroy();
+            if (!p.waitFor(10, TimeUnit.SECONDS)) {
                 p.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
             }
         }

@@ -106,10 +106,25 @@ public final class TrainRun {
         if (localCsv != null) {
             localCsv.close();
         }
+        cluster.stopServer(); // a server process writes the last metrics lines as it stops
         for (String failure : cluster.failures()) {
             out.println("WARNING: " + failure);
         }
         RunSummary summary = summarize(status, last, wall, cluster.transport());
+        writeReports(summary, updatesCsv, evaluations);
+        return summary;
+    }
+
+    /**
+     * Writes the reports of a run that has already ended (the simulator's), from the server's final status
+     * and evaluations the caller took, optionally with an implicit-momentum fit.
+     */
+    public RunSummary report(ServerStatus status, List<Evaluation> evaluations, double wallSeconds, String transport,
+                             Path updatesCsv, dev.momentumps.cli.sim.ImplicitMomentum implicitMomentum) throws IOException {
+        RunSummary summary = summarize(status, evaluations.get(evaluations.size() - 1), wallSeconds, transport);
+        if (implicitMomentum != null) {
+            summary = summary.withImplicitMomentum(implicitMomentum);
+        }
         writeReports(summary, updatesCsv, evaluations);
         return summary;
     }
@@ -125,6 +140,7 @@ public final class TrainRun {
         List<RunSummary.WorkerSummary> per = new ArrayList<>();
         for (ServerStatus.Worker w : s.workers()) {
             per.add(new RunSummary.WorkerSummary(w.id(), w.rank(), w.pushes(), w.meanStaleness(), w.maxStaleness(),
+                    w.stalenessHistogram(),
                     w.alive()));
         }
         Double accuracy = Double.isNaN(last.testAccuracy()) ? null : last.testAccuracy();
@@ -166,6 +182,11 @@ public final class TrainRun {
                 s.gradientsApplied(), s.gradientsDropped());
         out.printf(java.util.Locale.ROOT, "  staleness     mean %.3f, max %d, histogram %s%n", s.staleness().mean(),
                 s.staleness().max(), java.util.Arrays.toString(s.staleness().histogram()));
+        if (s.implicitMomentum() != null) {
+            out.printf(java.util.Locale.ROOT, "  implicit momentum mu %.4f, c %.5f (R^2 %.4f over %d steps)%n",
+                    s.implicitMomentum().mu(), s.implicitMomentum().c(), s.implicitMomentum().rSquared(),
+                    s.implicitMomentum().steps());
+        }
         out.printf(java.util.Locale.ROOT, "  wall time     %.2f s, %.0f updates/s, %.0f examples/s%n", s.wallSeconds(),
                 s.updatesPerSecond(), s.examplesPerSecond());
         out.printf("  run directory %s%n", dir);

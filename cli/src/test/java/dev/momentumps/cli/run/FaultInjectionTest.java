@@ -27,7 +27,7 @@ class FaultInjectionTest {
         List<List<String>> all = new ArrayList<>();
         for (int r = 0; r < workers; r++) {
             all.add(List.of("--rank", "" + r, "--workers", "" + workers, "--updates", "" + updates, "--delay-ms",
-                    "" + delayMs, "--samples", "2000", "--features", "8", "--log-every", "500"));
+                    "" + delayMs, "--samples", "2000", "--features", "8", "--log-every", "500", "--await-workers"));
         }
         return all;
     }
@@ -98,7 +98,7 @@ class FaultInjectionTest {
     @Test
     void aSigkilledWorkerInSyncModeLosesItsLeaseAndTheOthersFinish(@TempDir Path dir) throws Exception {
         int perWorker = 400;
-        ProcessCluster c = new ProcessCluster(dir, List.of("--mode", "sync", "--lease-ms", "1500",
+        ProcessCluster c = new ProcessCluster(dir, List.of("--mode", "sync", "--lease-ms", "3000",
                 "--apply-threads", "1"), workerArgs(3, 3 * perWorker, 2));
         try {
             awaitVersion(c, 50);

@@ -1,7 +1,6 @@
 package dev.momentumps.server.consistency;
 
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 
 /**
@@ -10,9 +9,6 @@ import java.util.List;
  * result does not depend on arrival order. Every applied gradient has staleness 0.
  */
 public final class Synchronous implements ConsistencyModel {
-    private static final Comparator<Submission> BY_RANK =
-            Comparator.comparingInt(Submission::rank).thenComparingInt(Submission::workerId);
-
     private final List<Submission> pending = new ArrayList<>();
 
     @Override
@@ -40,21 +36,7 @@ public final class Synchronous implements ConsistencyModel {
                 return;
             }
         }
-        pending.sort(BY_RANK);
-        float[] mean = sink.newBuffer();
-        for (Submission s : pending) {
-            float[] g = s.gradient();
-            for (int i = 0; i < mean.length; i++) {
-                mean[i] += g[i];
-            }
-        }
-        float inv = 1f / pending.size();
-        for (int i = 0; i < mean.length; i++) {
-            mean[i] *= inv;
-        }
-        List<Submission> round = List.copyOf(pending);
-        pending.clear();
-        sink.apply(mean, round);
+        Rounds.applyMean(pending, sink);
     }
 
     private boolean hasPending(int workerId) {

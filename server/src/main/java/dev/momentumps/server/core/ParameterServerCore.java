@@ -1,5 +1,6 @@
 package dev.momentumps.server.core;
 
+import dev.momentumps.server.compensation.StalenessCompensation;
 import dev.momentumps.server.consistency.Clocks;
 import dev.momentumps.server.consistency.ConsistencyModel;
 import dev.momentumps.server.consistency.PushTicket;
@@ -44,6 +45,7 @@ public final class ParameterServerCore implements AutoCloseable {
     private final List<Checkpointable> checkpointables = new CopyOnWriteArrayList<>();
     private volatile NonFinitePolicy nonFinite = NonFinitePolicy.REJECT;
     private ParameterStore store;
+    private StalenessCompensation compensation = StalenessCompensation.NONE;
     private long gradientsApplied;
     private long gradientsDropped;
     private long lossesSeen;
@@ -69,6 +71,15 @@ public final class ParameterServerCore implements AutoCloseable {
 
     public void addListener(UpdateListener listener) {
         listeners.add(listener);
+    }
+
+    /** Sets the staleness compensation (default none); it sees every later pull, push and update. */
+    public synchronized void setCompensation(StalenessCompensation compensation) {
+        this.compensation = compensation == null ? StalenessCompensation.NONE : compensation;
+    }
+
+    public synchronized StalenessCompensation compensation() {
+        return compensation;
     }
 
     public ConsistencyModel consistency() {
@@ -173,6 +184,9 @@ public final class ParameterServerCore implements AutoCloseable {
             w.lastSeenNanos = System.nanoTime();
         }
         s.copyWeights(out);
+        if (w != null) {
+            compensation.onSent(workerId, s.weights());
+        }
         return s.version();
     }
 
@@ -243,6 +257,7 @@ public final class ParameterServerCore implements AutoCloseable {
         if (!Double.isNaN(loss)) {
             recentLosses[(int) (lossesSeen++ % RECENT_LOSSES)] = loss;
         }
+        compensation.adjustGradient(workerId, s.version() - baseVersion, gradient, s.weights());
         PushTicket ticket = new PushTicket();
         if (skip) {
             gradientsDropped++;
@@ -260,7 +275,7 @@ public final class ParameterServerCore implements AutoCloseable {
         List<ServerStatus.Worker> ws = new ArrayList<>(workers.size());
         for (WorkerRecord w : workers) {
             ws.add(new ServerStatus.Worker(w.id, w.rank, w.name, w.pushes, w.alive, w.staleness.mean(),
-                    w.staleness.max()));
+                    w.staleness.max(), w.staleness.histogram()));
         }
         int n = (int) Math.min(lossesSeen, RECENT_LOSSES);
         double recent = Double.NaN;
@@ -432,6 +447,9 @@ public final class ParameterServerCore implements AutoCloseable {
         if (consistency instanceof Checkpointable c) {
             all.add(c);
         }
+        if (compensation instanceof Checkpointable c) {
+            all.add(c);
+        }
         all.addAll(checkpointables);
         return all;
     }
@@ -469,7 +487,7 @@ public final class ParameterServerCore implements AutoCloseable {
         @Override
         public void apply(float[] gradient, List<Submission> contributors) {
             long before = store.version();
-            store.apply(gradient);
+            store.apply(gradient, compensation.learningRateScale(contributors, before));
             long after = store.version();
             long now = System.nanoTime();
             for (Submission sub : contributors) {

@@ -78,12 +78,17 @@ public final class ParameterStore {
      * The caller has validated its length and values.
      */
     public void apply(float[] gradient) {
+        apply(gradient, 1f);
+    }
+
+    /** As {@link #apply(float[])}, with the schedule's learning rate multiplied by {@code lrScale}. */
+    public void apply(float[] gradient, float lrScale) {
         long step = version + 1;
         if (clipNorm > 0) {
             GradientClipping.clipByGlobalNorm(gradient, clipNorm);
         }
         pending = gradient;
-        pendingLr = schedule.lr(step);
+        pendingLr = lrScale == 1f ? schedule.lr(step) : schedule.lr(step) * lrScale;
         pendingStep = step;
         executor.run(weights.length, applyTask);
         pending = null;

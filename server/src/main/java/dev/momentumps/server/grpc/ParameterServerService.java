@@ -23,6 +23,8 @@ import dev.momentumps.server.consistency.PushTicket;
 import dev.momentumps.server.core.ParameterServerCore;
 import dev.momentumps.server.core.RequestException;
 import dev.momentumps.server.core.ServerStatus;
+import dev.momentumps.server.core.ShardPlan;
+import dev.momentumps.server.core.ShardRole;
 import dev.momentumps.server.core.TensorLayout;
 import io.grpc.stub.StreamObserver;
 import java.util.concurrent.TimeUnit;
@@ -36,6 +38,8 @@ public final class ParameterServerService extends ParameterServerGrpc.ParameterS
     private final String address;
     private final int chunkBytes;
     private final long waitMillis;
+    private final ShardRole shard;
+    private volatile ShardPlan plan;
 
     /**
      * @param address    how workers reach this server, reported in the shard map
@@ -44,10 +48,17 @@ public final class ParameterServerService extends ParameterServerGrpc.ParameterS
      *                   answering DEADLINE_EXCEEDED
      */
     public ParameterServerService(ParameterServerCore core, String address, int chunkBytes, long waitMillis) {
+        this(core, address, chunkBytes, waitMillis, ShardRole.SINGLE);
+    }
+
+    /** @param shard which part of the model this server holds (see {@link ShardPlan}) */
+    public ParameterServerService(ParameterServerCore core, String address, int chunkBytes, long waitMillis,
+                                  ShardRole shard) {
         this.core = core;
         this.address = address;
         this.chunkBytes = chunkBytes;
         this.waitMillis = waitMillis;
+        this.shard = shard;
     }
 
     static ConsistencyMode toProto(dev.momentumps.server.consistency.ConsistencyKind kind) {
@@ -72,9 +83,14 @@ public final class ParameterServerService extends ParameterServerGrpc.ParameterS
                     .setChunkBytes(chunkBytes)
                     .setUpdateRule(core.rule().toString())
                     .setStalenessBound(core.consistency().stalenessBound());
+            ShardPlan p = plan;
             if (layout != null) {
-                reply.setLayout(Layouts.toProto(layout)).setShardMap(ShardMap.newBuilder().addShards(
-                        Shard.newBuilder().setIndex(0).setAddress(address).setBegin(0).setEnd(layout.numElements())));
+                reply.setLayout(Layouts.toProto(layout));
+            }
+            if (layout != null && p != null) {
+                reply.setShardMap(ShardMap.newBuilder().addShards(
+                        Shard.newBuilder().setIndex(shard.index()).setAddress(address)
+                                .setBegin(p.begin(shard.index())).setEnd(p.end(shard.index()))));
             }
             out.onNext(reply.build());
             out.onCompleted();
@@ -111,7 +127,10 @@ public final class ParameterServerService extends ParameterServerGrpc.ParameterS
                 if (header == null) {
                     throw invalid("header: missing");
                 }
+                ShardPlan p = shard.check(header.hasModelLayout() ? Layouts.fromProto(header.getModelLayout()) : null,
+                        layout);
                 boolean first = core.initialize(header.getWorkerId(), layout, chunks.finish());
+                plan = p;
                 return InitializeReply.newBuilder().setVersion(core.version()).setAlreadyInitialized(!first).build();
             }
         };
@@ -197,9 +216,13 @@ public final class ParameterServerService extends ParameterServerGrpc.ParameterS
             b.addStalenessHistogram(c);
         }
         for (ServerStatus.Worker w : s.workers()) {
-            b.addWorkers(WorkerStatus.newBuilder().setWorkerId(w.id()).setRank(w.rank()).setName(w.name())
-                    .setPushes(w.pushes()).setAlive(w.alive()).setMeanStaleness(w.meanStaleness())
-                    .setMaxStaleness(w.maxStaleness()));
+            WorkerStatus.Builder ws = WorkerStatus.newBuilder().setWorkerId(w.id()).setRank(w.rank())
+                    .setName(w.name()).setPushes(w.pushes()).setAlive(w.alive()).setMeanStaleness(w.meanStaleness())
+                    .setMaxStaleness(w.maxStaleness());
+            for (long count : w.stalenessHistogram()) {
+                ws.addStalenessHistogram(count);
+            }
+            b.addWorkers(ws);
         }
         out.onNext(b.build());
         out.onCompleted();
@@ -233,7 +256,7 @@ public final class ParameterServerService extends ParameterServerGrpc.ParameterS
             if (left <= 0) {
                 return ticket.isDone();
             }
-            if (ticket.await(Math.min(left, TimeUnit.SECONDS.toNanos(1)), TimeUnit.NANOSECONDS)) {
+            if (ticket.await(Math.min(left, TimeUnit.MILLISECONDS.toNanos(250)), TimeUnit.NANOSECONDS)) {
                 return true;
             }
             core.touch(workerId);

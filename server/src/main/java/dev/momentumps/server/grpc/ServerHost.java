@@ -1,6 +1,10 @@
 package dev.momentumps.server.grpc;
 
+import dev.momentumps.proto.ParameterServerGrpc;
 import dev.momentumps.server.core.ParameterServerCore;
+import dev.momentumps.server.core.ShardRole;
+import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
+import io.grpc.protobuf.services.HealthStatusManager;
 import io.grpc.Server;
 import io.grpc.ServerBuilder;
 import java.io.IOException;
@@ -10,21 +14,36 @@ import java.util.concurrent.TimeUnit;
  * Runs a {@link ParameterServerService} on a gRPC server built from the given builder: tests pass an
  * in-process builder, the CLI a Netty one. {@link #stop} shuts down gracefully, then forcibly, and never
  * waits longer than the grace period.
+ *
+ * <p>It also serves the standard gRPC health service ({@code grpc.health.v1.Health}, what Kubernetes'
+ * {@code grpc:} probes call): SERVING from {@link #start} until {@link #stop}, for the overall server
+ * ({@code ""}) and for {@code momentumps.v1.ParameterServer}.
  */
 public final class ServerHost implements AutoCloseable {
     private final Server server;
     private final ParameterServerCore core;
+    private final HealthStatusManager health = new HealthStatusManager();
 
     public ServerHost(ServerBuilder<?> builder, ParameterServerCore core, String address, int chunkBytes,
                       long waitMillis) {
+        this(builder, core, address, chunkBytes, waitMillis, ShardRole.SINGLE);
+    }
+
+    /** @param shard which part of the model this server holds */
+    public ServerHost(ServerBuilder<?> builder, ParameterServerCore core, String address, int chunkBytes,
+                      long waitMillis, ShardRole shard) {
         this.core = core;
         // a chunk of `chunkBytes` plus framing must fit, whatever the default limit is
         builder.maxInboundMessageSize(Math.max(4 << 20, chunkBytes + (64 << 10)));
-        this.server = builder.addService(new ParameterServerService(core, address, chunkBytes, waitMillis)).build();
+        health.setStatus("", ServingStatus.NOT_SERVING);
+        this.server = builder.addService(new ParameterServerService(core, address, chunkBytes, waitMillis, shard))
+                .addService(health.getHealthService()).build();
     }
 
     public ServerHost start() throws IOException {
         server.start();
+        health.setStatus("", ServingStatus.SERVING);
+        health.setStatus(ParameterServerGrpc.SERVICE_NAME, ServingStatus.SERVING);
         return this;
     }
 
@@ -39,6 +58,7 @@ public final class ServerHost implements AutoCloseable {
 
     /** Stops taking calls, waits up to {@code graceMillis} for calls in flight, then cancels the rest. */
     public void stop(long graceMillis) throws InterruptedException {
+        health.enterTerminalState();
         server.shutdown();
         if (!server.awaitTermination(graceMillis, TimeUnit.MILLISECONDS)) {
             server.shutdownNow();

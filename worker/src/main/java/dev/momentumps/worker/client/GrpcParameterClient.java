@@ -132,8 +132,12 @@ public final class GrpcParameterClient implements ParameterClient {
     public static ServerStatus toStatus(StatusReply r) {
         List<ServerStatus.Worker> workers = new ArrayList<>();
         for (WorkerStatus w : r.getWorkersList()) {
+            long[] workerHist = new long[w.getStalenessHistogramCount()];
+            for (int k = 0; k < workerHist.length; k++) {
+                workerHist[k] = w.getStalenessHistogram(k);
+            }
             workers.add(new ServerStatus.Worker(w.getWorkerId(), w.getRank(), w.getName(), w.getPushes(),
-                    w.getAlive(), w.getMeanStaleness(), w.getMaxStaleness()));
+                    w.getAlive(), w.getMeanStaleness(), w.getMaxStaleness(), workerHist));
         }
         long[] hist = new long[r.getStalenessHistogramCount()];
         for (int i = 0; i < hist.length; i++) {

@@ -1,0 +1,210 @@
+package dev.momentumps.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.MappingIterator;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import picocli.CommandLine;
+import picocli.CommandLine.Model.OptionSpec;
+
+/** The Kubernetes manifests and the Dockerfile in src/deploy parse and agree with the real command line. */
+class DeployManifestsTest {
+    /**
+     * Flags and variables of issue #6 (branch reliability: TLS, token, checkpoints), used by the manifests
+     * before that branch is merged. While a flag is missing from the command it is reported, not failed;
+     * once it exists it is checked like every other.
+     */
+    private static final Set<String> FROM_ISSUE_6 = Set.of("--tls-cert", "--tls-key", "--tls-ca", "--checkpoint-dir");
+    private static final Set<String> ENV_FROM_ISSUE_6 = Set.of("MPS_TOKEN");
+
+    private static Path deploy;
+    private static final Map<String, JsonNode> byKind = new HashMap<>();
+
+    @BeforeAll
+    static void read() throws IOException {
+        deploy = Path.of(System.getProperty("mps.project.dir", ".."), "src", "deploy");
+        ObjectMapper yaml = new ObjectMapper(new YAMLFactory());
+        try (Stream<Path> files = Files.list(deploy.resolve("k8s"))) {
+            for (Path f : files.filter(p -> p.toString().endsWith(".yaml")).sorted().toList()) {
+                try (MappingIterator<JsonNode> docs = yaml.readerFor(JsonNode.class).readValues(f.toFile())) {
+                    while (docs.hasNext()) {
+                        JsonNode d = docs.next();
+                        assertTrue(d.hasNonNull("apiVersion") && d.hasNonNull("kind")
+                                && d.path("metadata").hasNonNull("name"), f + ": a document without apiVersion, kind "
+                                + "or metadata.name");
+                        assertFalse(byKind.containsKey(d.get("kind").asText()), "two " + d.get("kind") + "s");
+                        byKind.put(d.get("kind").asText(), d);
+                    }
+                }
+            }
+        }
+        assertEquals(Set.of("Service", "StatefulSet", "Job", "Secret"), byKind.keySet());
+    }
+
+    private static JsonNode container(String kind) {
+        JsonNode cs = byKind.get(kind).at("/spec/template/spec/containers");
+        assertEquals(1, cs.size(), kind + " has one container");
+        return cs.get(0);
+    }
+
+    private static List<String> args(JsonNode container) {
+        List<String> a = new ArrayList<>();
+        container.get("args").forEach(n -> a.add(n.asText()));
+        return a;
+    }
+
+    private static String env(JsonNode container, String name) {
+        for (JsonNode e : container.path("env")) {
+            if (e.get("name").asText().equals(name)) {
+                return e.has("value") ? e.get("value").asText() : null;
+            }
+        }
+        throw new AssertionError("no env " + name + " in " + container.get("name"));
+    }
+
+    /** The value after {@code flag} in args. */
+    private static String arg(List<String> args, String flag) {
+        int i = args.indexOf(flag);
+        assertTrue(i >= 0 && i + 1 < args.size(), "no " + flag + " in " + args);
+        return args.get(i + 1);
+    }
+
+    /** Every --flag of the container exists on the subcommand, every MPS_ variable is one the command reads. */
+    private static void agreesWithCommand(JsonNode container) {
+        List<String> args = args(container);
+        CommandLine sub = Main.commandLine().getSubcommands().get(args.get(0));
+        assertNotNull(sub, "no subcommand " + args.get(0));
+        StringBuilder envDefaults = new StringBuilder();
+        for (OptionSpec o : sub.getCommandSpec().options()) {
+            // the annotation's text, before picocli replaces ${env:NAME:-x} with its value
+            if (o.userObject() instanceof java.lang.reflect.Field f) {
+                envDefaults.append(f.getAnnotation(CommandLine.Option.class).defaultValue()).append(' ');
+            }
+        }
+        for (String a : args.subList(1, args.size())) {
+            if (!a.startsWith("--")) {
+                continue;
+            }
+            String flag = a.split("=", 2)[0];
+            if (sub.getCommandSpec().findOption(flag) == null) {
+                assertTrue(FROM_ISSUE_6.contains(flag), "mps " + args.get(0) + " has no option " + flag);
+                System.out.println("note: " + flag + " (issue #6, branch reliability) is not on mps " + args.get(0)
+                        + " on this branch yet");
+            }
+        }
+        for (JsonNode e : container.path("env")) {
+            String name = e.get("name").asText();
+            if (name.startsWith("MPS_") && !ENV_FROM_ISSUE_6.contains(name)) {
+                assertTrue(envDefaults.indexOf("${env:" + name + ":") >= 0, "mps " + args.get(0)
+                        + " reads no environment variable " + name);
+            }
+        }
+    }
+
+    @Test
+    void serverShardsAreAStatefulSetBehindAHeadlessServiceOnTheServersPort() {
+        JsonNode svc = byKind.get("Service");
+        JsonNode sts = byKind.get("StatefulSet");
+        JsonNode c = container("StatefulSet");
+        agreesWithCommand(c);
+        assertEquals("server", args(c).get(0));
+        assertEquals("None", svc.at("/spec/clusterIP").asText(), "the Service must be headless");
+        assertEquals(svc.at("/metadata/name").asText(), sts.at("/spec/serviceName").asText());
+        assertEquals(svc.at("/spec/selector"), sts.at("/spec/template/metadata/labels"));
+        int port = Integer.parseInt(env(c, "MPS_PORT"));
+        assertEquals(port, c.at("/ports/0/containerPort").asInt());
+        assertEquals(port, svc.at("/spec/ports/0/port").asInt());
+        assertEquals(port, c.at("/readinessProbe/grpc/port").asInt(), "readiness is a gRPC health check");
+        assertEquals(port, c.at("/livenessProbe/grpc/port").asInt(), "liveness is a gRPC health check");
+        assertEquals("0.0.0.0", env(c, "MPS_BIND"));
+        assertEquals("metadata.labels['apps.kubernetes.io/pod-index']",
+                c.path("env").findParent("fieldRef") == null ? null
+                        : c.path("env").findValue("fieldPath").asText(), "the shard index is the pod index");
+        // MPS_SHARDS names every pod of the StatefulSet, in order, by its stable DNS name
+        int replicas = sts.at("/spec/replicas").asInt();
+        List<String> expected = new ArrayList<>();
+        for (int k = 0; k < replicas; k++) {
+            expected.add(sts.at("/metadata/name").asText() + "-" + k + "." + svc.at("/metadata/name").asText() + ":"
+                    + port);
+        }
+        assertEquals(String.join(",", expected), env(c, "MPS_SHARDS"));
+        assertTrue(c.at("/resources/requests").has("cpu") && c.at("/resources/limits").has("memory"));
+        // checkpoints go to a per-shard PersistentVolumeClaim
+        String claim = sts.at("/spec/volumeClaimTemplates/0/metadata/name").asText();
+        String dir = arg(args(c), "--checkpoint-dir");
+        boolean mounted = false;
+        for (JsonNode m : c.path("volumeMounts")) {
+            mounted |= m.get("name").asText().equals(claim) && m.get("mountPath").asText().equals(dir);
+        }
+        assertTrue(mounted, "--checkpoint-dir " + dir + " is not the claim " + claim);
+    }
+
+    @Test
+    void workersAreAnIndexedJobWhoseIndexIsTheRank() {
+        JsonNode job = byKind.get("Job");
+        JsonNode c = container("Job");
+        agreesWithCommand(c);
+        List<String> args = args(c);
+        assertEquals("worker", args.get(0));
+        assertEquals("Indexed", job.at("/spec/completionMode").asText());
+        assertEquals("$(JOB_COMPLETION_INDEX)", arg(args, "--rank"));
+        int workers = Integer.parseInt(arg(args, "--workers"));
+        assertEquals(workers, job.at("/spec/completions").asInt());
+        assertEquals(workers, job.at("/spec/parallelism").asInt(), "a synchronous run needs every worker at once");
+        assertEquals(env(container("StatefulSet"), "MPS_SHARDS"), arg(args, "--servers"));
+        assertTrue(args.contains("--await-workers"));
+    }
+
+    @Test
+    void theSecretHoldsTheTokenAndTlsFilesTheContainersUse() {
+        JsonNode secret = byKind.get("Secret");
+        String name = secret.at("/metadata/name").asText();
+        for (String kind : List.of("StatefulSet", "Job")) {
+            JsonNode c = container(kind);
+            JsonNode vols = byKind.get(kind).at("/spec/template/spec/volumes");
+            assertEquals(name, vols.findValue("secretName").asText(), kind + " mounts the Secret");
+            String mount = null;
+            for (JsonNode m : c.path("volumeMounts")) {
+                if (m.get("name").asText().equals(vols.get(0).get("name").asText())) {
+                    mount = m.get("mountPath").asText();
+                }
+            }
+            assertNotNull(mount);
+            Matcher files = Pattern.compile(Pattern.quote(mount) + "/(\\S+)").matcher(String.join(" ", args(c)));
+            while (files.find()) {
+                assertTrue(secret.at("/stringData").has(files.group(1)), "the Secret has no key " + files.group(1));
+            }
+            JsonNode ref = c.path("env").findValue("secretKeyRef");
+            assertEquals(name, ref.get("name").asText());
+            assertTrue(secret.at("/stringData").has(ref.get("key").asText()));
+        }
+    }
+
+    @Test
+    void theImageRunsTheShadedJarOnJava17AndExposesTheServerPort() throws IOException {
+        String docker = Files.readString(deploy.resolve("Dockerfile"));
+        assertTrue(docker.lines().anyMatch(l -> l.startsWith("FROM eclipse-temurin:17-jre")), docker);
+        assertTrue(docker.contains("COPY cli/target/mps.jar "), docker);
+        assertTrue(docker.contains("EXPOSE " + env(container("StatefulSet"), "MPS_PORT")), docker);
+        String image = container("StatefulSet").get("image").asText();
+        assertEquals(image, container("Job").get("image").asText());
+    }
+}
