@@ -228,7 +228,8 @@ public final class ProcessCluster implements Cluster {
         return port;
     }
 
-    private static Process start(List<String> args, Path log) throws IOException {
+    /** A JVM running {@code mps ARGS} with this JVM's classpath, logging to {@code log}. */
+    static Process start(List<String> args, Path log) throws IOException {
         List<String> cmd = new ArrayList<>(List.of(javaBinary(), "-Djava.awt.headless=true", "-cp",
                 System.getProperty("java.class.path"), "dev.momentumps.cli.Main"));
         cmd.addAll(args);

@@ -6,6 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.momentumps.server.checkpoint.CheckpointStore;
 import dev.momentumps.server.core.ServerStatus;
+import dev.momentumps.worker.client.GrpcParameterClient;
+import io.grpc.StatusRuntimeException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -92,6 +94,53 @@ class FaultInjectionTest {
                     "the final checkpoint holds the final version");
         } finally {
             c.close();
+        }
+    }
+
+    @Test
+    void sigtermToTrainStopsWorkersThenTheServerWithAFinalCheckpointAndLeavesNoProcess(@TempDir Path dir)
+            throws Exception {
+        Path run = dir.resolve("run");
+        Process train = ProcessCluster.start(List.of("train", "--no-progress", "--out", run.toString(), "-w", "2",
+                "--updates", "1000000", "--delay-ms", "1", "--samples", "2000", "--features", "8",
+                "--checkpoint-every", "0", "--checkpoint-seconds", "0"), dir.resolve("train.log"));
+        long deadline = System.nanoTime() + TIMEOUT_NANOS;
+        List<ProcessHandle> children = List.of();
+        while (children.size() < 3 || versionOf(run.resolve("server.port")) < 50) {
+            assertTrue(System.nanoTime() < deadline && train.isAlive(), "the run did not start:\n"
+                    + ProcessCluster.tail(dir.resolve("train.log")));
+            Thread.sleep(100);
+            children = train.descendants().toList();
+        }
+        long t0 = System.nanoTime();
+        train.destroy(); // SIGTERM, as Ctrl-C or a scheduler would send
+        assertTrue(train.waitFor(30, TimeUnit.SECONDS), "train did not exit");
+        for (ProcessHandle child : children) {
+            assertTrue(child.onExit().completeOnTimeout(null, 15, TimeUnit.SECONDS).get() == null || !child.isAlive(),
+                    "left behind: " + child.info());
+            assertFalse(child.isAlive(), "left behind: " + child.info());
+        }
+        double seconds = (System.nanoTime() - t0) / 1e9;
+        List<Path> ckpts = new CheckpointStore(run.resolve("checkpoints"), 3).list();
+        System.out.printf("SIGTERM to train: %d child processes gone in %.1f s; final checkpoint %s%n", children.size(),
+                seconds, ckpts);
+        assertTrue(seconds < 20, "shutdown took " + seconds + " s");
+        assertEquals(1, ckpts.size(), "only the final checkpoint (periodic ones were off)");
+        assertTrue(CheckpointStore.read(ckpts.get(0)).version() > 0);
+        String serverLog = Files.readString(run.resolve("server.log"));
+        assertTrue(serverLog.contains("momentum-ps server stopped at version"), serverLog);
+    }
+
+    /** The server's version, asked through the port file it wrote; 0 before it listens or initialises. */
+    private static long versionOf(Path portFile) throws Exception {
+        if (!Files.exists(portFile)) {
+            return 0;
+        }
+        try (GrpcParameterClient c = new GrpcParameterClient(Channels.forAddress("127.0.0.1:"
+                + Files.readString(portFile).trim(), "test"), true, 5_000)) {
+            return c.status().version();
+        } catch (StatusRuntimeException e) {
+            return 0;
         }
     }
 
