@@ -28,6 +28,12 @@ public final class Main {
                         + e.getMessage()));
                 return 2;
             }
+            if (e instanceof io.grpc.StatusRuntimeException s) {
+                // the server refused or could not be reached (wrong token, TLS mismatch, gone for good): one line
+                cmd.getErr().println(cmd.getColorScheme().errorText("mps " + cmd.getCommandName() + ": the server "
+                        + "answered " + s.getStatus().getCode() + ": " + s.getStatus().getDescription()));
+                return 3;
+            }
             throw e;
         });
         cl.setParameterExceptionHandler((ex, args) -> {

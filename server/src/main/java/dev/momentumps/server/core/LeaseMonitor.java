@@ -40,9 +40,13 @@ public final class LeaseMonitor implements AutoCloseable {
             } catch (InterruptedException e) {
                 return;
             }
-            for (int id : core.expireLeases(TimeUnit.MILLISECONDS.toNanos(leaseMillis))) {
-                log.accept("worker " + id + " sent nothing for " + leaseMillis + " ms: marked dead; rounds go on "
-                        + "without it until it registers again");
+            int[] gone = core.expireLeases(TimeUnit.MILLISECONDS.toNanos(leaseMillis));
+            if (gone.length > 0) {
+                java.util.List<ServerStatus.Worker> workers = core.status().workers();
+                for (int id : gone) {
+                    log.accept("worker " + id + " (rank " + workers.get(id).rank() + ") sent nothing for "
+                            + leaseMillis + " ms: marked dead; rounds go on without it until it registers again");
+                }
             }
         }
     }
