@@ -108,6 +108,12 @@ final class WorkerCommand implements Callable<Integer> {
                 name, shardAddresses.isEmpty() ? server : String.join(",", shardAddresses), t.description(),
                 source.shard().rows(), steps);
         ReconnectingParameterClient reconnecting = connect(shardAddresses, source, token);
+        // SIGTERM / Ctrl-C mid-run: leave the cluster so synchronous rounds need not wait out the lease
+        Thread leave = new Thread(() -> {
+            System.out.println("worker " + rank + ": stopping: leaving the cluster");
+            reconnecting.deregister();
+        }, "mps-worker-leave");
+        Runtime.getRuntime().addShutdownHook(leave);
         try (ParameterClient client = awaitWorkers ? new RegistrationBarrier(reconnecting, workers, deadlineMillis)
                 : reconnecting) {
             TrainingLoop.Result r = new TrainingLoop(client, computed, rank, name, steps, delayMillis, (step, loss, res) -> {
@@ -122,6 +128,12 @@ final class WorkerCommand implements Callable<Integer> {
                 System.out.printf(Locale.ROOT, "worker %d reconnected %d times, dropped %d pushes, saw %d updates "
                         + "lost to server restarts%n", rank, reconnecting.reconnects(), reconnecting.pushesDropped(),
                         reconnecting.updatesLost());
+            }
+        } finally {
+            try {
+                Runtime.getRuntime().removeShutdownHook(leave);
+            } catch (IllegalStateException shuttingDown) {
+                // the hook is already running
             }
         }
         return 0;

@@ -127,6 +127,8 @@ class FaultInjectionTest {
         assertTrue(seconds < 20, "shutdown took " + seconds + " s");
         assertEquals(1, ckpts.size(), "only the final checkpoint (periodic ones were off)");
         assertTrue(CheckpointStore.read(ckpts.get(0)).version() > 0);
+        assertTrue(Files.readString(run.resolve("worker-0.log")).contains("stopping: leaving the cluster"),
+                "a signalled worker deregisters");
         String serverLog = Files.readString(run.resolve("server.log"));
         assertTrue(serverLog.contains("momentum-ps server stopped at version"), serverLog);
     }
