@@ -52,6 +52,7 @@ public final class Channels {
             m.put(BearerTokenInterceptor.AUTHORIZATION, BearerTokenInterceptor.SCHEME + token);
             b.intercept(MetadataUtils.newAttachHeadersInterceptor(m));
         }
-        return b.maxInboundMessageSize(32 << 20).build();
+        return b.maxInboundMessageSize(32 << 20).directExecutor()
+                .initialFlowControlWindow(dev.momentumps.server.grpc.ServerHost.FLOW_CONTROL_WINDOW).build();
     }
 }

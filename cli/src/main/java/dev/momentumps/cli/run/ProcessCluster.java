@@ -230,15 +230,7 @@ public final class ProcessCluster implements Cluster {
 
     /** A JVM running {@code mps ARGS} with this JVM's classpath, logging to {@code log}. */
     static Process start(List<String> args, Path log) throws IOException {
-        List<String> cmd = new ArrayList<>(List.of(javaBinary(), "-Djava.awt.headless=true", "-cp",
-                System.getProperty("java.class.path"), "dev.momentumps.cli.Main"));
-        cmd.addAll(args);
-        return new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
-    }
-
-    private static String javaBinary() {
-        return ProcessHandle.current().info().command()
-                .orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        return MpsProcesses.start(args, log);
     }
 
     private int awaitPort(Path portFile, int shard) throws IOException, InterruptedException {
@@ -259,7 +251,7 @@ public final class ProcessCluster implements Cluster {
         throw new IOException("the server did not start listening within " + START_TIMEOUT_MS + " ms");
     }
 
-    static String tail(Path log) {
+    public static String tail(Path log) {
         try {
             List<String> lines = Files.readAllLines(log);
             return String.join("\n", lines.subList(Math.max(0, lines.size() - 15), lines.size()));
@@ -332,7 +324,7 @@ public final class ProcessCluster implements Cluster {
     }
 
     /** SIGTERM, then SIGKILL if it has not exited within ten seconds. */
-    private static void stop(Process p) throws InterruptedException {
+    public static void stop(Process p) throws InterruptedException {
         if (p.isAlive()) {
             p.destroy();
             if (!p.waitFor(10, TimeUnit.SECONDS)) {

@@ -190,6 +190,24 @@ public final class ParameterServerCore implements AutoCloseable {
         return s.version();
     }
 
+    /**
+     * Like {@link #pull(int, float[])} but straight into a buffer (a shared memory region), so a transport
+     * needs no intermediate array. The buffer's position is left unchanged.
+     */
+    public synchronized long pull(int workerId, java.nio.FloatBuffer out) {
+        WorkerRecord w = workerId == OBSERVER ? null : worker(workerId);
+        ParameterStore s = requireStore();
+        if (out.remaining() < s.numElements()) {
+            throw RequestException.invalid("weights buffer has room for " + out.remaining() + " elements, model has "
+                    + s.numElements());
+        }
+        if (w != null) {
+            w.lastSeenNanos = System.nanoTime();
+        }
+        out.put(out.position(), s.weights(), 0, s.numElements());
+        return s.version();
+    }
+
     /** Whether the consistency model lets this worker pull now (SSP holds back one too far ahead). */
     public synchronized boolean mayPull(int workerId) {
         if (workerId == OBSERVER) {

@@ -10,6 +10,8 @@ import dev.momentumps.proto.InitializeHeader;
 import dev.momentumps.proto.InitializeReply;
 import dev.momentumps.proto.ParameterServerGrpc;
 import dev.momentumps.proto.PullRequest;
+import dev.momentumps.proto.PushPullReply;
+import dev.momentumps.proto.PushPullRequest;
 import dev.momentumps.proto.RegisterReply;
 import dev.momentumps.proto.RegisterRequest;
 import dev.momentumps.proto.Shard;
@@ -26,7 +28,9 @@ import dev.momentumps.server.core.ServerStatus;
 import dev.momentumps.server.core.ShardPlan;
 import dev.momentumps.server.core.ShardRole;
 import dev.momentumps.server.core.TensorLayout;
+import com.google.protobuf.ByteString;
 import io.grpc.stub.StreamObserver;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -38,6 +42,11 @@ public final class ParameterServerService extends ParameterServerGrpc.ParameterS
     private final String address;
     private final int chunkBytes;
     private final long waitMillis;
+    private final boolean sharedRegions;
+    private final String hostId;
+    // model-sized scratch arrays reused across calls (gradients in, weights out)
+    private final FloatArrayPool buffers = new FloatArrayPool(2 * Runtime.getRuntime().availableProcessors() + 2);
+    private final ConcurrentHashMap<Integer, SharedRegion> regions = new ConcurrentHashMap<>();
     private final ShardRole shard;
     private volatile ShardPlan plan;
 
@@ -54,11 +63,19 @@ public final class ParameterServerService extends ParameterServerGrpc.ParameterS
     /** @param shard which part of the model this server holds (see {@link ShardPlan}) */
     public ParameterServerService(ParameterServerCore core, String address, int chunkBytes, long waitMillis,
                                   ShardRole shard) {
+        this(core, address, chunkBytes, waitMillis, shard, true);
+    }
+
+    /** @param sharedRegions offer same-host workers the shared-memory fast path */
+    public ParameterServerService(ParameterServerCore core, String address, int chunkBytes, long waitMillis,
+                                  ShardRole shard, boolean sharedRegions) {
         this.core = core;
         this.address = address;
         this.chunkBytes = chunkBytes;
         this.waitMillis = waitMillis;
         this.shard = shard;
+        this.sharedRegions = sharedRegions;
+        this.hostId = sharedRegions ? SharedRegion.hostId() : "";
     }
 
     static ConsistencyMode toProto(dev.momentumps.server.consistency.ConsistencyKind kind) {
@@ -82,7 +99,8 @@ public final class ParameterServerService extends ParameterServerGrpc.ParameterS
                     .setVersion(core.version())
                     .setChunkBytes(chunkBytes)
                     .setUpdateRule(core.rule().toString())
-                    .setStalenessBound(core.consistency().stalenessBound());
+                    .setStalenessBound(core.consistency().stalenessBound())
+                    .setHostId(hostId);
             ShardPlan p = plan;
             if (layout != null) {
                 reply.setLayout(Layouts.toProto(layout));
@@ -141,9 +159,10 @@ public final class ParameterServerService extends ParameterServerGrpc.ParameterS
         try {
             int id = request.getWorkerId();
             awaitMayPull(id);
-            float[] weights = new float[numElements()];
+            float[] weights = buffers.take(numElements());
             long version = core.pull(id, weights);
             sendWeights(out, WeightsHeader.newBuilder().setVersion(version), weights);
+            buffers.give(weights);
         } catch (Exception e) {
             out.onError(Statuses.of(e));
         }
@@ -162,7 +181,7 @@ public final class ParameterServerService extends ParameterServerGrpc.ParameterS
                         throw invalid("header: sent twice");
                     }
                     header = f.getHeader();
-                    chunks = new ChunkAssembler(numElements());
+                    chunks = new ChunkAssembler(buffers.take(numElements()));
                 } else if (header == null) {
                     throw invalid("header: the first frame must be the header");
                 } else {
@@ -176,25 +195,111 @@ public final class ParameterServerService extends ParameterServerGrpc.ParameterS
                     throw invalid("header: missing");
                 }
                 int id = header.getWorkerId();
-                PushTicket ticket = core.push(id, header.getBaseVersion(), header.getSequence(), chunks.finish(),
-                        header.getLoss(), header.getBatchSize());
-                if (!awaitTicket(id, ticket)) {
-                    throw new RequestException(RequestException.Reason.DEADLINE_EXCEEDED, "the synchronous round "
-                            + "did not complete within " + waitMillis + " ms (are all workers alive?)");
-                }
+                float[] gradient = chunks.finish();
+                PushTicket ticket = submit(header, gradient);
                 WeightsHeader.Builder h = WeightsHeader.newBuilder().setStaleness(ticket.staleness())
                         .setApplied(ticket.applied());
                 if (header.getReturnWeights()) {
                     awaitMayPull(id);
-                    float[] weights = new float[numElements()];
+                    float[] weights = buffers.take(numElements());
                     h.setVersion(core.pull(id, weights));
                     sendWeights(o, h, weights);
+                    buffers.give(weights);
                 } else {
                     o.onNext(WeightsFrame.newBuilder().setHeader(h.setVersion(ticket.version())).build());
                     o.onCompleted();
                 }
             }
         };
+    }
+
+    @Override
+    public void pushPull(PushPullRequest request, StreamObserver<PushPullReply> out) {
+        try {
+            GradientHeader header = request.getHeader();
+            int id = header.getWorkerId();
+            int n = numElements();
+            SharedRegion region = null;
+            float[] gradient;
+            switch (request.getPayloadCase()) {
+                case SHARED_REGION -> {
+                    region = region(id, request.getSharedRegion(), n);
+                    gradient = buffers.take(n);
+                    region.gradient().get(0, gradient, 0, n);
+                }
+                case GRADIENT -> {
+                    ByteString data = request.getGradient();
+                    if (TensorCodec.count(data) != n) {
+                        throw invalid("gradient: " + data.size() + " bytes, expected " + (long) n * Float.BYTES
+                                + " (" + n + " float32 values)");
+                    }
+                    gradient = buffers.take(n);
+                    TensorCodec.decode(data, gradient, 0);
+                }
+                default -> throw invalid("payload: set gradient or shared_region");
+            }
+            PushTicket ticket = submit(header, gradient);
+            WeightsHeader.Builder h = WeightsHeader.newBuilder().setStaleness(ticket.staleness())
+                    .setApplied(ticket.applied());
+            PushPullReply.Builder reply = PushPullReply.newBuilder();
+            if (header.getReturnWeights()) {
+                awaitMayPull(id);
+                h.setNumElements(n);
+                if (region != null) {
+                    h.setVersion(core.pull(id, region.weights()));
+                } else {
+                    float[] weights = buffers.take(n);
+                    h.setVersion(core.pull(id, weights));
+                    reply.setWeights(TensorCodec.encodeBytes(weights, 0, n));
+                    buffers.give(weights);
+                }
+            } else {
+                h.setVersion(ticket.version());
+            }
+            out.onNext(reply.setHeader(h).build());
+            out.onCompleted();
+        } catch (Exception e) {
+            out.onError(Statuses.of(e));
+        }
+    }
+
+    /**
+     * Hands a gradient to the core and waits for its ticket. The gradient buffer goes back to the pool once
+     * the core is done with it (applied or dropped, or refused before it was taken); after a timeout the
+     * core may still hold it, so it is left to the collector.
+     */
+    private PushTicket submit(GradientHeader header, float[] gradient) throws InterruptedException {
+        PushTicket ticket;
+        try {
+            ticket = core.push(header.getWorkerId(), header.getBaseVersion(), header.getSequence(), gradient,
+                    header.getLoss(), header.getBatchSize());
+        } catch (RequestException e) {
+            buffers.give(gradient);
+            throw e;
+        }
+        if (!awaitTicket(header.getWorkerId(), ticket)) {
+            throw new RequestException(RequestException.Reason.DEADLINE_EXCEEDED, "the synchronous round "
+                    + "did not complete within " + waitMillis + " ms (are all workers alive?)");
+        }
+        buffers.give(gradient);
+        return ticket;
+    }
+
+    /** The worker's mapped region, opened on first use and kept while it names the same file. */
+    private SharedRegion region(int workerId, dev.momentumps.proto.SharedRegion spec, int n) {
+        if (!sharedRegions) {
+            throw new RequestException(RequestException.Reason.FAILED_PRECONDITION,
+                    "shared_region: this server does not take shared regions (use inline or streamed tensors)");
+        }
+        if (spec.getNumElements() != n) {
+            throw invalid("shared_region.num_elements: " + spec.getNumElements() + ", the model has " + n);
+        }
+        SharedRegion r = regions.get(workerId);
+        if (r == null || !r.path().equals(spec.getPath()) || r.numElements() != n) {
+            r = SharedRegion.open(spec.getPath(), n);
+            regions.put(workerId, r);
+        }
+        return r;
     }
 
     @Override
@@ -232,6 +337,7 @@ public final class ParameterServerService extends ParameterServerGrpc.ParameterS
     public void deregister(DeregisterRequest request, StreamObserver<DeregisterReply> out) {
         try {
             core.deregister(request.getWorkerId());
+            regions.remove(request.getWorkerId());
             out.onNext(DeregisterReply.getDefaultInstance());
             out.onCompleted();
         } catch (RuntimeException e) {

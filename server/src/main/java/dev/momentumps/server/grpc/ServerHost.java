@@ -1,12 +1,14 @@
 package dev.momentumps.server.grpc;
 
 import dev.momentumps.proto.ParameterServerGrpc;
+import dev.momentumps.server.consistency.ConsistencyKind;
 import dev.momentumps.server.core.ParameterServerCore;
 import dev.momentumps.server.core.ShardRole;
 import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
 import io.grpc.protobuf.services.HealthStatusManager;
 import io.grpc.Server;
 import io.grpc.ServerBuilder;
+import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import java.io.IOException;
 import java.util.concurrent.TimeUnit;
 
@@ -20,6 +22,11 @@ import java.util.concurrent.TimeUnit;
  * ({@code ""}) and for {@code momentumps.v1.ParameterServer}.
  */
 public final class ServerHost implements AutoCloseable {
+    /**
+     * Initial HTTP/2 flow-control window of Netty servers and of the channels workers open (four default
+     * chunks; BDP auto-tuning stays on). System property {@code mps.flowControlWindow} overrides it.
+     */
+    public static final int FLOW_CONTROL_WINDOW = Integer.getInteger("mps.flowControlWindow", 4 << 20);
     private final Server server;
     private final ParameterServerCore core;
     private final HealthStatusManager health = new HealthStatusManager();
@@ -35,6 +42,15 @@ public final class ServerHost implements AutoCloseable {
         this.core = core;
         // a chunk of `chunkBytes` plus framing must fit, whatever the default limit is
         builder.maxInboundMessageSize(Math.max(4 << 20, chunkBytes + (64 << 10)));
+        if (core.consistency().kind() == ConsistencyKind.ASYNCHRONOUS) {
+            // asynchronous pushes never wait (the ticket completes inside push, pulls are never held back),
+            // so calls can run on the transport's threads: no hand-off to an executor per message
+            builder.directExecutor();
+        }
+        if (builder instanceof NettyServerBuilder netty) {
+            // HTTP/2's default 1 MiB window is a single chunk: start with room for several in flight
+            netty.initialFlowControlWindow(FLOW_CONTROL_WINDOW);
+        }
         health.setStatus("", ServingStatus.NOT_SERVING);
         this.server = builder.addService(new ParameterServerService(core, address, chunkBytes, waitMillis, shard))
                 .addService(health.getHealthService()).build();

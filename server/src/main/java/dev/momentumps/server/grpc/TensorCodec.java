@@ -25,9 +25,14 @@ public final class TensorCodec {
 
     /** The chunk holding {@code values[from, from+count)}, stamped with element offset {@code from}. */
     public static Chunk encode(float[] values, int from, int count) {
+        return Chunk.newBuilder().setOffset(from).setData(encodeBytes(values, from, count)).build();
+    }
+
+    /** {@code values[from, from+count)} as little-endian bytes, in one new array wrapped without a copy. */
+    public static ByteString encodeBytes(float[] values, int from, int count) {
         byte[] bytes = new byte[count * Float.BYTES];
         ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().put(values, from, count);
-        return Chunk.newBuilder().setOffset(from).setData(UnsafeByteOperations.unsafeWrap(bytes)).build();
+        return UnsafeByteOperations.unsafeWrap(bytes);
     }
 
     /** Number of float32 values in a chunk's data, or -1 when its length is not a multiple of 4. */

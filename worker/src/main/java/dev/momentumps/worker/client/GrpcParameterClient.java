@@ -8,6 +8,8 @@ import dev.momentumps.proto.InitializeHeader;
 import dev.momentumps.proto.InitializeReply;
 import dev.momentumps.proto.ParameterServerGrpc;
 import dev.momentumps.proto.PullRequest;
+import dev.momentumps.proto.PushPullReply;
+import dev.momentumps.proto.PushPullRequest;
 import dev.momentumps.proto.RegisterReply;
 import dev.momentumps.proto.RegisterRequest;
 import dev.momentumps.proto.StatusReply;
@@ -19,8 +21,11 @@ import dev.momentumps.server.core.ServerStatus;
 import dev.momentumps.server.core.StalenessStats;
 import dev.momentumps.server.core.TensorLayout;
 import dev.momentumps.server.grpc.Layouts;
+import dev.momentumps.server.grpc.SharedRegion;
 import dev.momentumps.server.grpc.TensorCodec;
 import io.grpc.ManagedChannel;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
 import io.grpc.stub.StreamObserver;
 import java.util.ArrayList;
 import java.util.List;
@@ -28,33 +33,58 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 /**
- * A {@link ParameterClient} over gRPC. Every call carries a deadline; tensors stream in chunks of the size
- * the server announced at registration. Failures surface as {@link io.grpc.StatusRuntimeException} with the
- * server's message.
+ * A {@link ParameterClient} over gRPC. Every call carries a deadline. A push-and-pull takes the cheapest
+ * path the server offers (see {@link Transport}): through a shared memory-mapped region when the server
+ * runs on this host, else one unary call with the tensor inline when it fits in one chunk, else a stream of
+ * chunks of the size the server announced at registration. Failures surface as
+ * {@link io.grpc.StatusRuntimeException} with the server's message.
  */
 public final class GrpcParameterClient implements ParameterClient {
+    /** Under AUTO, tensors up to this size go inline even on one host: a region saves nothing there. */
+    static final int INLINE_FIRST_BYTES = 64 << 10;
     private final ManagedChannel channel;
     private final boolean ownsChannel;
     private final long deadlineMillis;
+    private final Transport preferred;
+    // stubs are immutable and cheap to derive; made once, a deadline is added per call
+    private final ParameterServerGrpc.ParameterServerBlockingStub blockingStub;
+    private final ParameterServerGrpc.ParameterServerStub asyncStub;
     private int workerId = -1;
     private int chunkBytes = TensorCodec.DEFAULT_CHUNK_BYTES;
+    private boolean sameHost;
+    private boolean pushPullUnavailable;
+    private SharedRegion region;
+    private Transport used;
 
     /**
      * @param ownsChannel   shut the channel down on {@link #close}
      * @param deadlineMillis deadline of every call (a synchronous round must finish within it)
      */
     public GrpcParameterClient(ManagedChannel channel, boolean ownsChannel, long deadlineMillis) {
+        this(channel, ownsChannel, deadlineMillis, Transport.AUTO);
+    }
+
+    /** @param transport {@link Transport#AUTO} to pick per call, or force one path */
+    public GrpcParameterClient(ManagedChannel channel, boolean ownsChannel, long deadlineMillis, Transport transport) {
         this.channel = channel;
         this.ownsChannel = ownsChannel;
         this.deadlineMillis = deadlineMillis;
+        this.preferred = transport;
+        this.blockingStub = ParameterServerGrpc.newBlockingStub(channel);
+        this.asyncStub = ParameterServerGrpc.newStub(channel);
     }
 
     private ParameterServerGrpc.ParameterServerBlockingStub blocking() {
-        return ParameterServerGrpc.newBlockingStub(channel).withDeadlineAfter(deadlineMillis, TimeUnit.MILLISECONDS);
+        return blockingStub.withDeadlineAfter(deadlineMillis, TimeUnit.MILLISECONDS);
     }
 
     private ParameterServerGrpc.ParameterServerStub async() {
-        return ParameterServerGrpc.newStub(channel).withDeadlineAfter(deadlineMillis, TimeUnit.MILLISECONDS);
+        return asyncStub.withDeadlineAfter(deadlineMillis, TimeUnit.MILLISECONDS);
+    }
+
+    /** The path the last push took, or null before the first push. */
+    public Transport lastTransport() {
+        return used;
     }
 
     @Override
@@ -64,6 +94,8 @@ public final class GrpcParameterClient implements ParameterClient {
         if (r.getChunkBytes() > 0) {
             chunkBytes = r.getChunkBytes();
         }
+        String here = SharedRegion.hostId();
+        sameHost = !here.isEmpty() && here.equals(r.getHostId());
         return new Registration(workerId, kind(r.getMode()).cliName(), r.getUpdateRule(), r.getStalenessBound(),
                 r.getVersion());
     }
@@ -108,19 +140,116 @@ public final class GrpcParameterClient implements ParameterClient {
     @Override
     public PushResult push(long baseVersion, long sequence, float[] gradient, double loss, int batchSize,
                            float[] weightsOut) {
+        GradientHeader header = GradientHeader.newBuilder().setWorkerId(workerId).setBaseVersion(baseVersion)
+                .setSequence(sequence).setLoss(loss).setBatchSize(batchSize).setReturnWeights(weightsOut != null)
+                .build();
+        boolean tiny = (long) gradient.length * Float.BYTES <= INLINE_FIRST_BYTES;
+        if (!pushPullUnavailable && sameHost && !(tiny && preferred == Transport.AUTO)
+                && preferred.allows(Transport.SHARED_MEMORY)) {
+            PushResult r = pushShared(header, gradient, weightsOut);
+            if (r != null) {
+                return r;
+            }
+        }
+        if (!pushPullUnavailable && preferred.allows(Transport.UNARY)
+                && (long) gradient.length * Float.BYTES <= chunkBytes) {
+            PushResult r = pushInline(header, gradient, weightsOut);
+            if (r != null) {
+                return r;
+            }
+        }
+        return pushStream(header, gradient, weightsOut);
+    }
+
+    /** Through the shared region; null when the server refuses regions (the client stops trying). */
+    private PushResult pushShared(GradientHeader header, float[] gradient, float[] weightsOut) {
+        if (region == null || region.numElements() != gradient.length) {
+            closeRegion();
+            region = SharedRegion.create(gradient.length);
+        }
+        region.gradient().put(0, gradient, 0, gradient.length);
+        PushPullReply reply = pushPull(PushPullRequest.newBuilder().setHeader(header).setSharedRegion(
+                dev.momentumps.proto.SharedRegion.newBuilder().setPath(region.path())
+                        .setNumElements(gradient.length)).build(), true);
+        if (reply == null) {
+            sameHost = false;
+            closeRegion();
+            return null;
+        }
+        if (weightsOut != null) {
+            checkLength(reply.getHeader().getNumElements(), weightsOut);
+            region.weights().get(0, weightsOut, 0, weightsOut.length);
+        }
+        used = Transport.SHARED_MEMORY;
+        return result(reply.getHeader());
+    }
+
+    /** One unary call with the tensors inline; null when the server has no PushPull (an older server). */
+    private PushResult pushInline(GradientHeader header, float[] gradient, float[] weightsOut) {
+        PushPullReply reply = pushPull(PushPullRequest.newBuilder().setHeader(header)
+                .setGradient(TensorCodec.encodeBytes(gradient, 0, gradient.length)).build(), false);
+        if (reply == null) {
+            return null;
+        }
+        if (weightsOut != null) {
+            checkLength(reply.getHeader().getNumElements(), weightsOut);
+            if (TensorCodec.count(reply.getWeights()) != weightsOut.length) {
+                throw Status.INTERNAL.withDescription("reply weights have " + reply.getWeights().size()
+                        + " bytes, expected " + (long) weightsOut.length * Float.BYTES).asRuntimeException();
+            }
+            TensorCodec.decode(reply.getWeights(), weightsOut, 0);
+        }
+        used = Transport.UNARY;
+        return result(reply.getHeader());
+    }
+
+    /**
+     * The PushPull call. null means "take another path": UNIMPLEMENTED (a server older than PushPull), or,
+     * for a region, the server's refusal to map it (it is on another host after all, or has regions off).
+     * Such refusals come before the core sees the push, so the same sequence number can be sent again.
+     */
+    private PushPullReply pushPull(PushPullRequest request, boolean viaRegion) {
+        try {
+            return blocking().pushPull(request);
+        } catch (StatusRuntimeException e) {
+            Status.Code code = e.getStatus().getCode();
+            if (code == Status.Code.UNIMPLEMENTED) {
+                pushPullUnavailable = true;
+                return null;
+            }
+            String message = e.getStatus().getDescription();
+            if (viaRegion && code == Status.Code.FAILED_PRECONDITION && message != null
+                    && message.startsWith("shared_region:")) {
+                return null;
+            }
+            throw e;
+        }
+    }
+
+    private static void checkLength(long sent, float[] weightsOut) {
+        if (sent != weightsOut.length) {
+            throw Status.FAILED_PRECONDITION.withDescription("server sends " + sent
+                    + " weights, this worker's model has " + weightsOut.length).asRuntimeException();
+        }
+    }
+
+    private static PushResult result(WeightsHeader h) {
+        return new PushResult(h.getVersion(), h.getStaleness(), h.getApplied());
+    }
+
+    /** The original path: a client stream of chunks, answered by a stream of chunks. */
+    private PushResult pushStream(GradientHeader header, float[] gradient, float[] weightsOut) {
         WeightsReceiver receiver = new WeightsReceiver(weightsOut);
         StreamObserver<GradientFrame> req = async().push(receiver);
-        req.onNext(GradientFrame.newBuilder().setHeader(GradientHeader.newBuilder().setWorkerId(workerId)
-                .setBaseVersion(baseVersion).setSequence(sequence).setLoss(loss).setBatchSize(batchSize)
-                .setReturnWeights(weightsOut != null)).build());
+        req.onNext(GradientFrame.newBuilder().setHeader(header).build());
         int per = TensorCodec.elementsPerChunk(chunkBytes);
         for (int from = 0; from < gradient.length; from += per) {
             req.onNext(GradientFrame.newBuilder()
                     .setChunk(TensorCodec.encode(gradient, from, Math.min(per, gradient.length - from))).build());
         }
         req.onCompleted();
-        WeightsHeader h = receiver.await(deadlineMillis);
-        return new PushResult(h.getVersion(), h.getStaleness(), h.getApplied());
+        used = Transport.STREAM;
+        return result(receiver.await(deadlineMillis));
     }
 
     @Override
@@ -167,8 +296,16 @@ public final class GrpcParameterClient implements ParameterClient {
         channel.resetConnectBackoff();
     }
 
+    private void closeRegion() {
+        if (region != null) {
+            region.close();
+            region = null;
+        }
+    }
+
     @Override
     public void close() {
+        closeRegion();
         if (ownsChannel) {
             channel.shutdown();
             try {

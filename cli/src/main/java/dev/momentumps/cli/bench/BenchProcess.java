@@ -1,0 +1,93 @@
+package dev.momentumps.cli.bench;
+
+import dev.momentumps.cli.run.ProcessCluster;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/** Child processes of the benchmarks: JVMs running {@code mps}, and their memory as Linux reports it. */
+final class BenchProcess {
+    private BenchProcess() {
+    }
+
+    /** A JVM running {@code mps args...} with this JVM's class path, output to {@code log}. */
+    static Process mps(List<String> jvmOptions, List<String> args, Path log) throws IOException {
+        List<String> cmd = new ArrayList<>();
+        cmd.add(ProcessHandle.current().info().command()
+                .orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
+        cmd.addAll(jvmOptions);
+        cmd.add("-cp");
+        cmd.add(System.getProperty("java.class.path"));
+        cmd.add("dev.momentumps.cli.Main");
+        cmd.addAll(args);
+        return new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+    }
+
+    /** Any command, output to {@code log}. */
+    static Process command(List<String> cmd, Path log) throws IOException {
+        return new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+    }
+
+    /** Waits for a file another process writes, failing fast if that process dies. */
+    static String awaitFile(Path file, Process writer, long timeoutMillis, Path log) throws IOException,
+            InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
+        while (System.nanoTime() < deadline) {
+            if (Files.exists(file)) {
+                return Files.readString(file).trim();
+            }
+            if (!writer.isAlive()) {
+                throw new IOException("process exited with code " + writer.exitValue() + ":\n" + tail(log));
+            }
+            Thread.sleep(20);
+        }
+        throw new IOException("no " + file + " within " + timeoutMillis + " ms:\n" + tail(log));
+    }
+
+    static String tail(Path log) {
+        return ProcessCluster.tail(log);
+    }
+
+    /** SIGTERM, then SIGKILL after ten seconds. */
+    static void stop(Process p) throws InterruptedException {
+        ProcessCluster.stop(p);
+    }
+
+    /** CPU seconds (user + system) a process has used, from {@code /proc/PID/stat}; NaN when unknown. */
+    static double cpuSeconds(long pid) {
+        try {
+            String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
+            // fields after the parenthesised command name; utime and stime are the 14th and 15th fields
+            String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+            return (Long.parseLong(f[11]) + Long.parseLong(f[12])) / 100.0;
+        } catch (IOException | RuntimeException e) {
+            return Double.NaN;
+        }
+    }
+
+    /**
+     * The memory lines of {@code /proc/PID/status} in MiB: VmRSS, VmHWM (peak), RssAnon (heap and other
+     * private memory), RssShmem (mapped shared regions). Empty when not on Linux.
+     */
+    static Map<String, Double> memoryMiB(long pid) {
+        Map<String, Double> m = new LinkedHashMap<>();
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/" + pid + "/status"))) {
+                for (String key : List.of("VmRSS", "VmHWM", "RssAnon", "RssShmem")) {
+                    if (line.startsWith(key + ":")) {
+                        String kb = line.substring(key.length() + 1).trim().split("\\s+")[0];
+                        m.put(key, Math.round(Long.parseLong(kb) / 1024.0 * 10) / 10.0);
+                    }
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            // not Linux, or the process is gone: no memory figures
+        }
+        return m;
+    }
+}

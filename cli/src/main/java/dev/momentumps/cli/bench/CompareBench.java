@@ -1,0 +1,131 @@
+package dev.momentumps.cli.bench;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code mps bench compare}: in one session and strictly one after another (the machine is small), the
+ * machine's limits (iperf3 loopback, C memory kernels), our update kernel, then for every P the PyTorch
+ * RPC peer and our transport (auto and TCP only), and the tiny model; prints every JSON line as it
+ * comes and then a Markdown table of the ratios the targets are stated in.
+ */
+@Command(name = "compare", mixinStandardHelpOptions = true,
+        description = "Ours vs the PyTorch RPC peer vs the machine's limits, one after another; prints a Markdown table.")
+public final class CompareBench implements Callable<Integer> {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    @Option(names = "--params", paramLabel = "P", split = ",", defaultValue = "100000,1000000,10000000",
+            description = "Model sizes. Default: ${DEFAULT-VALUE}.")
+    List<Integer> params;
+    @Option(names = "--workers", paramLabel = "W", defaultValue = "2", description = "Default: ${DEFAULT-VALUE}.")
+    int workers = 2;
+    @Option(names = "--seconds", paramLabel = "S", defaultValue = "10", description = "Per run. Default: ${DEFAULT-VALUE}.")
+    double seconds = 10;
+    @Option(names = "--bench-dir", paramLabel = "DIR",
+            description = "The peer and limit probes (default: ../shared/bench beside the project).")
+    Path benchDir;
+    @Option(names = "--python", paramLabel = "EXE", defaultValue = "/usr/bin/python3", description = "Default: ${DEFAULT-VALUE}.")
+    String python = "/usr/bin/python3";
+    @Option(names = "--skip-limits", description = "Do not run the limits probe.")
+    boolean skipLimits;
+
+    @Override
+    public Integer call() throws Exception {
+        Path bench = benchDir != null ? benchDir : defaultBenchDir();
+        if (!Files.isDirectory(bench.resolve("torch-rpc"))) {
+            throw new IllegalArgumentException("--bench-dir: no torch-rpc/ in " + bench);
+        }
+        Path tmp = Files.createTempDirectory("mps-compare-");
+        Table table = new Table();
+        if (!skipLimits) {
+            for (JsonNode j : lines(run(List.of("bash", bench.resolve("limits/limits.sh").toString()), tmp, "limits", 600))) {
+                table.limit(j);
+            }
+        }
+        for (int t : new int[] {1, 2}) {
+            ApplyBench a = new ApplyBench();
+            a.threads = t;
+            a.params = 10_000_000;
+            table.apply(t, echo(a.run()));
+        }
+        List<Integer> sizes = new ArrayList<>(params);
+        for (int p : sizes) {
+            table.peer(p, workers, peer(bench, tmp, p, workers));
+            table.ours(p, workers, "auto", echo(ours(p, workers, "auto")));
+            table.ours(p, workers, "tcp", echo(ours(p, workers, "tcp")));
+        }
+        table.peer(6, 1, peer(bench, tmp, 6, 1));
+        table.ours(6, 1, "auto", echo(ours(6, 1, "auto")));
+        table.ours(6, 1, "tcp", echo(ours(6, 1, "tcp")));
+        System.out.println();
+        System.out.print(table.markdown());
+        return 0;
+    }
+
+    private static Map<String, Object> echo(Map<String, Object> m) throws Exception {
+        System.out.println(JSON.writeValueAsString(m));
+        System.out.flush();
+        return m;
+    }
+
+    private Map<String, Object> ours(int p, int w, String transport) throws Exception {
+        TransportBench b = new TransportBench();
+        b.params = p;
+        b.workers = w;
+        b.seconds = seconds;
+        b.transport = transport;
+        return b.run();
+    }
+
+    private JsonNode peer(Path bench, Path tmp, int p, int w) throws Exception {
+        List<JsonNode> out = lines(run(List.of(python, bench.resolve("torch-rpc/ps_throughput.py").toString(),
+                "--params", Integer.toString(p), "--workers", Integer.toString(w),
+                "--seconds", Double.toString(seconds)), tmp, "peer-" + p + "-" + w, (long) seconds + 300));
+        if (out.isEmpty()) {
+            throw new IllegalStateException("the peer printed no JSON for P=" + p + " W=" + w);
+        }
+        return out.get(out.size() - 1);
+    }
+
+    private static Path run(List<String> cmd, Path tmp, String name, long timeoutSeconds) throws Exception {
+        Path log = tmp.resolve(name + ".log");
+        Process p = BenchProcess.command(cmd, log);
+        if (!p.waitFor(timeoutSeconds, TimeUnit.SECONDS)) {
+            BenchProcess.stop(p);
+            throw new IllegalStateException(name + " did not finish in " + timeoutSeconds + " s:\n" + BenchProcess.tail(log));
+        }
+        return log;
+    }
+
+    private static List<JsonNode> lines(Path log) throws Exception {
+        List<JsonNode> out = new ArrayList<>();
+        for (String line : Files.readAllLines(log)) {
+            if (line.startsWith("{")) {
+                JsonNode j = JSON.readTree(line);
+                System.out.println(line);
+                out.add(j);
+            }
+        }
+        System.out.flush();
+        return out;
+    }
+
+    private static Path defaultBenchDir() {
+        try {
+            Path jar = Path.of(CompareBench.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+            // <project>/cli/target/mps.jar (or <project>/cli/target/classes) -> <project>/../shared/bench
+            return jar.getParent().getParent().getParent().resolveSibling("shared").resolve("bench");
+        } catch (Exception e) {
+            return Path.of("..", "shared", "bench");
+        }
+    }
+}

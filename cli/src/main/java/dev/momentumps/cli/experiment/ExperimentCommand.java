@@ -1,0 +1,67 @@
+package dev.momentumps.cli.experiment;
+
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.time.LocalDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/** {@code mps experiment NAME}: one experiment of the study, into a run directory, its table printed. */
+@Command(name = "experiment", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {"Run one experiment of the momentum study: writes summary.json, CSVs, PNG plots and "
+                + "report.md to the run directory and prints the table.", "--list shows the experiments."})
+public final class ExperimentCommand implements Callable<Integer> {
+
+    @Parameters(index = "0", arity = "0..1", paramLabel = "NAME", description = "The experiment (see --list).")
+    String name;
+
+    @Option(names = "--list", description = "List the experiments and exit.")
+    boolean list;
+
+    @Option(names = "--out", paramLabel = "DIR", description = "Run directory (created); default runs/NAME-<date>-<time>.")
+    Path out;
+
+    @Option(names = "--seed", paramLabel = "S", defaultValue = "42", description = "Seed for data order and "
+            + "initial weights. Default: ${DEFAULT-VALUE}.")
+    long seed;
+
+    @Option(names = "--data", paramLabel = "FILE", description = "Data file for experiments that read one "
+            + "(airfoil: the airfoil_self_noise.dat file; default ../shared/data/airfoil_self_noise.dat).")
+    Path data;
+
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public Integer call() throws Exception {
+        PrintWriter pw = spec.commandLine().getOut();
+        if (list) {
+            int w = Experiments.names().stream().mapToInt(String::length).max().orElse(0);
+            for (Experiment e : Experiments.all()) {
+                pw.printf("%-" + w + "s  %s%n", e.name(), e.description());
+            }
+            pw.flush();
+            return 0;
+        }
+        if (name == null) {
+            throw new IllegalArgumentException("name an experiment (one of " + String.join(", ", Experiments.names())
+                    + "), or pass --list");
+        }
+        Experiment e = Experiments.byName(name).orElseThrow(() -> new IllegalArgumentException(
+                "unknown experiment '" + name + "'; valid: " + String.join(", ", Experiments.names())));
+        Path dir = out != null ? out : Path.of("runs", name + "-"
+                + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
+        long start = System.nanoTime();
+        Table table = e.run(new RunDirectory(dir, seed, data));
+        pw.print(table.text());
+        pw.printf("%s: %.1f s; wrote %s (report.md, summary.json, CSV, PNG)%n", e.name(),
+                (System.nanoTime() - start) / 1e9, dir);
+        pw.flush();
+        return 0;
+    }
+}

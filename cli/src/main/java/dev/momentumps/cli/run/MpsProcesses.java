@@ -1,0 +1,25 @@
+package dev.momentumps.cli.run;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/** Starts {@code mps} subcommands in child JVMs (same java binary and class path as this one). */
+public final class MpsProcesses {
+    private MpsProcesses() {
+    }
+
+    /** Starts {@code mps ARGS...} with stdout and stderr going to {@code log}. */
+    public static Process start(List<String> args, Path log) throws IOException {
+        List<String> cmd = new ArrayList<>(List.of(javaBinary(), "-Djava.awt.headless=true", "-cp",
+                System.getProperty("java.class.path"), "dev.momentumps.cli.Main"));
+        cmd.addAll(args);
+        return new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+    }
+
+    static String javaBinary() {
+        return ProcessHandle.current().info().command()
+                .orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    }
+}

@@ -1,0 +1,36 @@
+package dev.momentumps.server.grpc;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotSame;
+import static org.junit.jupiter.api.Assertions.assertSame;
+
+import org.junit.jupiter.api.Test;
+
+class FloatArrayPoolTest {
+
+    @Test
+    void givesBackWhatWasReturnedAndNeverTheSameArrayTwiceAtOnce() {
+        FloatArrayPool pool = new FloatArrayPool(2);
+        float[] a = pool.take(10);
+        float[] b = pool.take(10);
+        assertNotSame(a, b, "an array taken is owned until given back");
+        pool.give(a);
+        assertSame(a, pool.take(10));
+        assertNotSame(a, pool.take(10), "taken again, so a new one");
+    }
+
+    @Test
+    void dropsArraysOfAnotherLengthAndKeepsAtMostCapacity() {
+        FloatArrayPool pool = new FloatArrayPool(1);
+        float[] small = pool.take(3);
+        pool.give(small);
+        float[] big = pool.take(5);
+        assertEquals(5, big.length, "an idle array of another length is not handed out");
+        float[] x = pool.take(5);
+        pool.give(big);
+        pool.give(x); // over capacity: dropped
+        assertSame(big, pool.take(5));
+        assertNotSame(x, pool.take(5));
+        pool.give(null); // ignored
+    }
+}

@@ -1,0 +1,51 @@
+package dev.momentumps.worker.client;
+
+/**
+ * How a {@link GrpcParameterClient} moves a push-and-pull's tensors. {@link #AUTO} takes the fastest the
+ * server offers: {@link #SHARED_MEMORY} when the server reports this host's boot id, else {@link #UNARY}
+ * when the tensor fits in one chunk, else {@link #STREAM}. Forcing {@link #UNARY} or {@link #STREAM} keeps
+ * everything on TCP (what a worker on another host does); a forced path still falls back to the streaming
+ * one when the tensor does not fit or the server lacks the call.
+ */
+public enum Transport {
+    /** pick per call, fastest first */
+    AUTO("auto"),
+    /** gRPC control message; tensors through a memory-mapped file both processes share (same host only) */
+    SHARED_MEMORY("shared-memory"),
+    /** one unary gRPC call with the tensors inline (when they fit in one chunk) */
+    UNARY("grpc-unary"),
+    /** a gRPC stream of ~1 MiB chunks each way */
+    STREAM("grpc-stream"),
+    /** TCP gRPC only: {@link #UNARY} when the tensor fits, else {@link #STREAM} */
+    TCP("tcp");
+
+    private final String cliName;
+
+    Transport(String cliName) {
+        this.cliName = cliName;
+    }
+
+    public String cliName() {
+        return cliName;
+    }
+
+    /** Whether a client told to use this may take path {@code path}. */
+    boolean allows(Transport path) {
+        return switch (this) {
+            case AUTO -> true;
+            case TCP -> path == UNARY || path == STREAM;
+            default -> this == path;
+        };
+    }
+
+    /** By CLI name. @throws IllegalArgumentException listing the names */
+    public static Transport parse(String name, String flag) {
+        for (Transport t : values()) {
+            if (t.cliName.equals(name)) {
+                return t;
+            }
+        }
+        throw new IllegalArgumentException(flag + " must be one of auto, tcp, shared-memory, grpc-unary, "
+                + "grpc-stream; got '" + name + "'");
+    }
+}

@@ -1,0 +1,162 @@
+package dev.momentumps.worker.client;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.momentumps.server.consistency.Asynchronous;
+import dev.momentumps.server.core.ParameterServerCore;
+import dev.momentumps.server.core.TensorLayout;
+import dev.momentumps.server.grpc.ServerHost;
+import dev.momentumps.server.optim.HeavyBallMomentum;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import java.net.InetSocketAddress;
+import java.util.Random;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The push-and-pull contract, bound to each transport by a subclass: a real Netty server on loopback TCP
+ * and a {@link GrpcParameterClient} told which path to take. Every path must give the same weights as
+ * heavy-ball momentum computed here by hand, refuse bad gradients without changing the server, and
+ * actually take the path it claims (a silent fallback fails {@link #expectedPath}).
+ */
+abstract class TransportContractTest {
+    /** Small chunks so a modest tensor needs many of them on the streaming path. */
+    private static final int CHUNK_BYTES = 64 << 10;
+    private static final float LR = 0.1f;
+    private static final float BETA = 0.9f;
+    static final int TINY = 6;
+    static final int BIG = 100_003; // 400 KB: seven 64 KiB chunks, the last one partial
+
+    private ParameterServerCore core;
+    private ServerHost host;
+    private GrpcParameterClient client;
+
+    /** The transport the client is told to use. */
+    abstract Transport transport();
+
+    /** The path a push of {@code n} floats must take. */
+    abstract Transport expectedPath(int n);
+
+    @BeforeEach
+    void start() throws Exception {
+        core = new ParameterServerCore(new HeavyBallMomentum(LR, BETA, 0, false), t -> LR, 0, new Asynchronous(), 1);
+        host = new ServerHost(NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0)), core,
+                "127.0.0.1", CHUNK_BYTES, 10_000).start();
+        client = new GrpcParameterClient(NettyChannelBuilder.forAddress("127.0.0.1", host.port()).usePlaintext()
+                .build(), true, 10_000, transport());
+    }
+
+    @AfterEach
+    void stop() throws Exception {
+        client.close();
+        host.stop(2_000);
+    }
+
+    private float[] setUp(int n) {
+        client.register(0, "test");
+        float[] w0 = random(n, 1);
+        client.initialize(TensorLayout.builder().add("w", n).build(), w0);
+        return w0;
+    }
+
+    private static float[] random(int n, long seed) {
+        Random r = new Random(seed);
+        float[] a = new float[n];
+        for (int i = 0; i < n; i++) {
+            a[i] = (float) r.nextGaussian();
+        }
+        return a;
+    }
+
+    private void roundsMatchHeavyBall(int n) {
+        float[] w = setUp(n);
+        float[] v = new float[n];
+        float[] out = new float[n];
+        for (int step = 1; step <= 3; step++) {
+            float[] g = random(n, 10 + step);
+            for (int i = 0; i < n; i++) {
+                v[i] = v[i] * BETA + g[i];
+                w[i] = w[i] + (-LR) * v[i];
+            }
+            ParameterClient.PushResult r = client.push(step - 1, step, g, 0.5, 8, out);
+            assertEquals(step, r.version());
+            assertEquals(0, r.staleness());
+            assertTrue(r.applied());
+            assertArrayEquals(w, out, "weights after step " + step);
+            assertEquals(expectedPath(n), client.lastTransport(), "the path a push of " + n + " floats took");
+        }
+        assertArrayEquals(w, core.weights());
+    }
+
+    @Test
+    void tinyModelRoundsMatchHeavyBallMath() {
+        roundsMatchHeavyBall(TINY);
+    }
+
+    @Test
+    void bigModelRoundsMatchHeavyBallMath() {
+        roundsMatchHeavyBall(BIG);
+    }
+
+    @Test
+    void pushWithoutWeightsReturnsTheVersion() {
+        setUp(BIG);
+        ParameterClient.PushResult r = client.push(0, 1, new float[BIG], Double.NaN, 1, null);
+        assertEquals(1, r.version());
+        assertEquals(1, core.version());
+    }
+
+    @Test
+    void nonFiniteGradientIsRefusedNamingTheElementAndChangesNothing() {
+        for (int n : new int[] {TINY, BIG}) {
+            stopQuietly();
+            restart();
+            float[] w0 = setUp(n);
+            float[] g = new float[n];
+            g[3] = Float.NaN;
+            StatusRuntimeException e = assertThrows(StatusRuntimeException.class,
+                    () -> client.push(0, 1, g, Double.NaN, 1, new float[n]));
+            assertEquals(Status.Code.INVALID_ARGUMENT, e.getStatus().getCode());
+            assertTrue(e.getStatus().getDescription().contains("gradient[3]"), e.getStatus().getDescription());
+            assertEquals(0, core.version());
+            assertArrayEquals(w0, core.weights());
+            // the refused push did not use up its sequence number
+            float[] out = new float[n];
+            g[3] = 0;
+            assertEquals(1, client.push(0, 1, g, Double.NaN, 1, out).version());
+        }
+    }
+
+    @Test
+    void repeatedSequenceIsRefused() {
+        setUp(BIG);
+        client.push(0, 1, new float[BIG], Double.NaN, 1, null);
+        StatusRuntimeException e = assertThrows(StatusRuntimeException.class,
+                () -> client.push(1, 1, new float[BIG], Double.NaN, 1, new float[BIG]));
+        assertEquals(Status.Code.ALREADY_EXISTS, e.getStatus().getCode());
+        assertEquals(1, core.version());
+    }
+
+    private void stopQuietly() {
+        try {
+            stop();
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private void restart() {
+        try {
+            start();
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}
