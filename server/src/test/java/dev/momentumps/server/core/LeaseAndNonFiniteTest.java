@@ -42,6 +42,25 @@ class LeaseAndNonFiniteTest {
     }
 
     @Test
+    void sspStopsHoldingBackTheFastWorkerOnceTheSilentOnesLeaseExpires() throws Exception {
+        ParameterServerCore core = new ParameterServerCore(new FixtureRule(), t -> 0.5f, 0,
+                new dev.momentumps.server.consistency.StaleSynchronous(2), 1);
+        int fast = core.register(0, "fast");
+        int slow = core.register(1, "slow");
+        core.initialize(fast, LAYOUT, new float[3]);
+        for (int seq = 1; seq <= 3; seq++) {
+            core.push(fast, core.version(), seq, new float[] {1, 1, 1}, 0, 1);
+        }
+        assertFalse(core.mayPull(fast), "3 ahead of the slow worker with a bound of 2");
+        assertFalse(core.awaitMayPull(fast, 1_000, java.util.concurrent.TimeUnit.MILLISECONDS), "still held back");
+        // awaitMayPull renewed the fast worker's lease while it waited; the slow one has been silent
+        assertArrayEquals(new int[] {slow}, core.expireLeases(500_000_000L));
+        assertTrue(core.mayPull(fast), "the bound now counts only live workers");
+        assertEquals(slow, core.register(1, "slow again"), "the slow worker rejoins with its clock");
+        assertFalse(core.mayPull(fast), "and holds the fast one back again until it catches up");
+    }
+
+    @Test
     void nonFiniteGradientsAreRejectedSkippedOrZeroedAsConfigured() {
         ParameterServerCore core = new ParameterServerCore(new FixtureRule(), t -> 1f, 0, new Asynchronous(), 1);
         int a = core.register(0, "a");
