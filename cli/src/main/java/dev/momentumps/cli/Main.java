@@ -30,7 +30,20 @@ public final class Main {
                         + e.getMessage()));
                 return 2;
             }
+            if (e instanceof io.grpc.StatusRuntimeException s) {
+                // the server refused or could not be reached (wrong token, TLS mismatch, gone for good): one line
+                cmd.getErr().println(cmd.getColorScheme().errorText("mps " + cmd.getCommandName() + ": the server "
+                        + "answered " + s.getStatus().getCode() + ": " + s.getStatus().getDescription()));
+                return 3;
+            }
             throw e;
+        });
+        cl.setParameterExceptionHandler((ex, args) -> {
+            // an unknown or malformed flag: one line naming it, no usage dump
+            CommandLine cmd = ex.getCommandLine();
+            cmd.getErr().println(cmd.getColorScheme().errorText("mps " + cmd.getCommandName() + ": "
+                    + ex.getMessage() + " (see 'mps " + cmd.getCommandName() + " --help')"));
+            return 2;
         });
         return cl;
     }

@@ -1,7 +1,10 @@
 package dev.momentumps.cli;
 
 import dev.momentumps.cli.options.ServerOptions;
+import dev.momentumps.cli.options.ServerSecurityOptions;
 import dev.momentumps.cli.options.ShardOptions;
+import dev.momentumps.cli.run.Recovery;
+import dev.momentumps.server.grpc.BearerTokenInterceptor;
 import dev.momentumps.cli.report.MetricsCsv;
 import dev.momentumps.server.core.ParameterServerCore;
 import dev.momentumps.server.core.ShardRole;
@@ -24,6 +27,9 @@ final class ServerCommand implements Callable<Integer> {
 
     @Mixin
     ServerOptions server = new ServerOptions();
+
+    @Mixin
+    ServerSecurityOptions security = new ServerSecurityOptions();
 
     @Mixin
     ShardOptions sharding = new ShardOptions();
@@ -49,15 +55,23 @@ final class ServerCommand implements Callable<Integer> {
         }
         ShardRole role = sharding.role(server.optimizer.config().clipNorm());
         ParameterServerCore core = server.createCore();
+        String token = security.token();
+        NettyServerBuilder builder = NettyServerBuilder.forAddress(new InetSocketAddress(bind, port),
+                security.tls().serverCredentials());
+        if (token != null) {
+            builder.intercept(new BearerTokenInterceptor(token));
+        }
+        Recovery recovery = Recovery.start(core, server.recovery, System.err);
         MetricsCsv csv = metrics == null ? null : new MetricsCsv(metrics, System.nanoTime());
         if (csv != null) {
             core.addListener(csv);
         }
-        ServerHost host = new ServerHost(NettyServerBuilder.forAddress(new InetSocketAddress(bind, port)), core,
-                sharding.advertised(bind + ":" + port), server.chunkBytes, server.waitMillis, role).start();
+        ServerHost host = new ServerHost(builder, core, sharding.advertised(bind + ":" + port), server.chunkBytes,
+                server.waitMillis, role).start();
         String address = bind + ":" + host.port();
         System.out.println("momentum-ps server listening on " + address + " — " + core.rule() + ", mode "
-                + core.consistency().kind().cliName());
+                + core.consistency().kind().cliName() + (security.tls().enabled() ? ", TLS" : "")
+                + (security.tlsClientCa != null ? " (mutual)" : "") + (token != null ? ", bearer token" : ""));
         if (role.count() > 1) {
             System.out.println("shard " + role.index() + " of " + role.count() + " (advertised as "
                     + sharding.advertised(address) + "; shards " + String.join(",", sharding.addresses()) + ")");
@@ -71,6 +85,7 @@ final class ServerCommand implements Callable<Integer> {
         Thread hook = new Thread(() -> {
             try {
                 host.stop(5_000);
+                recovery.close(); // the final checkpoint, once no call is in flight
                 if (csv != null) {
                     csv.close();
                 }

@@ -112,6 +112,9 @@ final class TrainCommand implements Callable<Integer> {
         Path dir = out != null ? out : Path.of("runs", "train-"
                 + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
         Files.createDirectories(dir);
+        if (server.recovery.checkpointDirectory() == null) {
+            server.recovery.checkpointDir = dir.resolve("checkpoints");
+        }
         System.out.printf("%s%n%d workers, %d pushes in all, %s, mode %s%n", t.description(), workers, total,
                 server.optimizer.rule(), server.consistency.mode);
         Map<String, Object> config = new LinkedHashMap<>();
@@ -141,10 +144,12 @@ final class TrainCommand implements Callable<Integer> {
         WireStats wireStats = new WireStats();
         MetricsCsv localCsv = null;
         Cluster cluster;
+        AutoCloseable recovery = null;
         if (inProcess) {
             ParameterServerCore core = server.createCore();
             localCsv = new MetricsCsv(updates, start);
             core.addListener(localCsv);
+            recovery = dev.momentumps.cli.run.Recovery.start(core, server.recovery, System.err);
             List<GradientSource> slowed = new ArrayList<>(sources);
             stragglers.forEach((rank, k) -> slowed.set(rank, new Straggler(sources.get(rank), k, delayMillis)));
             cluster = new ThreadCluster(core, slowed, steps, delayMillis, server.waitMillis,
@@ -164,9 +169,31 @@ final class TrainCommand implements Callable<Integer> {
             cluster = new ProcessCluster(dir, server.toArgs(), workerArgs, shards, t.model().layout());
         }
         RunSummary summary;
+        // Ctrl-C / SIGTERM: stop the workers, then the server (which writes a final checkpoint)
+        AutoCloseable finalRecovery = recovery;
+        Thread hook = new Thread(() -> {
+            try {
+                cluster.close();
+                if (finalRecovery != null) {
+                    finalRecovery.close();
+                }
+            } catch (Exception e) {
+                System.err.println("mps train: error while stopping: " + e);
+            }
+        }, "mps-train-shutdown");
+        Runtime.getRuntime().addShutdownHook(hook);
         try (Cluster c = cluster) {
             summary = new TrainRun(t, dir, total, spec.batchSize(), config).follow(c, updates, localCsv, start,
                     System.out, !noProgress);
+        } finally {
+            if (recovery != null) {
+                recovery.close();
+            }
+            try {
+                Runtime.getRuntime().removeShutdownHook(hook);
+            } catch (IllegalStateException shuttingDown) {
+                // the hook is already running
+            }
         }
         TrainRun.print(summary, dir, System.out);
         if (inProcess) {

@@ -1,5 +1,6 @@
 package dev.momentumps.cli;
 
+import dev.momentumps.cli.options.ClientSecurityOptions;
 import dev.momentumps.cli.options.TaskOptions;
 import dev.momentumps.cli.options.WireOptions;
 import dev.momentumps.worker.client.WireStats;
@@ -7,6 +8,7 @@ import dev.momentumps.cli.run.Channels;
 import dev.momentumps.server.core.ShardPlan;
 import dev.momentumps.worker.client.GrpcParameterClient;
 import dev.momentumps.worker.client.ParameterClient;
+import dev.momentumps.worker.client.ReconnectingParameterClient;
 import dev.momentumps.worker.client.RegistrationBarrier;
 import dev.momentumps.worker.client.ShardedParameterClient;
 import dev.momentumps.worker.loop.GradientSource;
@@ -35,6 +37,14 @@ final class WorkerCommand implements Callable<Integer> {
 
     @Mixin
     WireOptions wire = new WireOptions();
+
+    @Mixin
+    ClientSecurityOptions security = new ClientSecurityOptions();
+
+    @Option(names = "--reconnect-ms", paramLabel = "MS", defaultValue = "120000",
+            description = "When the server is lost, keep trying to reconnect (exponential backoff with jitter, "
+                    + "at most 5 s apart) for this long before giving up. Default: ${DEFAULT-VALUE}.")
+    long reconnectMillis;
 
     @Option(names = "--server", paramLabel = "HOST:PORT", defaultValue = "${env:MPS_SERVER:-127.0.0.1:7070}",
             description = "The parameter server (unsharded). Env MPS_SERVER. Default: 127.0.0.1:7070.")
@@ -80,12 +90,16 @@ final class WorkerCommand implements Callable<Integer> {
         if (workers < 1 || rank < 0 || rank >= workers) {
             throw new IllegalArgumentException("--rank must be in [0, --workers), got " + rank + " of " + workers);
         }
+        if (reconnectMillis < 0) {
+            throw new IllegalArgumentException("--reconnect-ms must be >= 0, got " + reconnectMillis);
+        }
         if (deadlineMillis < 1) {
             throw new IllegalArgumentException("--deadline-ms must be >= 1, got " + deadlineMillis);
         }
         WireStats wireStats = new WireStats();
         wire.sparseMode(); // checks --sparse and --compress before connecting
         wire.compression();
+        String token = security.token();
         Task t = Tasks.build(task.spec());
         GradientTask source = t.worker(task.spec(), rank, workers);
         GradientSource computed = slowdown == 1 ? source : new Straggler(source, slowdown, delayMillis);
@@ -101,9 +115,15 @@ final class WorkerCommand implements Callable<Integer> {
         System.out.printf(Locale.ROOT, "worker %d/%d (%s) -> %s: %s, shard of %d rows, %d steps%n", rank, workers,
                 name, shardAddresses.isEmpty() ? server : String.join(",", shardAddresses), t.description(),
                 source.shard().rows(), steps);
-        ParameterClient connected = awaitWorkers ? new RegistrationBarrier(connect(shardAddresses, source), workers,
-                deadlineMillis) : connect(shardAddresses, source);
-        try (ParameterClient client = wire.wrap(connected, computed, wireStats)) {
+        ReconnectingParameterClient reconnecting = connect(shardAddresses, source, token);
+        // SIGTERM / Ctrl-C mid-run: leave the cluster so synchronous rounds need not wait out the lease
+        Thread leave = new Thread(() -> {
+            System.out.println("worker " + rank + ": stopping: leaving the cluster");
+            reconnecting.deregister();
+        }, "mps-worker-leave");
+        Runtime.getRuntime().addShutdownHook(leave);
+        try (ParameterClient client = wire.wrap(awaitWorkers
+                ? new RegistrationBarrier(reconnecting, workers, deadlineMillis) : reconnecting, computed, wireStats)) {
             TrainingLoop.Result r = new TrainingLoop(client, computed, rank, name, steps, delayMillis, (step, loss, res) -> {
                 if (step % every == 0 || step == steps) {
                     System.out.printf(Locale.ROOT, "worker %d step %d/%d loss %.6f version %d staleness %d%n", rank,
@@ -114,18 +134,39 @@ final class WorkerCommand implements Callable<Integer> {
                     r.meanStaleness(), r.maxStaleness());
             System.out.printf(Locale.ROOT, "worker %d gradients sent (--sparse %s, --compress %s): %s%n", rank,
                     wire.sparse, wire.compress, wireStats);
+            if (reconnecting.reconnects() > 0) {
+                System.out.printf(Locale.ROOT, "worker %d reconnected %d times, dropped %d pushes, saw %d updates "
+                        + "lost to server restarts%n", rank, reconnecting.reconnects(), reconnecting.pushesDropped(),
+                        reconnecting.updatesLost());
+            }
+        } finally {
+            try {
+                Runtime.getRuntime().removeShutdownHook(leave);
+            } catch (IllegalStateException shuttingDown) {
+                // the hook is already running
+            }
         }
         return 0;
     }
 
-    /** One server, or every shard through a {@link ShardedParameterClient}, saying which part goes where. */
-    private ParameterClient connect(List<String> shardAddresses, GradientTask source) {
-        if (shardAddresses.isEmpty()) {
-            return new GrpcParameterClient(Channels.forAddress(server, "--server"), true, deadlineMillis);
-        }
+    /**
+     * One server, or every shard through a {@link ShardedParameterClient}, saying which part goes where;
+     * either way behind a {@link ReconnectingParameterClient} that waits out a server restart.
+     */
+    private ReconnectingParameterClient connect(List<String> shardAddresses, GradientTask source, String token) {
         List<ManagedChannel> channels = new ArrayList<>();
-        for (String a : shardAddresses) {
-            channels.add(Channels.forAddress(a, "--servers"));
+        for (String a : shardAddresses.isEmpty() ? List.of(server) : shardAddresses) {
+            channels.add(Channels.forAddress(a, shardAddresses.isEmpty() ? "--server" : "--servers", security.tls(),
+                    token));
+        }
+        return new ReconnectingParameterClient(direct(shardAddresses, channels, source), 100, 5_000, reconnectMillis,
+                System.nanoTime() ^ rank, msg -> System.out.println("worker " + rank + ": " + msg),
+                () -> channels.forEach(ManagedChannel::resetConnectBackoff));
+    }
+
+    private ParameterClient direct(List<String> shardAddresses, List<ManagedChannel> channels, GradientTask source) {
+        if (shardAddresses.isEmpty()) {
+            return new GrpcParameterClient(channels.get(0), true, deadlineMillis);
         }
         ShardedParameterClient c = new ShardedParameterClient(channels, source.layout(),
                 ShardPlan.DEFAULT_SPLIT_THRESHOLD, deadlineMillis);

@@ -16,6 +16,9 @@ public final class ServerOptions {
     @Mixin
     public ConsistencyOptions consistency = new ConsistencyOptions();
 
+    @Mixin
+    public RecoveryOptions recovery = new RecoveryOptions();
+
     @Option(names = "--apply-threads", paramLabel = "N", defaultValue = "0",
             description = "Threads applying an update to a big tensor; 0: one per core.")
     public int applyThreads;
@@ -39,12 +42,14 @@ public final class ServerOptions {
         if (waitMillis < 1) {
             throw new IllegalArgumentException("--wait-ms must be >= 1, got " + waitMillis);
         }
+        recovery.validate();
         int threads = applyThreads == 0 ? Runtime.getRuntime().availableProcessors() : applyThreads;
         var compensation = consistency.compensation(); // checked before the core starts its threads
         var model = consistency.create();
         ParameterServerCore core = new ParameterServerCore(optimizer.rule(), optimizer.schedule(),
                 (float) optimizer.config().clipNorm(), model, threads);
         core.setCompensation(compensation);
+        core.setNonFinitePolicy(recovery.nonFinitePolicy());
         return core;
     }
 
@@ -54,6 +59,7 @@ public final class ServerOptions {
         Args.add(a, "--apply-threads", applyThreads);
         Args.add(a, "--chunk-bytes", chunkBytes);
         Args.add(a, "--wait-ms", waitMillis);
+        a.addAll(recovery.toArgs());
         return a;
     }
 }

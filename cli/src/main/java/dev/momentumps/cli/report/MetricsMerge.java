@@ -26,7 +26,11 @@ public final class MetricsMerge {
             out.newLine();
             int next = 0;
             for (String line = in.readLine(); line != null; line = in.readLine()) {
-                long update = Long.parseLong(line.substring(0, line.indexOf(',')));
+                int comma = line.indexOf(',');
+                if (comma <= 0 || line.chars().filter(c -> c == ',').count() < 4) {
+                    continue; // a line torn when a killed server's buffer was cut off
+                }
+                long update = Long.parseLong(line.substring(0, comma));
                 String loss = "";
                 while (next < evaluations.size() && evaluations.get(next).version() <= update) {
                     if (evaluations.get(next).version() == update) {

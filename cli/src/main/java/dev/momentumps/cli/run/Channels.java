@@ -1,15 +1,29 @@
 package dev.momentumps.cli.run;
 
+import dev.momentumps.server.grpc.BearerTokenInterceptor;
+import dev.momentumps.server.grpc.TlsConfig;
 import io.grpc.ManagedChannel;
+import io.grpc.Metadata;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.grpc.stub.MetadataUtils;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 
-/** Plaintext channels to a server given as HOST:PORT. */
+/** Channels to a server given as HOST:PORT: plaintext, or TLS / mutual TLS, with an optional bearer token. */
 public final class Channels {
     private Channels() {
     }
 
     /** @throws IllegalArgumentException naming {@code flag} when the address is not HOST:PORT */
     public static ManagedChannel forAddress(String address, String flag) {
+        return forAddress(address, flag, TlsConfig.NONE, null);
+    }
+
+    /**
+     * @param tls   plaintext when {@link TlsConfig#NONE}
+     * @param token sent as {@code authorization: Bearer <token>} on every call; null for none
+     */
+    public static ManagedChannel forAddress(String address, String flag, TlsConfig tls, String token) {
         int colon = address.lastIndexOf(':');
         if (colon <= 0 || colon == address.length() - 1) {
             throw new IllegalArgumentException(flag + " must be HOST:PORT, got '" + address + "'");
@@ -27,7 +41,18 @@ public final class Channels {
         if (host.startsWith("[") && host.endsWith("]")) {
             host = host.substring(1, host.length() - 1);
         }
-        return NettyChannelBuilder.forAddress(host, port).usePlaintext()
-                .maxInboundMessageSize(32 << 20).directExecutor().initialFlowControlWindow(dev.momentumps.server.grpc.ServerHost.FLOW_CONTROL_WINDOW).build();
+        NettyChannelBuilder b;
+        try {
+            b = NettyChannelBuilder.forAddress(host, port, tls.channelCredentials());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        if (token != null) {
+            Metadata m = new Metadata();
+            m.put(BearerTokenInterceptor.AUTHORIZATION, BearerTokenInterceptor.SCHEME + token);
+            b.intercept(MetadataUtils.newAttachHeadersInterceptor(m));
+        }
+        return b.maxInboundMessageSize(32 << 20).directExecutor()
+                .initialFlowControlWindow(dev.momentumps.server.grpc.ServerHost.FLOW_CONTROL_WINDOW).build();
     }
 }

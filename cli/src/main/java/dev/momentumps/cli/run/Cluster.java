@@ -19,6 +19,14 @@ public interface Cluster extends AutoCloseable {
     List<String> failures();
 
     /**
+     * Looks for dead processes and deals with them (restarts a dead server from its checkpoint, reports a
+     * dead worker once). @return one line per event since the last call
+     */
+    default List<String> checkHealth() throws Exception {
+        return List.of();
+    }
+
+    /**
      * Stops the server once the workers are done and its final state has been read, so that whatever it
      * writes on the way out (its metrics file) is complete before the reports read it. Default: nothing
      * (an in-process server's metrics are closed by the caller).

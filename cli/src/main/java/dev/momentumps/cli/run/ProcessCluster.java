@@ -1,9 +1,11 @@
 package dev.momentumps.cli.run;
 
+import dev.momentumps.server.checkpoint.CheckpointStore;
 import dev.momentumps.server.core.ShardPlan;
 import dev.momentumps.server.core.TensorLayout;
 import dev.momentumps.worker.client.GrpcParameterClient;
 import dev.momentumps.worker.client.ParameterClient;
+import dev.momentumps.worker.client.ReconnectingParameterClient;
 import dev.momentumps.worker.client.ShardedParameterClient;
 import io.grpc.ManagedChannel;
 import java.io.IOException;
@@ -19,14 +21,23 @@ import java.util.concurrent.TimeUnit;
  * run. Each process logs to {@code server.log} / {@code worker-R.log} in the run directory. With S > 1
  * shards there are S server JVMs ({@code server-K.log}), each holding its part of the model, and the
  * workers talk to all of them ({@code --servers}).
+ *
+ * <p>{@link #checkHealth} deals with deaths: a server that dies is started again on its port from its
+ * newest valid checkpoint (each shard checkpoints into its own {@code shard-K} subdirectory), and each
+ * worker that dies is reported once while the others go on.
  */
 public final class ProcessCluster implements Cluster {
     private static final long START_TIMEOUT_MS = 60_000;
     private final Path dir;
     private final List<Process> servers = new ArrayList<>();
     private final List<Process> workers = new ArrayList<>();
-    private final ParameterClient monitor;
+    private final ReconnectingParameterClient monitor;
     private final int port;
+    private final List<List<String>> serverArgs = new ArrayList<>();
+    private final List<Path> checkpoints = new ArrayList<>();
+    private final List<String> events = new ArrayList<>();
+    private final boolean[] reported;
+    private int serverRestarts;
 
     /**
      * @param serverArgs arguments of {@code mps server} (port and files are added here)
@@ -51,9 +62,12 @@ public final class ProcessCluster implements Cluster {
             List<String> s = new ArrayList<>(List.of("server", "--port", "0", "--port-file", portFile.toString(),
                     "--metrics", dir.resolve("updates.csv").toString()));
             s.addAll(serverArgs);
-            servers.add(start(s, dir.resolve("server.log")));
+            startServer(s, dir.resolve("server.log"), null);
             port = awaitPort(portFile, 0);
-            monitor = new GrpcParameterClient(Channels.forAddress("127.0.0.1:" + port, "server"), true, 30_000);
+            s.set(s.indexOf("--port") + 1, Integer.toString(port)); // a restart binds the same port
+            ManagedChannel channel = Channels.forAddress("127.0.0.1:" + port, "server");
+            monitor = new ReconnectingParameterClient(new GrpcParameterClient(channel, true, 30_000), 100, 2_000,
+                    120_000, 1, msg -> { }, channel::resetConnectBackoff);
             toServers = List.of("--server", "127.0.0.1:" + port);
         } else {
             List<String> addresses = freeLoopbackAddresses(shards);
@@ -68,7 +82,7 @@ public final class ProcessCluster implements Cluster {
                     s.addAll(List.of("--metrics", dir.resolve("updates.csv").toString()));
                 }
                 s.addAll(serverArgs);
-                servers.add(start(s, dir.resolve("server-" + k + ".log")));
+                startServer(s, dir.resolve("server-" + k + ".log"), "shard-" + k);
             }
             for (int k = 0; k < shards; k++) {
                 awaitPort(dir.resolve("server-" + k + ".port"), k);
@@ -78,7 +92,9 @@ public final class ProcessCluster implements Cluster {
             for (String a : addresses) {
                 channels.add(Channels.forAddress(a, "server"));
             }
-            monitor = new ShardedParameterClient(channels, layout, ShardPlan.DEFAULT_SPLIT_THRESHOLD, 30_000);
+            monitor = new ReconnectingParameterClient(new ShardedParameterClient(channels, layout,
+                    ShardPlan.DEFAULT_SPLIT_THRESHOLD, 30_000), 100, 2_000, 120_000, 1, msg -> { },
+                    () -> channels.forEach(ManagedChannel::resetConnectBackoff));
             toServers = List.of("--servers", String.join(",", addresses));
         }
         for (int rank = 0; rank < workerArgs.size(); rank++) {
@@ -87,6 +103,107 @@ public final class ProcessCluster implements Cluster {
             w.addAll(workerArgs.get(rank));
             workers.add(start(w, dir.resolve("worker-" + rank + ".log")));
         }
+        reported = new boolean[workers.size()];
+    }
+
+    /**
+     * Starts one server; with {@code subdir}, its checkpoint and resume directories get that subdirectory
+     * (shards must not share one: they write the same versions).
+     */
+    private void startServer(List<String> args, Path log, String subdir) throws IOException {
+        Path ckpt = null;
+        for (String flag : List.of("--resume", "--checkpoint-dir")) {
+            int i = args.indexOf(flag);
+            if (i >= 0 && i + 1 < args.size()) {
+                Path d = Path.of(args.get(i + 1));
+                if (subdir != null) {
+                    d = d.resolve(subdir);
+                    args.set(i + 1, d.toString());
+                }
+                ckpt = d; // --checkpoint-dir wins over --resume, as in the server
+            }
+        }
+        serverArgs.add(args);
+        checkpoints.add(ckpt);
+        servers.add(start(args, log));
+    }
+
+    /** The first (or only) server process; tests kill it to inject a crash. */
+    public Process serverProcess() {
+        return servers.get(0);
+    }
+
+    /** The worker processes by rank; tests kill one to inject a crash. */
+    public List<Process> workerProcesses() {
+        return List.copyOf(workers);
+    }
+
+    /** Times a server was restarted after it died. */
+    public int serverRestarts() {
+        return serverRestarts;
+    }
+
+    @Override
+    public synchronized List<String> checkHealth() throws IOException, InterruptedException {
+        List<String> now = new ArrayList<>();
+        for (int rank = 0; rank < workers.size(); rank++) {
+            Process p = workers.get(rank);
+            if (!reported[rank] && !p.isAlive() && p.exitValue() != 0) {
+                reported[rank] = true;
+                now.add("worker " + rank + " died (" + exitDescription(p.exitValue()) + "); the others go on");
+            }
+        }
+        for (int k = 0; k < servers.size(); k++) {
+            if (!servers.get(k).isAlive() && !workersDone()) {
+                now.add(restart(k));
+            }
+        }
+        events.addAll(now);
+        return now;
+    }
+
+    /** Starts dead server {@code k} again on its port, from its newest valid checkpoint when it has one. */
+    private String restart(int k) throws IOException {
+        String who = servers.size() == 1 ? "server" : "server shard " + k;
+        String what = who + " died (" + exitDescription(servers.get(k).exitValue()) + ")";
+        Path ckpt = checkpoints.get(k);
+        List<String> args = new ArrayList<>(serverArgs.get(k));
+        int pf = args.indexOf("--port-file");
+        args.remove(pf + 1);
+        args.remove(pf);
+        serverRestarts++;
+        int mf = args.indexOf("--metrics");
+        if (mf >= 0) {
+            args.set(mf + 1, dir.resolve("updates-restart-" + serverRestarts + ".csv").toString());
+        }
+        // what the restarted server will resume: it reads the same newest valid checkpoint
+        CheckpointStore.Loaded newest = ckpt == null ? null : new CheckpointStore(ckpt, 1).loadNewestValid(m -> { });
+        if (newest != null && !args.contains("--resume")) {
+            args.add("--resume");
+            args.add(ckpt.toString());
+        }
+        long seen = monitor.lastVersionSeen();
+        servers.set(k, start(args, dir.resolve((servers.size() == 1 ? "server" : "server-" + k) + "-restart-"
+                + serverRestarts + ".log")));
+        return what + " after version " + seen + " was seen; restarted on its port " + (newest != null
+                ? "from checkpoint version " + newest.snapshot().version() + ": at least "
+                + Math.max(0, seen - newest.snapshot().version()) + " updates lost"
+                : "without a checkpoint: the workers start the model again");
+    }
+
+    /** "exit code 3", or the signal for 128 + n. */
+    static String exitDescription(int code) {
+        return switch (code) {
+            case 137 -> "killed by SIGKILL";
+            case 143 -> "killed by SIGTERM";
+            case 130 -> "killed by SIGINT";
+            default -> "exit code " + code;
+        };
+    }
+
+    /** Everything {@link #checkHealth} has reported so far. */
+    public synchronized List<String> events() {
+        return List.copyOf(events);
     }
 
     /** S loopback addresses on ports free right now (the OS could hand one out again before a shard binds it). */
@@ -111,7 +228,8 @@ public final class ProcessCluster implements Cluster {
         return port;
     }
 
-    private static Process start(List<String> args, Path log) throws IOException {
+    /** A JVM running {@code mps ARGS} with this JVM's classpath, logging to {@code log}. */
+    static Process start(List<String> args, Path log) throws IOException {
         return MpsProcesses.start(args, log);
     }
 
@@ -169,7 +287,7 @@ public final class ProcessCluster implements Cluster {
         for (int rank = 0; rank < workers.size(); rank++) {
             Process p = workers.get(rank);
             if (!p.isAlive() && p.exitValue() != 0) {
-                out.add("worker " + rank + " exited with code " + p.exitValue() + ":\n"
+                out.add("worker " + rank + " " + exitDescription(p.exitValue()) + ":\n"
                         + tail(dir.resolve("worker-" + rank + ".log")));
             }
         }
@@ -184,14 +302,24 @@ public final class ProcessCluster implements Cluster {
         }
     }
 
+    /** Workers first (all at once), then the servers, which write their final checkpoints as they stop. */
     @Override
     public void close() throws Exception {
         monitor.close();
-        for (Process p : workers) {
-            stop(p);
+        stopAll(workers);
+        stopAll(servers);
+    }
+
+    /** SIGTERM to each, then SIGKILL to any that has not exited within ten seconds. */
+    private static void stopAll(List<Process> ps) throws InterruptedException {
+        for (Process p : ps) {
+            p.destroy();
         }
-        for (Process s : servers) {
-            stop(s);
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        for (Process p : ps) {
+            if (!p.waitFor(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS)) {
+                p.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
+            }
         }
     }
 

@@ -58,6 +58,9 @@ public final class TrainRun {
             BooleanSupplier done = cluster::workersDone;
             while (!done.getAsBoolean()) {
                 Thread.sleep(POLL_MS);
+                for (String event : cluster.checkHealth()) {
+                    out.println("momentum-ps: " + event);
+                }
                 ServerStatus s = monitor.status();
                 if (s.initialized()) {
                     if (w == null) {

@@ -1,7 +1,10 @@
 package dev.momentumps.server.compensation;
 
+import dev.momentumps.server.core.Checkpointable;
+import java.nio.ByteBuffer;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.TreeMap;
 
 /**
  * DC-ASGD, delay-compensated asynchronous SGD (Zheng, Meng, Wang, Chen, Yu, Ma, Liu, "Asynchronous
@@ -22,8 +25,11 @@ import java.util.Map;
  * τ ≈ W − 1 updates old, not one. This class keeps the per-worker copy.
  *
  * <p>Memory: one weight vector per worker that has pulled (W·n floats).
+ *
+ * <p>Checkpoints carry the backups and MeanSquare ({@link Checkpointable}), so a resumed server corrects
+ * the next gradients exactly as the uninterrupted one would have.
  */
-public final class DelayCompensation implements StalenessCompensation {
+public final class DelayCompensation implements StalenessCompensation, Checkpointable {
     /** m, the decay of the mean square in the adaptive variant (the paper's 0.95). */
     public static final float MEAN_SQUARE_DECAY = 0.95f;
     /** ε under the square root of the adaptive λ. */
@@ -91,6 +97,56 @@ public final class DelayCompensation implements StalenessCompensation {
     public float[] backupOf(int workerId) {
         float[] bak = backups.get(workerId);
         return bak == null ? null : bak.clone();
+    }
+
+    @Override
+    public String checkpointKey() {
+        return "dc-asgd";
+    }
+
+    /** backups (count; per worker id, length, floats, by id) then MeanSquare (length, -1 for none, floats). */
+    @Override
+    public byte[] saveState() {
+        Map<Integer, float[]> sorted = new TreeMap<>(backups);
+        long bytes = 8 + (meanSquare == null ? 0 : 4L * meanSquare.length);
+        for (float[] b : sorted.values()) {
+            bytes += 8 + 4L * b.length;
+        }
+        ByteBuffer out = ByteBuffer.allocate(Math.toIntExact(bytes));
+        out.putInt(sorted.size());
+        for (Map.Entry<Integer, float[]> e : sorted.entrySet()) {
+            out.putInt(e.getKey()).putInt(e.getValue().length);
+            out.asFloatBuffer().put(e.getValue());
+            out.position(out.position() + 4 * e.getValue().length);
+        }
+        out.putInt(meanSquare == null ? -1 : meanSquare.length);
+        if (meanSquare != null) {
+            out.asFloatBuffer().put(meanSquare);
+        }
+        return out.array();
+    }
+
+    @Override
+    public void restoreState(byte[] state) {
+        ByteBuffer in = ByteBuffer.wrap(state);
+        Map<Integer, float[]> restored = new HashMap<>();
+        int n = in.getInt();
+        for (int k = 0; k < n; k++) {
+            int id = in.getInt();
+            float[] b = new float[in.getInt()];
+            in.asFloatBuffer().get(b);
+            in.position(in.position() + 4 * b.length);
+            restored.put(id, b);
+        }
+        int m = in.getInt();
+        float[] ms = null;
+        if (m >= 0) {
+            ms = new float[m];
+            in.asFloatBuffer().get(ms);
+        }
+        backups.clear();
+        backups.putAll(restored);
+        meanSquare = ms;
     }
 
     @Override

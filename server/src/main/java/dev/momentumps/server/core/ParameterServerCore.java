@@ -10,7 +10,9 @@ import dev.momentumps.server.consistency.UpdateSink;
 import dev.momentumps.server.optim.LearningRateSchedule;
 import dev.momentumps.server.optim.UpdateRule;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 
@@ -41,6 +43,8 @@ public final class ParameterServerCore implements AutoCloseable {
     private final StalenessStats staleness = new StalenessStats();
     private final double[] recentLosses = new double[RECENT_LOSSES];
     private final Sink sink = new Sink();
+    private final List<Checkpointable> checkpointables = new CopyOnWriteArrayList<>();
+    private volatile NonFinitePolicy nonFinite = NonFinitePolicy.REJECT;
     private ParameterStore store;
     private StalenessCompensation compensation = StalenessCompensation.NONE;
     private long gradientsApplied;
@@ -87,10 +91,25 @@ public final class ParameterServerCore implements AutoCloseable {
         return rule;
     }
 
-    /** Registers a worker and returns its id (ids count from 0 in registration order). */
+    /**
+     * Registers a worker and returns its id (ids count from 0 in registration order). A worker that comes
+     * back (after its lease expired, after it crashed and restarted, or after a server restart from a
+     * checkpoint) gets its old id back if that rank's record is not alive: it keeps its clock and its
+     * staleness counts, and its push sequence starts afresh.
+     */
     public synchronized int register(int rank, String name) {
         if (rank < 0) {
             throw RequestException.invalid("rank must be >= 0, got " + rank);
+        }
+        for (WorkerRecord old : workers) {
+            if (!old.alive && old.rank == rank) {
+                old.alive = true;
+                old.lastSequence = 0;
+                old.lastSeenNanos = System.nanoTime();
+                consistency.onWorkerJoined(old.id);
+                notifyAll();
+                return old.id;
+            }
         }
         WorkerRecord w = new WorkerRecord(workers.size(), rank, name == null ? "" : name, System.nanoTime());
         workers.add(w);
@@ -203,6 +222,9 @@ public final class ParameterServerCore implements AutoCloseable {
     public synchronized boolean awaitMayPull(int workerId, long timeout, TimeUnit unit) throws InterruptedException {
         long deadline = System.nanoTime() + unit.toNanos(timeout);
         while (!mayPull(workerId)) {
+            if (workerId != OBSERVER) {
+                worker(workerId).lastSeenNanos = System.nanoTime(); // waiting is a sign of life
+            }
             long left = deadline - System.nanoTime();
             if (left <= 0) {
                 return false;
@@ -227,10 +249,21 @@ public final class ParameterServerCore implements AutoCloseable {
             throw RequestException.invalid("gradient has " + gradient.length + " elements, model has "
                     + s.numElements() + " (" + s.layout() + ")");
         }
-        requireFinite(gradient, "gradient");
+        boolean skip = false;
+        switch (nonFinite) {
+            case REJECT -> requireFinite(gradient, "gradient");
+            case SKIP -> skip = !allFinite(gradient);
+            case ZERO -> zeroNonFinite(gradient);
+        }
         accept(w, sequence, loss);
         compensation.adjustGradient(workerId, s.version() - baseVersion, gradient, s.weights());
         PushTicket ticket = new PushTicket();
+        if (skip) {
+            gradientsDropped++;
+            ticket.complete(false, s.version(), -1);
+            notifyAll();
+            return ticket;
+        }
         consistency.submit(new Submission(workerId, w.rank, baseVersion, gradient, loss, batchSize, ticket), sink);
         notifyAll();
         return ticket;
@@ -239,8 +272,8 @@ public final class ParameterServerCore implements AutoCloseable {
     /**
      * Takes a sparse gradient: {@code values[j]} is the gradient of row (flat element) {@code rows[j]}; rows
      * not named have gradient zero. Validated as strictly as {@link #push} (rows in range and strictly
-     * increasing, values finite, same length), and a refusal changes nothing. The arrays become the
-     * server's.
+     * increasing, same length, non-finite values as the {@link NonFinitePolicy} says), and a refusal
+     * changes nothing. The arrays become the server's.
      *
      * <p>In asynchronous mode with a rule that implements
      * {@link dev.momentumps.server.optim.SparseUpdateRule} (and no staleness compensation) only the named
@@ -251,14 +284,27 @@ public final class ParameterServerCore implements AutoCloseable {
                                               float[] values, double loss, int batchSize) {
         WorkerRecord w = checkPush(workerId, baseVersion, sequence, batchSize);
         ParameterStore s = store;
-        SparseRows.check(rows, values, s.numElements());
+        SparseRows.checkShape(rows, values, s.numElements());
+        if (nonFinite == NonFinitePolicy.REJECT) {
+            SparseRows.requireFinite(rows, values);
+        }
         if (!(s.supportsSparse() && consistency.kind() == ConsistencyKind.ASYNCHRONOUS
                 && compensation == StalenessCompensation.NONE)) {
             return push(workerId, baseVersion, sequence, SparseRows.scatter(rows, values, s.numElements()),
                     loss, batchSize);
         }
+        boolean skip = nonFinite == NonFinitePolicy.SKIP && !allFinite(values);
+        if (nonFinite == NonFinitePolicy.ZERO) {
+            zeroNonFinite(values);
+        }
         accept(w, sequence, loss);
         PushTicket ticket = new PushTicket();
+        if (skip) {
+            gradientsDropped++;
+            ticket.complete(false, s.version(), -1);
+            notifyAll();
+            return ticket;
+        }
         Submission sub = new Submission(workerId, w.rank, baseVersion, values, loss, batchSize, ticket);
         long before = s.version();
         s.applySparse(rows, values, values.length, 1f);
@@ -371,6 +417,158 @@ public final class ParameterServerCore implements AutoCloseable {
                     "the model is not initialised yet (a worker must call Initialize first)");
         }
         return store;
+    }
+
+    /** How pushed gradients with NaN or ±Inf are treated from now on (default {@link NonFinitePolicy#REJECT}). */
+    public void setNonFinitePolicy(NonFinitePolicy policy) {
+        this.nonFinite = java.util.Objects.requireNonNull(policy, "policy");
+    }
+
+    public NonFinitePolicy nonFinitePolicy() {
+        return nonFinite;
+    }
+
+    /** Includes {@code part}'s state in every {@link #snapshot} and {@link #restore}. */
+    public void addCheckpointable(Checkpointable part) {
+        checkpointables.add(part);
+    }
+
+    /** A sign of life from a worker (a call in progress): renews its lease. Unknown ids are refused. */
+    public synchronized void touch(int workerId) {
+        worker(workerId).lastSeenNanos = System.nanoTime();
+    }
+
+    /**
+     * Marks gone every live worker not heard from for {@code leaseNanos} (a crashed or hung worker), so
+     * synchronous rounds and the staleness bound go on with the live ones. The worker may register again.
+     *
+     * @return the ids of the workers marked gone, ascending
+     */
+    public synchronized int[] expireLeases(long leaseNanos) {
+        long now = System.nanoTime();
+        int[] gone = new int[workers.size()];
+        int n = 0;
+        for (WorkerRecord w : workers) {
+            if (w.alive && now - w.lastSeenNanos > leaseNanos) {
+                gone[n++] = w.id;
+            }
+        }
+        for (int i = 0; i < n; i++) {
+            deregister(gone[i]);
+        }
+        return java.util.Arrays.copyOf(gone, n);
+    }
+
+    /** A consistent copy of the whole state, for a checkpoint; null before initialisation. */
+    public synchronized CoreSnapshot snapshot() {
+        if (store == null) {
+            return null;
+        }
+        store.settle(); // lazily updated rows caught up, so the rule's state vectors are current
+        Map<String, float[]> state = new LinkedHashMap<>();
+        for (Map.Entry<String, float[]> e : rule.state().entrySet()) {
+            state.put(e.getKey(), e.getValue().clone());
+        }
+        List<CoreSnapshot.WorkerState> ws = new ArrayList<>(workers.size());
+        for (WorkerRecord w : workers) {
+            ws.add(new CoreSnapshot.WorkerState(w.id, w.rank, w.name, w.pushes, w.lastSequence, w.alive,
+                    w.staleness.histogram()));
+        }
+        Map<String, byte[]> ext = new LinkedHashMap<>();
+        for (Checkpointable c : parts()) {
+            ext.put(c.checkpointKey(), c.saveState());
+        }
+        return new CoreSnapshot(store.layout(), store.weights().clone(), store.version(), rule.toString(), state,
+                gradientsApplied, gradientsDropped, staleness.histogram(), List.copyOf(ws), ext);
+    }
+
+    /**
+     * Puts a snapshot back into a fresh core (no worker registered, model not initialised). Saved workers
+     * come back as not alive: each registers again and gets its id, clock and counts back.
+     *
+     * @throws IllegalStateException    if this core already has workers or a model
+     * @throws IllegalArgumentException if the snapshot does not fit this core's update rule or parts
+     */
+    public synchronized void restore(CoreSnapshot snap) {
+        if (store != null || !workers.isEmpty()) {
+            throw new IllegalStateException("restore needs a fresh core (it has " + workers.size()
+                    + " workers and is " + (store == null ? "not " : "") + "initialised)");
+        }
+        // the store's constructor allocates the rule's state (zeroed); the saved vectors are copied in below
+        ParameterStore restored = new ParameterStore(snap.layout(), snap.weights(), rule, schedule, clipNorm, executor);
+        restored.restore(snap.weights(), snap.version());
+        Map<String, float[]> live = rule.state();
+        if (!live.keySet().equals(snap.ruleState().keySet())) {
+            throw new IllegalArgumentException("the checkpoint's optimizer state " + snap.ruleState().keySet()
+                    + " (" + snap.updateRule() + ") does not fit the update rule " + rule + " with state "
+                    + live.keySet());
+        }
+        Map<String, Checkpointable> byKey = new LinkedHashMap<>();
+        for (Checkpointable c : parts()) {
+            byKey.put(c.checkpointKey(), c);
+        }
+        for (String key : snap.extensions().keySet()) {
+            if (!byKey.containsKey(key)) {
+                throw new IllegalArgumentException("the checkpoint holds state for '" + key
+                        + "', which this server does not have (was it started with other options?)");
+            }
+        }
+        for (Map.Entry<String, float[]> e : snap.ruleState().entrySet()) {
+            float[] dst = live.get(e.getKey());
+            if (dst.length != e.getValue().length) {
+                throw new IllegalArgumentException("optimizer state '" + e.getKey() + "' has " + e.getValue().length
+                        + " elements, the model " + dst.length);
+            }
+            System.arraycopy(e.getValue(), 0, dst, 0, dst.length);
+        }
+        store = restored;
+        gradientsApplied = snap.gradientsApplied();
+        gradientsDropped = snap.gradientsDropped();
+        staleness.restore(snap.stalenessHistogram());
+        long now = System.nanoTime();
+        for (CoreSnapshot.WorkerState s : snap.workers()) {
+            WorkerRecord w = new WorkerRecord(s.id(), s.rank(), s.name(), now);
+            w.pushes = s.pushes();
+            w.lastSequence = s.lastSequence();
+            w.alive = false;
+            w.staleness.restore(s.stalenessHistogram());
+            workers.add(w);
+        }
+        for (Map.Entry<String, byte[]> e : snap.extensions().entrySet()) {
+            byKey.get(e.getKey()).restoreState(e.getValue());
+        }
+        notifyAll();
+    }
+
+    private List<Checkpointable> parts() {
+        List<Checkpointable> all = new ArrayList<>();
+        if (consistency instanceof Checkpointable c) {
+            all.add(c);
+        }
+        if (compensation instanceof Checkpointable c) {
+            all.add(c);
+        }
+        all.addAll(checkpointables);
+        return all;
+    }
+
+    private static boolean allFinite(float[] values) {
+        for (int i = 0; i < values.length; i++) {
+            float v = values[i];
+            if (v - v != 0) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static void zeroNonFinite(float[] values) {
+        for (int i = 0; i < values.length; i++) {
+            float v = values[i];
+            if (v - v != 0) {
+                values[i] = 0f;
+            }
+        }
     }
 
     private static void requireFinite(float[] values, String field) {

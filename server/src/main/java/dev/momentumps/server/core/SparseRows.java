@@ -9,13 +9,17 @@ public final class SparseRows {
     private SparseRows() {
     }
 
-    /** Checks rows (see {@link #checkIndices}), equal lengths, and that every value is finite. */
-    public static void check(int[] rows, float[] values, int numElements) {
+    /** Checks rows (see {@link #checkIndices}) and that there is one value per row. */
+    public static void checkShape(int[] rows, float[] values, int numElements) {
         if (rows.length != values.length) {
             throw RequestException.invalid("sparse_gradient: " + rows.length + " indices but " + values.length
                     + " values");
         }
         checkIndices(rows, rows.length, numElements);
+    }
+
+    /** Refuses the first non-finite value, naming its position and row. */
+    public static void requireFinite(int[] rows, float[] values) {
         for (int j = 0; j < values.length; j++) {
             float v = values[j];
             if (v - v != 0) {

@@ -59,6 +59,15 @@ public final class StalenessStats {
         return s;
     }
 
+    /** Replaces these counts by those of a histogram (a checkpoint's). */
+    public void restore(long[] counts) {
+        StalenessStats s = fromHistogram(counts);
+        histogram = s.histogram;
+        count = s.count;
+        sum = s.sum;
+        max = s.max;
+    }
+
     public StalenessStats copy() {
         StalenessStats c = new StalenessStats();
         c.histogram = histogram.clone();

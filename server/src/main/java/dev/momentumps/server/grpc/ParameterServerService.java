@@ -283,7 +283,7 @@ public final class ParameterServerService extends ParameterServerGrpc.ParameterS
             buffers.give(gradient);
             throw e;
         }
-        if (!ticket.await(waitMillis, TimeUnit.MILLISECONDS)) {
+        if (!awaitTicket(header.getWorkerId(), ticket)) {
             throw new RequestException(RequestException.Reason.DEADLINE_EXCEEDED, "the synchronous round "
                     + "did not complete within " + waitMillis + " ms (are all workers alive?)");
         }
@@ -358,6 +358,21 @@ public final class ParameterServerService extends ParameterServerGrpc.ParameterS
                     "the model is not initialised yet (a worker must call Initialize first)");
         }
         return layout.numElements();
+    }
+
+    /** Waits for a push's fate, renewing the worker's lease while it waits (waiting is a sign of life). */
+    private boolean awaitTicket(int workerId, PushTicket ticket) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(waitMillis);
+        while (true) {
+            long left = deadline - System.nanoTime();
+            if (left <= 0) {
+                return ticket.isDone();
+            }
+            if (ticket.await(Math.min(left, TimeUnit.MILLISECONDS.toNanos(250)), TimeUnit.NANOSECONDS)) {
+                return true;
+            }
+            core.touch(workerId);
+        }
     }
 
     private void awaitMayPull(int workerId) throws InterruptedException {

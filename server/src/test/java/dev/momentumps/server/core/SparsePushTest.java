@@ -101,6 +101,22 @@ class SparsePushTest {
     }
 
     @Test
+    void snapshotSeesCaughtUpVelocityAndSkipPolicyDropsNonFinite() {
+        ParameterServerCore core = core(new HeavyBallMomentum(0.1, 0.5, 0, false), new Asynchronous());
+        core.pushSparse(0, 0, 1, new int[] {0}, new float[] {2}, 0, 1);
+        core.pushSparse(0, 1, 2, new int[] {1}, new float[] {0}, 0, 1);
+        CoreSnapshot snap = core.snapshot();
+        assertEquals(1f, snap.ruleState().get("velocity")[0], 1e-6f, "row 0 decayed once: 0.5 x 2");
+        assertEquals(0.8f - 0.1f, snap.weights()[0], 1e-6f, "and moved by the decayed velocity");
+        core.setNonFinitePolicy(NonFinitePolicy.SKIP);
+        PushTicket t = core.pushSparse(0, 2, 3, new int[] {0}, new float[] {Float.NaN}, 0, 1);
+        assertEquals(false, t.applied());
+        assertEquals(2, core.version());
+        core.setNonFinitePolicy(NonFinitePolicy.ZERO);
+        assertTrue(core.pushSparse(0, 2, 4, new int[] {0, 1}, new float[] {Float.NaN, 1}, 0, 1).applied());
+    }
+
+    @Test
     void lazyAdamMovesOnlyTouchedRowsWithGlobalBiasCorrection() {
         ParameterServerCore core = core(new Adam(0.1, 0.9, 0.999, 1e-8, 0), new Asynchronous());
         core.pushSparse(0, 0, 1, new int[] {1}, new float[] {2}, 0, 1);

@@ -105,12 +105,7 @@ class ParameterServerServiceTest {
     }
 
     private static List<Chunk> chunks(float[] v) {
-        List<Chunk> out = new ArrayList<>();
-        int per = TensorCodec.elementsPerChunk(CHUNK_BYTES);
-        for (int from = 0; from < v.length; from += per) {
-            out.add(TensorCodec.encode(v, from, Math.min(per, v.length - from)));
-        }
-        return out;
+        return TestChunks.of(v, CHUNK_BYTES);
     }
 
     private void initialize(int id, TensorLayout layout, float[] w) throws Exception {

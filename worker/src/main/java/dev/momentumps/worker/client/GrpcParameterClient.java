@@ -357,6 +357,11 @@ public final class GrpcParameterClient implements ParameterClient {
         blocking().deregister(DeregisterRequest.newBuilder().setWorkerId(workerId).build());
     }
 
+    /** Makes the channel try to connect at once instead of after its own backoff (used between retries). */
+    public void resetConnectBackoff() {
+        channel.resetConnectBackoff();
+    }
+
     private void closeRegion() {
         if (region != null) {
             region.close();

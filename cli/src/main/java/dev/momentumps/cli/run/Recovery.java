@@ -1,0 +1,69 @@
+package dev.momentumps.cli.run;
+
+import dev.momentumps.cli.options.RecoveryOptions;
+import dev.momentumps.server.checkpoint.CheckpointStore;
+import dev.momentumps.server.checkpoint.Checkpointer;
+import dev.momentumps.server.core.CoreSnapshot;
+import dev.momentumps.server.core.LeaseMonitor;
+import dev.momentumps.server.core.ParameterServerCore;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.util.Locale;
+
+/**
+ * A server's recovery machinery, from {@link RecoveryOptions}: resume from the newest valid checkpoint,
+ * write checkpoints while running, expire the leases of silent workers, and write a final checkpoint at
+ * {@link #close}.
+ */
+public final class Recovery implements AutoCloseable {
+    private final Checkpointer checkpointer;
+    private final LeaseMonitor leases;
+
+    private Recovery(Checkpointer checkpointer, LeaseMonitor leases) {
+        this.checkpointer = checkpointer;
+        this.leases = leases;
+    }
+
+    /** Resumes {@code core} if asked, then starts the checkpointer and the lease monitor. Logs to {@code log}. */
+    public static Recovery start(ParameterServerCore core, RecoveryOptions o, PrintStream log) throws IOException {
+        if (o.resume != null) {
+            CheckpointStore.Loaded loaded = new CheckpointStore(o.resume, o.keepCheckpoints)
+                    .loadNewestValid(msg -> log.println("momentum-ps server: " + msg));
+            if (loaded == null) {
+                throw new IllegalArgumentException("--resume " + o.resume + ": no valid checkpoint in it");
+            }
+            CoreSnapshot s = loaded.snapshot();
+            core.restore(s);
+            log.printf(Locale.ROOT, "momentum-ps server: resumed from %s: version %d, %d gradients applied, "
+                            + "%d workers known (they register again)%n", loaded.file(), s.version(),
+                    s.gradientsApplied(), s.workers().size());
+            if (!s.updateRule().equals(core.rule().toString())) {
+                log.println("momentum-ps server: note: the checkpoint was written by " + s.updateRule()
+                        + ", this server runs " + core.rule());
+            }
+        }
+        Checkpointer cp = null;
+        Path dir = o.checkpointDirectory();
+        if (dir != null) {
+            cp = new Checkpointer(core, new CheckpointStore(dir, o.keepCheckpoints), o.checkpointEvery,
+                    o.checkpointSeconds * 1000, msg -> log.println("momentum-ps server: " + msg)).start();
+        }
+        LeaseMonitor lm = o.leaseMillis > 0
+                ? new LeaseMonitor(core, o.leaseMillis, msg -> log.println("momentum-ps server: " + msg)).start()
+                : null;
+        log.flush();
+        return new Recovery(cp, lm);
+    }
+
+    /** Stops the lease monitor and writes the final checkpoint. */
+    @Override
+    public void close() throws IOException, InterruptedException {
+        if (leases != null) {
+            leases.close();
+        }
+        if (checkpointer != null) {
+            checkpointer.close();
+        }
+    }
+}
