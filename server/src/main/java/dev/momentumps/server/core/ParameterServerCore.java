@@ -257,13 +257,10 @@ public final class ParameterServerCore implements AutoCloseable {
         }
         accept(w, sequence, loss);
         compensation.adjustGradient(workerId, s.version() - baseVersion, gradient, s.weights());
-        PushTicket ticket = new PushTicket();
         if (skip) {
-            gradientsDropped++;
-            ticket.complete(false, s.version(), -1);
-            notifyAll();
-            return ticket;
+            return dropped();
         }
+        PushTicket ticket = new PushTicket();
         consistency.submit(new Submission(workerId, w.rank, baseVersion, gradient, loss, batchSize, ticket), sink);
         notifyAll();
         return ticket;
@@ -298,13 +295,10 @@ public final class ParameterServerCore implements AutoCloseable {
             zeroNonFinite(values);
         }
         accept(w, sequence, loss);
-        PushTicket ticket = new PushTicket();
         if (skip) {
-            gradientsDropped++;
-            ticket.complete(false, s.version(), -1);
-            notifyAll();
-            return ticket;
+            return dropped();
         }
+        PushTicket ticket = new PushTicket();
         Submission sub = new Submission(workerId, w.rank, baseVersion, values, loss, batchSize, ticket);
         long before = s.version();
         s.applySparse(rows, values, values.length, 1f);
@@ -399,6 +393,15 @@ public final class ParameterServerCore implements AutoCloseable {
             throw RequestException.invalid("batch_size must be >= 0, got " + batchSize);
         }
         return w;
+    }
+
+    /** The ticket of a push taken in but not applied (a non-finite gradient under SKIP), already complete. */
+    private PushTicket dropped() {
+        gradientsDropped++;
+        PushTicket ticket = new PushTicket();
+        ticket.complete(false, store.version(), -1);
+        notifyAll();
+        return ticket;
     }
 
     /** Counts an accepted push against its worker (after every check passed). */
