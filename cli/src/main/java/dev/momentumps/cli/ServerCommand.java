@@ -6,6 +6,7 @@ import dev.momentumps.cli.options.ShardOptions;
 import dev.momentumps.cli.run.Recovery;
 import dev.momentumps.server.grpc.BearerTokenInterceptor;
 import dev.momentumps.cli.report.MetricsCsv;
+import dev.momentumps.cli.report.TrajectoryFile;
 import dev.momentumps.server.core.ParameterServerCore;
 import dev.momentumps.server.core.ShardRole;
 import dev.momentumps.server.grpc.ServerHost;
@@ -48,6 +49,10 @@ final class ServerCommand implements Callable<Integer> {
     @Option(names = "--metrics", paramLabel = "FILE", description = "Write one CSV line per applied gradient here.")
     Path metrics;
 
+    @Option(names = "--trajectory", paramLabel = "FILE", description = "Append the weights after every update "
+            + "here (models of at most 100,000 parameters), for the implicit-momentum fit of mps train.")
+    Path trajectory;
+
     @Override
     public Integer call() throws Exception {
         if (port < 0 || port > 65535) {
@@ -65,6 +70,10 @@ final class ServerCommand implements Callable<Integer> {
         MetricsCsv csv = metrics == null ? null : new MetricsCsv(metrics, System.nanoTime());
         if (csv != null) {
             core.addListener(csv);
+        }
+        TrajectoryFile.Recorder recorder = trajectory == null ? null : new TrajectoryFile.Recorder(trajectory, core);
+        if (recorder != null) {
+            core.addListener(recorder);
         }
         ServerHost host = new ServerHost(builder, core, sharding.advertised(bind + ":" + port), server.chunkBytes,
                 server.waitMillis, role).start();
@@ -88,6 +97,9 @@ final class ServerCommand implements Callable<Integer> {
                 recovery.close(); // the final checkpoint, once no call is in flight
                 if (csv != null) {
                     csv.close();
+                }
+                if (recorder != null) {
+                    recorder.close();
                 }
                 System.err.println("momentum-ps server stopped at version " + core.version());
             } catch (Exception e) {

@@ -6,6 +6,9 @@ import dev.momentumps.cli.options.TaskOptions;
 import dev.momentumps.cli.options.WireOptions;
 import dev.momentumps.worker.client.WireStats;
 import dev.momentumps.cli.report.MetricsCsv;
+import dev.momentumps.cli.report.TrajectoryFile;
+import dev.momentumps.worker.model.LinearRegression;
+import dev.momentumps.worker.model.QuadraticModel;
 import dev.momentumps.cli.report.RunSummary;
 import dev.momentumps.cli.run.Cluster;
 import dev.momentumps.cli.run.ProcessCluster;
@@ -145,10 +148,15 @@ final class TrainCommand implements Callable<Integer> {
         MetricsCsv localCsv = null;
         Cluster cluster;
         AutoCloseable recovery = null;
+        TrajectoryFile.Recorder trajectory = null;
         if (inProcess) {
             ParameterServerCore core = server.createCore();
             localCsv = new MetricsCsv(updates, start);
             core.addListener(localCsv);
+            if (recordTrajectory(t)) {
+                trajectory = new TrajectoryFile.Recorder(TrainRun.trajectoryFile(dir), core);
+                core.addListener(trajectory);
+            }
             recovery = dev.momentumps.cli.run.Recovery.start(core, server.recovery, System.err);
             List<GradientSource> slowed = new ArrayList<>(sources);
             stragglers.forEach((rank, k) -> slowed.set(rank, new Straggler(sources.get(rank), k, delayMillis)));
@@ -166,7 +174,11 @@ final class TrainCommand implements Callable<Integer> {
                 }
                 workerArgs.add(a);
             }
-            cluster = new ProcessCluster(dir, server.toArgs(), workerArgs, shards, t.model().layout());
+            List<String> serverArgs = new ArrayList<>(server.toArgs());
+            if (recordTrajectory(t)) {
+                serverArgs.addAll(List.of("--trajectory", TrainRun.trajectoryFile(dir).toString()));
+            }
+            cluster = new ProcessCluster(dir, serverArgs, workerArgs, shards, t.model().layout());
         }
         RunSummary summary;
         // Ctrl-C / SIGTERM: stop the workers, then the server (which writes a final checkpoint)
@@ -182,8 +194,16 @@ final class TrainCommand implements Callable<Integer> {
             }
         }, "mps-train-shutdown");
         Runtime.getRuntime().addShutdownHook(hook);
+        MetricsCsv csv = localCsv;
+        TrajectoryFile.Recorder recorder = trajectory;
+        AutoCloseable localOutputs = csv == null ? null : () -> {
+            csv.close();
+            if (recorder != null) {
+                recorder.close();
+            }
+        };
         try (Cluster c = cluster) {
-            summary = new TrainRun(t, dir, total, spec.batchSize(), config).follow(c, updates, localCsv, start,
+            summary = new TrainRun(t, dir, total, spec.batchSize(), config).follow(c, updates, localOutputs, start,
                     System.out, !noProgress);
         } finally {
             if (recovery != null) {
@@ -201,6 +221,12 @@ final class TrainCommand implements Callable<Integer> {
                     + wireStats);
         }
         return summary.perWorker().size() < workers || !cluster.failures().isEmpty() ? 1 : 0;
+    }
+
+    /** The implicit-momentum fit needs every version's weights: small quadratic/linear models, one server. */
+    private boolean recordTrajectory(Task t) {
+        return shards == 1 && t.model().layout().numElements() <= TrajectoryFile.MAX_ELEMENTS
+                && (t.model() instanceof QuadraticModel || t.model() instanceof LinearRegression);
     }
 
     private List<String> argsOf() {

@@ -58,7 +58,23 @@ class TrainCommandTest {
         assertTrue(s.get("transport").asText().startsWith("grpc"), s.toString());
         assertTrue(s.get("final_loss").asDouble() < 0.05, s.toString());
         assertTrue(Files.readString(dir.resolve("server.log")).contains("listening on 127.0.0.1:"));
+        // the server process recorded every version, so the implicit momentum of the real run is fitted
+        assertTrue(s.at("/implicit_momentum/steps").asLong() > 250, s.toString());
+        assertTrue(Files.notExists(dir.resolve("trajectory.f32")), "the trajectory is consumed by the fit");
         assertTrue(Files.readString(dir.resolve("worker-1.log")).contains("worker 1 done"));
+    }
+
+    @Test
+    void implicitMomentumOfAFullBatchHeavyBallRunIsItsBeta(@TempDir Path dir) throws Exception {
+        // full-batch gradients make the step exactly Δₜ₊₁ = βΔₜ − η∇f(wₜ): the fit must recover β and η
+        CliRunner.Result r = CliRunner.run("train", "--in-process", "--no-progress", "--workers", "1",
+                "--model", "linear", "--samples", "400", "--test-fraction", "0", "--batch-size", "400",
+                "--optimizer", "momentum", "--momentum", "0.5", "--lr", "0.05", "--updates", "60",
+                "--out", dir.toString());
+        assertEquals(0, r.exit(), r.err() + r.out());
+        JsonNode fit = summary(dir).get("implicit_momentum");
+        assertEquals(0.5, fit.get("mu").asDouble(), 1e-3, fit.toString());
+        assertEquals(0.05, fit.get("c").asDouble(), 1e-4, fit.toString());
     }
 
     @Test

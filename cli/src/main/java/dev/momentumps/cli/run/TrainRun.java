@@ -1,7 +1,6 @@
 package dev.momentumps.cli.run;
 
 import dev.momentumps.cli.report.Evaluation;
-import dev.momentumps.cli.report.MetricsCsv;
 import dev.momentumps.cli.report.MetricsMerge;
 import dev.momentumps.cli.report.Plots;
 import dev.momentumps.cli.report.RunSummary;
@@ -43,8 +42,12 @@ public final class TrainRun {
         this.config = config;
     }
 
-    /** Follows the cluster until its workers are done, then reports. {@code updatesCsv} is the server's metrics file. */
-    public RunSummary follow(Cluster cluster, Path updatesCsv, MetricsCsv localCsv, long startNanos, PrintStream out,
+    /**
+     * Follows the cluster until its workers are done, then reports. {@code updatesCsv} is the server's metrics
+     * file; {@code localOutputs} (may be null) are an in-process server's files, closed once the workers are
+     * done and before they are read.
+     */
+    public RunSummary follow(Cluster cluster, Path updatesCsv, AutoCloseable localOutputs, long startNanos, PrintStream out,
                              boolean progressBar) throws Exception {
         ParameterClient monitor = cluster.monitor();
         List<Evaluation> evaluations = new ArrayList<>();
@@ -103,16 +106,38 @@ public final class TrainRun {
         if (evaluations.isEmpty() || evaluations.get(evaluations.size() - 1).version() != last.version()) {
             evaluations.add(last);
         }
-        if (localCsv != null) {
-            localCsv.close();
+        if (localOutputs != null) {
+            localOutputs.close();
         }
         cluster.stopServer(); // a server process writes the last metrics lines as it stops
         for (String failure : cluster.failures()) {
             out.println("WARNING: " + failure);
         }
         RunSummary summary = summarize(status, last, wall, cluster.transport());
+        dev.momentumps.cli.sim.ImplicitMomentum fit = fitTrajectory(status.numElements());
+        if (fit != null) {
+            summary = summary.withImplicitMomentum(fit);
+        }
         writeReports(summary, updatesCsv, evaluations);
         return summary;
+    }
+
+    /** The file a run's server records its trajectory in, for the implicit-momentum fit. */
+    public static Path trajectoryFile(Path dir) {
+        return dir.resolve("trajectory.f32");
+    }
+
+    /** Implicit momentum over the recorded trajectory, for quadratic and linear models; null otherwise. */
+    private dev.momentumps.cli.sim.ImplicitMomentum fitTrajectory(int numElements) throws IOException {
+        Path file = trajectoryFile(dir);
+        dev.momentumps.cli.sim.ImplicitMomentumEstimator estimator =
+                dev.momentumps.cli.sim.ImplicitMomentumEstimator.forTask(task);
+        if (estimator == null || !Files.exists(file)) {
+            return null;
+        }
+        long versions = dev.momentumps.cli.report.TrajectoryFile.read(file, numElements, estimator::observe);
+        Files.delete(file);
+        return versions >= 3 ? estimator.estimate() : null;
     }
 
     /**

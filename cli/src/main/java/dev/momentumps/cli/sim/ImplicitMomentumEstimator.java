@@ -39,6 +39,25 @@ public final class ImplicitMomentumEstimator {
     private double nn; // ΣΔₜ₊₁·Δₜ₊₁
     private long steps;
 
+    /**
+     * The estimator for a task whose full gradient is cheap and meaningful (quadratic and linear models, as
+     * the issue and the paper use it), or null for other models.
+     */
+    public static ImplicitMomentumEstimator forTask(dev.momentumps.worker.task.Task task) {
+        dev.momentumps.worker.model.Model model = task.model();
+        if (!(model instanceof dev.momentumps.worker.model.QuadraticModel
+                || model instanceof dev.momentumps.worker.model.LinearRegression)) {
+            return null;
+        }
+        dev.momentumps.worker.data.Dataset train = task.train();
+        int[] all = new int[train.rows()];
+        for (int i = 0; i < all.length; i++) {
+            all[i] = i;
+        }
+        return new ImplicitMomentumEstimator(model.layout().numElements(),
+                (w, g) -> model.lossAndGradient(w, train, all, all.length, g));
+    }
+
     public ImplicitMomentumEstimator(int n, Gradient gradient) {
         this.gradient = gradient;
         this.prev = new float[n];

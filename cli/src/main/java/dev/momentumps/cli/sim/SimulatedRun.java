@@ -41,16 +41,7 @@ public final class SimulatedRun {
         Model model = task.model();
         Dataset train = task.train();
         List<Evaluation> evaluations = new ArrayList<>();
-        ImplicitMomentumEstimator estimator = null;
-        if (model instanceof QuadraticModel || model instanceof LinearRegression) {
-            int[] all = new int[train.rows()];
-            for (int i = 0; i < all.length; i++) {
-                all[i] = i;
-            }
-            estimator = new ImplicitMomentumEstimator(model.layout().numElements(),
-                    (w, g) -> model.lossAndGradient(w, train, all, all.length, g));
-        }
-        final ImplicitMomentumEstimator fit = estimator;
+        final ImplicitMomentumEstimator fit = ImplicitMomentumEstimator.forTask(task);
         long[] last = {-1};
         Path updates = dir.resolve("updates.csv");
         long wallStart = System.nanoTime();

@@ -1,0 +1,29 @@
+package dev.momentumps.server.core;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import org.junit.jupiter.api.Test;
+
+class AllFiniteTest {
+    @Test
+    void agreesWithTheDefinitionOnEveryExponentAndTheEdges() {
+        float[] special = {0f, -0f, Float.MIN_VALUE, -Float.MIN_VALUE, Float.MIN_NORMAL, Float.MAX_VALUE,
+                -Float.MAX_VALUE, 1f, -1e30f, Float.NaN, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY,
+                Float.intBitsToFloat(0x7fc00001), Float.intBitsToFloat(0xff800001)};
+        for (float v : special) {
+            float[] a = new float[37];
+            a[17] = v;
+            assertEquals(Float.isFinite(v), ParameterServerCore.allFinite(a), () -> "value " + v);
+        }
+        // every exponent, both signs, a few mantissas
+        for (int e = 0; e < 256; e++) {
+            for (int sign = 0; sign < 2; sign++) {
+                for (int m : new int[] {0, 1, 0x400000, 0x7fffff}) {
+                    float v = Float.intBitsToFloat((sign << 31) | (e << 23) | m);
+                    assertEquals(Float.isFinite(v), ParameterServerCore.allFinite(new float[] {1f, v, 2f}),
+                            () -> Integer.toHexString(Float.floatToRawIntBits(v)));
+                }
+            }
+        }
+    }
+}
