@@ -82,7 +82,8 @@ class FaultInjectionTest {
             long lost = total - dropped - end.gradientsApplied();
             System.out.printf("server SIGKILL: %d pushes, %d applied and kept, %d dropped by workers, %d lost "
                     + "(checkpoint every %d); %s%n", total, end.gradientsApplied(), dropped, lost, every, events);
-            assertTrue(lost >= 0 && lost <= 2L * every, "lost " + lost + " updates");
+            // update-count checkpoints are durable before the update that triggers them is acknowledged
+            assertTrue(lost >= 0 && lost <= every, "lost " + lost + " updates, more than one interval");
             assertEquals(end.version(), end.gradientsApplied(), "async: one update per applied gradient");
 
             long t0 = System.nanoTime();

@@ -12,10 +12,15 @@ import java.util.function.Consumer;
  * Writes the core's state to a {@link CheckpointStore} every {@code everyUpdates} updates and/or every
  * {@code everyMillis} ms (whichever comes first; 0 disables either), and once more at {@link #close}.
  *
- * <p>One background thread does the work: the update listener (called under the core's lock) only wakes
- * it. The snapshot is copied under the core's lock; encoding and the disk write happen outside it, so
- * training goes on while a checkpoint is written. At most one interval of updates (plus those applied
- * during one write) is lost when the server dies.
+ * <p>Checkpoints due by update count are written synchronously by the update listener, which the core calls
+ * under its lock right after the update and before the push that made it is acknowledged: no update is
+ * applied while that checkpoint is written, so a server that dies loses fewer than {@code everyUpdates}
+ * acknowledged updates (the issue's bound: at most one checkpoint interval). For small models the write
+ * takes milliseconds; for big ones it pauses training for the write (choose the interval accordingly).
+ * Checkpoints due by time are written by a background thread while training goes on.
+ *
+ * <p>Lock order: the core's lock, then {@code writeLock}; the background thread takes its snapshot (the
+ * core's lock) before {@code writeLock}, never inside it, so the two paths cannot deadlock.
  */
 public final class Checkpointer implements UpdateListener, AutoCloseable {
     private final ParameterServerCore core;
@@ -57,12 +62,13 @@ public final class Checkpointer implements UpdateListener, AutoCloseable {
 
     @Override
     public void onApplied(long version, int workerId, long staleness, double loss, long nanoTime) {
-        // under the core's lock: only note the version and wake the writer (which never holds this
-        // object's lock while it calls the core)
         latestVersion = version;
         if (everyUpdates > 0 && version - lastWrittenVersion >= everyUpdates) {
-            synchronized (this) {
-                notifyAll();
+            // under the core's lock (re-entrant for snapshot()): durable before this update is acknowledged
+            try {
+                write(core.snapshot());
+            } catch (IOException | RuntimeException e) {
+                log.accept("checkpoint failed: " + e);
             }
         }
     }
@@ -74,9 +80,12 @@ public final class Checkpointer implements UpdateListener, AutoCloseable {
 
     /** Writes a checkpoint now unless the current version is already on disk. @return the file, or null */
     public Path checkpointNow() throws IOException {
+        return write(core.snapshot());
+    }
+
+    private Path write(CoreSnapshot s) throws IOException {
         synchronized (writeLock) {
-            CoreSnapshot s = core.snapshot();
-            if (s == null || s.version() == lastWrittenVersion) {
+            if (s == null || s.version() <= lastWrittenVersion) {
                 return null;
             }
             long t0 = System.nanoTime();
@@ -123,11 +132,8 @@ public final class Checkpointer implements UpdateListener, AutoCloseable {
         }
     }
 
-    /** Called with this object's lock held; must not call the core. */
+    /** Called with this object's lock held; must not call the core. Update-count checkpoints are written inline. */
     private boolean due() {
-        if (everyUpdates > 0 && latestVersion - lastWrittenVersion >= everyUpdates) {
-            return true;
-        }
         return everyMillis > 0 && (System.nanoTime() - lastWriteNanos) / 1_000_000 >= everyMillis;
     }
 
