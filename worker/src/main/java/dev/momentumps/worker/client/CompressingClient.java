@@ -1,7 +1,5 @@
 package dev.momentumps.worker.client;
 
-import dev.momentumps.server.core.ServerStatus;
-import dev.momentumps.server.core.TensorLayout;
 import dev.momentumps.worker.loop.GradientSource;
 
 /**
@@ -17,8 +15,7 @@ import dev.momentumps.worker.loop.GradientSource;
  * </ul>
  * Everything else is passed through. Counts what it sends in a {@link WireStats}.
  */
-public final class CompressingClient implements ParameterClient {
-    private final ParameterClient inner;
+public final class CompressingClient extends ForwardingParameterClient {
     private final GradientSource source;
     private final SparseMode mode;
     private final Compression compression;
@@ -30,7 +27,7 @@ public final class CompressingClient implements ParameterClient {
 
     public CompressingClient(ParameterClient inner, GradientSource source, SparseMode mode, Compression compression,
                              WireStats stats) {
-        this.inner = inner;
+        super(inner);
         this.source = source;
         this.mode = mode;
         this.compression = compression;
@@ -87,42 +84,5 @@ public final class CompressingClient implements ParameterClient {
 
     public WireStats stats() {
         return stats;
-    }
-
-    @Override
-    public Registration register(int rank, String name) {
-        return inner.register(rank, name);
-    }
-
-    @Override
-    public boolean initialize(TensorLayout layout, float[] weights) {
-        return inner.initialize(layout, weights);
-    }
-
-    @Override
-    public long pull(float[] out) {
-        return inner.pull(out);
-    }
-
-    @Override
-    public PushResult pushSparse(long baseVersion, long sequence, int numElements, int[] rows, float[] values, int n,
-                                 boolean half, double loss, int batchSize, float[] weightsOut) {
-        return inner.pushSparse(baseVersion, sequence, numElements, rows, values, n, half, loss, batchSize,
-                weightsOut);
-    }
-
-    @Override
-    public ServerStatus status() {
-        return inner.status();
-    }
-
-    @Override
-    public void deregister() {
-        inner.deregister();
-    }
-
-    @Override
-    public void close() {
-        inner.close();
     }
 }

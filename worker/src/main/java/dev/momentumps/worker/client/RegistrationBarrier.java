@@ -1,7 +1,5 @@
 package dev.momentumps.worker.client;
 
-import dev.momentumps.server.core.ServerStatus;
-import dev.momentumps.server.core.TensorLayout;
 
 /**
  * A client whose registration returns only once the server (every shard, for a
@@ -9,13 +7,12 @@ import dev.momentumps.server.core.TensorLayout;
  * whose workers start at different moments has its first rounds taken by whichever workers are there
  * already, so two runs with the same seed can differ; with it, every round has the whole world.
  */
-public final class RegistrationBarrier implements ParameterClient {
-    private final ParameterClient inner;
+public final class RegistrationBarrier extends ForwardingParameterClient {
     private final int workers;
     private final long timeoutMillis;
 
     public RegistrationBarrier(ParameterClient inner, int workers, long timeoutMillis) {
-        this.inner = inner;
+        super(inner);
         this.workers = workers;
         this.timeoutMillis = timeoutMillis;
     }
@@ -41,49 +38,5 @@ public final class RegistrationBarrier implements ParameterClient {
 
     private int registered() {
         return inner instanceof ShardedParameterClient s ? s.fewestWorkersRegistered() : inner.status().workers().size();
-    }
-
-    @Override
-    public boolean initialize(TensorLayout layout, float[] weights) {
-        return inner.initialize(layout, weights);
-    }
-
-    @Override
-    public long pull(float[] out) {
-        return inner.pull(out);
-    }
-
-    @Override
-    public PushResult push(long baseVersion, long sequence, float[] gradient, double loss, int batchSize,
-                           float[] weightsOut) {
-        return inner.push(baseVersion, sequence, gradient, loss, batchSize, weightsOut);
-    }
-
-    @Override
-    public PushResult pushSparse(long baseVersion, long sequence, int numElements, int[] rows, float[] values, int n,
-                                 boolean half, double loss, int batchSize, float[] weightsOut) {
-        return inner.pushSparse(baseVersion, sequence, numElements, rows, values, n, half, loss, batchSize,
-                weightsOut);
-    }
-
-    @Override
-    public PushResult pushHalf(long baseVersion, long sequence, float[] gradient, double loss, int batchSize,
-                               float[] weightsOut) {
-        return inner.pushHalf(baseVersion, sequence, gradient, loss, batchSize, weightsOut);
-    }
-
-    @Override
-    public ServerStatus status() {
-        return inner.status();
-    }
-
-    @Override
-    public void deregister() {
-        inner.deregister();
-    }
-
-    @Override
-    public void close() {
-        inner.close();
     }
 }
