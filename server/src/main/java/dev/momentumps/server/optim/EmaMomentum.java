@@ -17,12 +17,9 @@ package dev.momentumps.server.optim;
  * <p>Float32 order: {@code v*β + (1−β)*g}, with {@code 1−β} computed in double then rounded, as torch does
  * for {@code add_(g, alpha=1-dampening)}.
  */
-public final class EmaMomentum extends AbstractUpdateRule {
+public final class EmaMomentum extends VelocityRule {
 
-    private final double beta;
-    private final float b;
     private final float oneMinusB;
-    private float[] v;
 
     /**
      * @param lr          learning rate η, {@code > 0}
@@ -30,15 +27,8 @@ public final class EmaMomentum extends AbstractUpdateRule {
      * @param weightDecay L2 weight decay λ, {@code >= 0}
      */
     public EmaMomentum(double lr, double beta, double weightDecay) {
-        super("ema-momentum", lr, weightDecay, HeavyBallMomentum.VELOCITY);
-        this.beta = Checks.unitInterval("beta", beta);
-        this.b = (float) beta;
+        super("ema-momentum", lr, Checks.unitInterval("beta", beta), weightDecay);
         this.oneMinusB = (float) (1.0 - beta);
-    }
-
-    @Override
-    protected void onInitialize() {
-        v = stateVector(HeavyBallMomentum.VELOCITY);
     }
 
     @Override
@@ -52,10 +42,5 @@ public final class EmaMomentum extends AbstractUpdateRule {
             v[i] = vi;
             w[i] = wi + negLr * vi;
         }
-    }
-
-    @Override
-    protected String hyperParameters() {
-        return "beta=" + beta;
     }
 }

@@ -17,14 +17,9 @@ package dev.momentumps.server.optim;
  * implicit momentum (Mitliagkas et al. 2016, "Asynchrony begets momentum"), so negative explicit momentum is
  * a legitimate object of study.
  */
-public final class HeavyBallMomentum extends AbstractUpdateRule implements SparseUpdateRule {
+public final class HeavyBallMomentum extends VelocityRule implements SparseUpdateRule {
 
-    static final String VELOCITY = "velocity";
-
-    private final double beta;
     private final boolean allowNegative;
-    private final float b;
-    private float[] v;
     /** Sparse steps only: the last step each row was brought to (0 = never touched sparsely). */
     private long[] rowStep;
     /** The last step that brought every row up to date (a dense step or a full settle). */
@@ -38,15 +33,14 @@ public final class HeavyBallMomentum extends AbstractUpdateRule implements Spars
      * @param allowNegative whether β may be negative
      */
     public HeavyBallMomentum(double lr, double beta, double weightDecay, boolean allowNegative) {
-        super("momentum", lr, weightDecay, VELOCITY);
-        this.beta = allowNegative ? Checks.openSymmetric("beta", beta) : Checks.unitInterval("beta", beta);
+        super("momentum", lr, allowNegative ? Checks.openSymmetric("beta", beta) : Checks.unitInterval("beta", beta),
+                weightDecay);
         this.allowNegative = allowNegative;
-        this.b = (float) beta;
     }
 
     @Override
     protected void onInitialize() {
-        v = stateVector(VELOCITY);
+        super.onInitialize();
         rowStep = null;
         denseStep = 0;
         lagging = false;

@@ -14,11 +14,7 @@ package dev.momentumps.server.optim;
  * importance of initialization and momentum in deep learning". Float32 order as torch:
  * {@code buf.mul_(β).add_(g)}, {@code g.add(buf, alpha=β)}, {@code param.add_(g', alpha=-lr)}.
  */
-public final class Nesterov extends AbstractUpdateRule {
-
-    private final double beta;
-    private final float b;
-    private float[] v;
+public final class Nesterov extends VelocityRule {
 
     /**
      * @param lr          learning rate η, {@code > 0}
@@ -26,14 +22,7 @@ public final class Nesterov extends AbstractUpdateRule {
      * @param weightDecay L2 weight decay λ, {@code >= 0}
      */
     public Nesterov(double lr, double beta, double weightDecay) {
-        super("nesterov", lr, weightDecay, HeavyBallMomentum.VELOCITY);
-        this.beta = Checks.unitInterval("beta", beta);
-        this.b = (float) beta;
-    }
-
-    @Override
-    protected void onInitialize() {
-        v = stateVector(HeavyBallMomentum.VELOCITY);
+        super("nesterov", lr, Checks.unitInterval("beta", beta), weightDecay);
     }
 
     @Override
@@ -48,10 +37,5 @@ public final class Nesterov extends AbstractUpdateRule {
             v[i] = vi;
             w[i] = wi + negLr * (gi + b * vi);
         }
-    }
-
-    @Override
-    protected String hyperParameters() {
-        return "beta=" + beta;
     }
 }
