@@ -506,7 +506,7 @@ public final class ParameterServerCore implements AutoCloseable {
         }
         // the store's constructor allocates the rule's state (zeroed); the saved vectors are copied in below
         ParameterStore restored = new ParameterStore(snap.layout(), snap.weights(), rule, schedule, clipNorm, executor);
-        restored.restore(snap.weights(), snap.version());
+        restored.resumeAt(snap.version());
         Map<String, float[]> live = rule.state();
         if (!live.keySet().equals(snap.ruleState().keySet())) {
             throw new IllegalArgumentException("the checkpoint's optimizer state " + snap.ruleState().keySet()

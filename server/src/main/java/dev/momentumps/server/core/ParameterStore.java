@@ -144,13 +144,11 @@ public final class ParameterStore {
         }
     }
 
-    /** Restores a checkpointed state: weights, version and the rule's state vectors. */
-    public void restore(float[] savedWeights, long savedVersion) {
-        if (savedWeights.length != weights.length) {
-            throw new IllegalArgumentException("checkpoint has " + savedWeights.length + " weights, expected "
-                    + weights.length);
-        }
-        System.arraycopy(savedWeights, 0, weights, 0, weights.length);
+    /**
+     * Continues from a checkpointed version: the store was built with the checkpoint's weights, and the
+     * core copies the rule's state vectors back itself.
+     */
+    public void resumeAt(long savedVersion) {
         version = savedVersion;
         if (rule instanceof SparseUpdateRule r) {
             r.onDenseStep(savedVersion);
