@@ -50,6 +50,9 @@ public final class TransportBench implements Callable<Integer> {
     @Option(names = "--server-jvm", paramLabel = "OPT", split = " ",
             description = "Extra JVM options of the server process, e.g. '-XX:+FlightRecorder ...'.")
     List<String> serverJvm = new ArrayList<>();
+    @Option(names = "--worker-jvm", paramLabel = "OPT", split = " ",
+            description = "Extra JVM options of each worker process; {rank} is replaced by the worker's rank.")
+    List<String> workerJvm = new ArrayList<>();
     @Option(names = "--dir", paramLabel = "DIR", description = "Where logs go (default: a temporary directory).")
     Path dir;
 
@@ -82,7 +85,11 @@ public final class TransportBench implements Callable<Integer> {
             for (int r = 0; r < workers; r++) {
                 Path ready = d.resolve("worker-" + r + ".ready");
                 Files.deleteIfExists(ready);
-                ws.add(BenchProcess.mps(List.of(), List.of("bench", "worker-loop", "--server", address,
+                List<String> jvm = new ArrayList<>();
+                for (String o : workerJvm) {
+                    jvm.add(o.replace("{rank}", Integer.toString(r)));
+                }
+                ws.add(BenchProcess.mps(jvm, List.of("bench", "worker-loop", "--server", address,
                         "--params", Integer.toString(params), "--rank", Integer.toString(r),
                         "--ready", ready.toString(), "--go", go.toString(), "--seconds", Double.toString(seconds),
                         "--transport", transport, "--out", d.resolve("worker-" + r + ".json").toString()),
