@@ -23,6 +23,7 @@ import dev.momentumps.proto.WeightsFrame;
 import dev.momentumps.proto.WeightsHeader;
 import dev.momentumps.proto.WorkerStatus;
 import dev.momentumps.server.consistency.PushTicket;
+import dev.momentumps.server.core.NonFinitePolicy;
 import dev.momentumps.server.core.ParameterServerCore;
 import dev.momentumps.server.core.RequestException;
 import dev.momentumps.server.core.ServerStatus;
@@ -174,6 +175,7 @@ public final class ParameterServerService extends ParameterServerGrpc.ParameterS
         return new FrameReader<>(out) {
             private GradientHeader header;
             private ChunkAssembler chunks;
+            private SparseStream sparse;
 
             @Override
             void frame(GradientFrame f) {
@@ -181,10 +183,23 @@ public final class ParameterServerService extends ParameterServerGrpc.ParameterS
                     if (header != null) {
                         throw invalid("header: sent twice");
                     }
+                    int n = numElements();
+                    SparseStream.checkHeader(f.getHeader(), n);
                     header = f.getHeader();
-                    chunks = new ChunkAssembler(buffers.take(numElements()));
+                    if (header.hasSparse()) {
+                        sparse = new SparseStream(header, n, core.nonFinitePolicy() == NonFinitePolicy.REJECT);
+                    } else {
+                        chunks = new ChunkAssembler(buffers.take(n), header.getValueEncoding());
+                    }
                 } else if (header == null) {
                     throw invalid("header: the first frame must be the header");
+                } else if (sparse != null) {
+                    if (!f.hasSparseChunk()) {
+                        throw invalid("chunk: a sparse push (header.sparse set) takes sparse_chunk frames only");
+                    }
+                    sparse.accept(f.getSparseChunk());
+                } else if (f.hasSparseChunk()) {
+                    throw invalid("sparse_chunk: only in a sparse push (set header.sparse)");
                 } else {
                     chunks.accept(f.getChunk());
                 }
@@ -196,8 +211,8 @@ public final class ParameterServerService extends ParameterServerGrpc.ParameterS
                     throw invalid("header: missing");
                 }
                 int id = header.getWorkerId();
-                float[] gradient = chunks.finish();
-                PushTicket ticket = submit(header, gradient);
+                PushTicket ticket = sparse != null ? awaitOrThrow(id, sparse.submit(core, header))
+                        : submit(header, chunks.finish());
                 WeightsHeader.Builder h = WeightsHeader.newBuilder().setStaleness(ticket.staleness())
                         .setApplied(ticket.applied());
                 if (header.getReturnWeights()) {
@@ -218,6 +233,7 @@ public final class ParameterServerService extends ParameterServerGrpc.ParameterS
     public void pushPull(PushPullRequest request, StreamObserver<PushPullReply> out) {
         try {
             GradientHeader header = request.getHeader();
+            SparseStream.refuseStreamFields(header);
             int id = header.getWorkerId();
             int n = numElements();
             SharedRegion region = null;
@@ -283,11 +299,17 @@ public final class ParameterServerService extends ParameterServerGrpc.ParameterS
             buffers.give(gradient);
             throw e;
         }
-        if (!awaitTicket(header.getWorkerId(), ticket)) {
+        awaitOrThrow(header.getWorkerId(), ticket);
+        buffers.give(gradient);
+        return ticket;
+    }
+
+    /** The ticket once done; DEADLINE_EXCEEDED when the round does not complete in time. */
+    private PushTicket awaitOrThrow(int workerId, PushTicket ticket) throws InterruptedException {
+        if (!awaitTicket(workerId, ticket)) {
             throw new RequestException(RequestException.Reason.DEADLINE_EXCEEDED, "the synchronous round "
                     + "did not complete within " + waitMillis + " ms (are all workers alive?)");
         }
-        buffers.give(gradient);
         return ticket;
     }
 
