@@ -98,6 +98,7 @@ final class TrainCommand implements Callable<Integer> {
         }
         wire.sparseMode(); // checks --sparse and --compress before anything starts
         wire.compression();
+        wire.transport();
         TaskSpec spec = task.spec();
         SimulationConfig simConfig = simulation.config(workers, spec.seed()); // checks the simulation flags
         Map<Integer, Double> stragglers = simulation.stragglerMap(workers);
