@@ -42,7 +42,6 @@ import io.grpc.stub.StreamObserver;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
@@ -88,12 +87,7 @@ class SparseStreamTest {
     }
 
     private static float[] initial(int n) {
-        Random r = new Random(1);
-        float[] w = new float[n];
-        for (int i = 0; i < n; i++) {
-            w[i] = (float) r.nextGaussian();
-        }
-        return w;
+        return SparseGrpcTest.initial(n);
     }
 
     @AfterEach
@@ -292,10 +286,10 @@ class SparseStreamTest {
         node.core().setNonFinitePolicy(NonFinitePolicy.SKIP);
         float[] w = node.core().weights();
         float[] nan = {1, Float.NaN};
-        CompletableFuture<WeightsFrame> reply = push(node.channel(), sparseHeader(1, 2, ValueEncoding.FLOAT32),
+        SingleReply<WeightsFrame> reply = push(node.channel(), sparseHeader(1, 2, ValueEncoding.FLOAT32),
                 List.of(sparseChunk(new int[] {3, 4}, nan, 0, 1, ValueEncoding.FLOAT32),
                         sparseChunk(new int[] {3, 4}, nan, 1, 1, ValueEncoding.FLOAT32)));
-        assertFalse(reply.get(5, TimeUnit.SECONDS).getHeader().getApplied(), "skip: dropped, not refused");
+        assertFalse(reply.await(5_000).getHeader().getApplied(), "skip: dropped, not refused");
         assertArrayEquals(w, node.core().weights());
     }
 
@@ -368,40 +362,23 @@ class SparseStreamTest {
     }
 
     /** A raw Push: the header, the frames, half-close; the reply's first frame (or the failure). */
-    private static CompletableFuture<WeightsFrame> push(ManagedChannel channel, GradientHeader header,
-                                                        List<GradientFrame> frames) {
-        CompletableFuture<WeightsFrame> reply = new CompletableFuture<>();
+    private static SingleReply<WeightsFrame> push(ManagedChannel channel, GradientHeader header,
+                                                  List<GradientFrame> frames) {
+        SingleReply<WeightsFrame> reply = new SingleReply<>("Push");
         StreamObserver<GradientFrame> req = ParameterServerGrpc.newStub(channel).withDeadlineAfter(5, TimeUnit.SECONDS)
-                .push(new StreamObserver<>() {
-                    @Override
-                    public void onNext(WeightsFrame f) {
-                        reply.complete(f);
-                    }
-
-                    @Override
-                    public void onError(Throwable t) {
-                        reply.completeExceptionally(t);
-                    }
-
-                    @Override
-                    public void onCompleted() {
-                        reply.completeExceptionally(new IllegalStateException("no reply"));
-                    }
-                });
+                .push(reply);
         req.onNext(GradientFrame.newBuilder().setHeader(header).build());
         frames.forEach(req::onNext);
         req.onCompleted();
         return reply;
     }
 
-    private static void refused(Node node, GradientHeader header, List<GradientFrame> frames, String message)
-            throws Exception {
-        CompletableFuture<WeightsFrame> reply = push(node.channel(), header, frames);
-        java.util.concurrent.ExecutionException e = assertThrows(java.util.concurrent.ExecutionException.class,
-                () -> reply.get(5, TimeUnit.SECONDS));
-        Status s = Status.fromThrowable(e.getCause());
-        assertEquals(Status.Code.INVALID_ARGUMENT, s.getCode(), s.toString());
-        assertTrue(s.getDescription().contains(message), "expected '" + message + "' in: " + s.getDescription());
+    private static void refused(Node node, GradientHeader header, List<GradientFrame> frames, String message) {
+        SingleReply<WeightsFrame> reply = push(node.channel(), header, frames);
+        StatusRuntimeException e = assertThrows(StatusRuntimeException.class, () -> reply.await(5_000));
+        assertEquals(Status.Code.INVALID_ARGUMENT, e.getStatus().getCode(), e.getStatus().toString());
+        assertTrue(e.getStatus().getDescription().contains(message),
+                "expected '" + message + "' in: " + e.getStatus().getDescription());
     }
 
     private static void assertUnchanged(Node node, float[] w, float[] v) {
