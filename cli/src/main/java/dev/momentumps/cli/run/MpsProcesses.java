@@ -12,8 +12,9 @@ public final class MpsProcesses {
 
     /** Starts {@code mps ARGS...} with stdout and stderr going to {@code log}. */
     public static Process start(List<String> args, Path log) throws IOException {
-        List<String> cmd = new ArrayList<>(List.of(javaBinary(), "-Djava.awt.headless=true", "-cp",
-                System.getProperty("java.class.path"), "dev.momentumps.cli.Main"));
+        List<String> cmd = new ArrayList<>(List.of(javaBinary(), "-Djava.awt.headless=true"));
+        cmd.addAll(JvmOptions.forCommand(args));
+        cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), "dev.momentumps.cli.Main"));
         cmd.addAll(args);
         return new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
     }
