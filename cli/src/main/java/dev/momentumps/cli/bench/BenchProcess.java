@@ -1,5 +1,6 @@
 package dev.momentumps.cli.bench;
 
+import dev.momentumps.cli.run.JvmOptions;
 import dev.momentumps.cli.run.ProcessCluster;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -25,7 +26,9 @@ final class BenchProcess {
         cmd.add(System.getProperty("java.class.path"));
         cmd.add("dev.momentumps.cli.Main");
         cmd.addAll(args);
-        return new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile());
+        pb.environment().putAll(JvmOptions.envForCommand(args));
+        return pb.start();
     }
 
     /** Any command, output to {@code log}. */

@@ -16,7 +16,9 @@ public final class MpsProcesses {
         cmd.addAll(JvmOptions.forCommand(args));
         cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), "dev.momentumps.cli.Main"));
         cmd.addAll(args);
-        return new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile());
+        pb.environment().putAll(JvmOptions.envForCommand(args));
+        return pb.start();
     }
 
     static String javaBinary() {

@@ -19,6 +19,13 @@ class JvmOptionsTest {
         Matcher m = Pattern.compile("(?m)^server_opts=\\((.*)\\)$").matcher(text);
         assertTrue(m.find(), "the mps script has no server_opts=(...) line");
         assertEquals(JvmOptions.SERVER, List.of(m.group(1).trim().split("\\s+")));
+        Matcher e = Pattern.compile("(?m)^server_env=\\((.*)\\)$").matcher(text);
+        assertTrue(e.find(), "the mps script has no server_env=(...) line");
+        java.util.Map<String, String> env = new java.util.HashMap<>();
+        for (String kv : e.group(1).trim().split("\\s+")) {
+            env.put(kv.substring(0, kv.indexOf('=')), kv.substring(kv.indexOf('=') + 1));
+        }
+        assertEquals(JvmOptions.SERVER_ENV, env);
     }
 
     @Test
@@ -26,6 +33,8 @@ class JvmOptionsTest {
         assertEquals(JvmOptions.SERVER, JvmOptions.forCommand(List.of("server", "--port", "0")));
         assertEquals(List.of(), JvmOptions.forCommand(List.of("worker", "--server", "x")));
         assertEquals(List.of(), JvmOptions.forCommand(List.of()));
+        assertEquals(JvmOptions.SERVER_ENV, JvmOptions.envForCommand(List.of("server")));
+        assertEquals(java.util.Map.of(), JvmOptions.envForCommand(List.of("worker")));
         List<String> withExtra = JvmOptions.forCommand(List.of("server"), List.of("-Xmx1g"));
         assertEquals("-Xmx1g", withExtra.get(withExtra.size() - 1), "extra options come last, so they win");
     }

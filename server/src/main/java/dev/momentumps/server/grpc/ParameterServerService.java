@@ -46,7 +46,10 @@ public final class ParameterServerService extends ParameterServerGrpc.ParameterS
     private final boolean sharedRegions;
     private final String hostId;
     // model-sized scratch arrays reused across calls (gradients in, weights out)
-    private final FloatArrayPool buffers = new FloatArrayPool(2 * Runtime.getRuntime().availableProcessors() + 2);
+    // (at most 32 MiB of them idle: at 10M parameters none is kept, see FloatArrayPool)
+    private final FloatArrayPool buffers = new FloatArrayPool(2 * Runtime.getRuntime().availableProcessors() + 2,
+            32L << 20);
+    private static final boolean GC_AFTER_INITIALIZE = Boolean.getBoolean("mps.gcAfterInitialize");
     private final ConcurrentHashMap<Integer, SharedRegion> regions = new ConcurrentHashMap<>();
     /**
      * Above this many elements (default 4M; system property {@code mps.sharedScratchAbove}) an asynchronous
@@ -159,6 +162,11 @@ public final class ParameterServerService extends ParameterServerGrpc.ParameterS
                         layout);
                 boolean first = core.initialize(header.getWorkerId(), layout, chunks.finish());
                 plan = p;
+                if (first && GC_AFTER_INITIALIZE) {
+                    // the model's transient copies (chunks, assembly) are garbage now; one full collection at
+                    // start lets a server process's heap shrink to its live state (see JvmOptions in the cli)
+                    System.gc();
+                }
                 return InitializeReply.newBuilder().setVersion(core.version()).setAlreadyInitialized(!first).build();
             }
         };
