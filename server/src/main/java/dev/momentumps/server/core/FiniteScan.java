@@ -14,7 +14,7 @@ import java.util.Arrays;
  * array at a different index than it reads another. Measured on this project's 2-core machine, 1M values:
  * 0.25–0.42 ms this way against 0.43–1.1 ms for the scalar OR of exponent bits, interleaved in one JVM.
  */
-final class FiniteScan {
+public final class FiniteScan {
     /** Values per block: 16 KiB of scratch. */
     static final int BLOCK = 4096;
     private static final float[] ZEROS = new float[BLOCK];
@@ -23,7 +23,7 @@ final class FiniteScan {
     }
 
     /** True when no value of {@code values} is NaN or ±Inf. */
-    static boolean allFinite(float[] values) {
+    public static boolean allFinite(float[] values) {
         int n = values.length;
         float[] block = new float[Math.min(BLOCK, n)];
         for (int from = 0; from < n; from += BLOCK) {
@@ -37,5 +37,17 @@ final class FiniteScan {
             }
         }
         return true;
+    }
+
+    /**
+     * The same answer by one scalar pass (an OR of exponent bits, carried into the sign bit when all ones):
+     * the reference {@link #allFinite} is tested and benchmarked against.
+     */
+    public static boolean allFiniteScalar(float[] values) {
+        int acc = 0;
+        for (int i = 0; i < values.length; i++) {
+            acc |= (Float.floatToRawIntBits(values[i]) & 0x7f800000) + 0x00800000;
+        }
+        return acc >= 0;
     }
 }

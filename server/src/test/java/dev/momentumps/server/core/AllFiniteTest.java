@@ -17,6 +17,7 @@ class AllFiniteTest {
             float[] a = new float[37];
             a[17] = v;
             assertEquals(Float.isFinite(v), ParameterServerCore.allFinite(a), () -> "value " + v);
+            assertEquals(Float.isFinite(v), FiniteScan.allFiniteScalar(a), () -> "scalar, value " + v);
         }
         // every exponent, both signs, a few mantissas
         for (int e = 0; e < 256; e++) {
@@ -49,6 +50,7 @@ class AllFiniteTest {
                     a[pos] = bad;
                     final int p = pos;
                     assertFalse(ParameterServerCore.allFinite(a), () -> "n=" + n + " pos=" + p + " " + bad);
+                    assertFalse(FiniteScan.allFiniteScalar(a), () -> "scalar n=" + n + " pos=" + p + " " + bad);
                     a[pos] = old;
                 }
             }
