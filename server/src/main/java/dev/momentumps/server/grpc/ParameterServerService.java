@@ -47,8 +47,20 @@ public final class ParameterServerService extends ParameterServerGrpc.ParameterS
     private final boolean sharedRegions;
     private final String hostId;
     // model-sized scratch arrays reused across calls (gradients in, weights out)
-    private final FloatArrayPool buffers = new FloatArrayPool(2 * Runtime.getRuntime().availableProcessors() + 2);
+    // (at most 32 MiB of them idle: at 10M parameters none is kept, see FloatArrayPool)
+    private final FloatArrayPool buffers = new FloatArrayPool(2 * Runtime.getRuntime().availableProcessors() + 2,
+            32L << 20);
+    private static final boolean GC_AFTER_INITIALIZE = Boolean.getBoolean("mps.gcAfterInitialize");
     private final ConcurrentHashMap<Integer, SharedRegion> regions = new ConcurrentHashMap<>();
+    /**
+     * Above this many elements (default 4M; system property {@code mps.sharedScratchAbove}) an asynchronous
+     * server takes region pushes one at a time through one scratch array (memory: at 10M parameters each
+     * array in flight is 40 MB, as much as the weights); below it every call takes its own array from the
+     * pool, so one worker's copy and check overlap another's update.
+     */
+    private final int sharedScratchAbove = Integer.getInteger("mps.sharedScratchAbove", 1 << 22);
+    private final Object regionScratchLock = new Object();
+    private float[] regionScratch;
     private final ShardRole shard;
     private volatile ShardPlan plan;
 
@@ -151,6 +163,11 @@ public final class ParameterServerService extends ParameterServerGrpc.ParameterS
                         layout);
                 boolean first = core.initialize(header.getWorkerId(), layout, chunks.finish());
                 plan = p;
+                if (first && GC_AFTER_INITIALIZE) {
+                    // the model's transient copies (chunks, assembly) are garbage now; one full collection at
+                    // start lets a server process's heap shrink to its live state (see JvmOptions in the cli)
+                    System.gc();
+                }
                 return InitializeReply.newBuilder().setVersion(core.version()).setAlreadyInitialized(!first).build();
             }
         };
@@ -241,6 +258,13 @@ public final class ParameterServerService extends ParameterServerGrpc.ParameterS
             switch (request.getPayloadCase()) {
                 case SHARED_REGION -> {
                     region = region(id, request.getSharedRegion(), n);
+                    if (n > sharedScratchAbove
+                            && core.consistency().kind() == dev.momentumps.server.consistency.ConsistencyKind.ASYNCHRONOUS) {
+                        synchronized (regionScratchLock) {
+                            answerThroughSharedScratch(header, region, n, out);
+                        }
+                        return;
+                    }
                     gradient = buffers.take(n);
                     region.gradient().get(0, gradient, 0, n);
                 }
@@ -283,6 +307,34 @@ public final class ParameterServerService extends ParameterServerGrpc.ParameterS
         } catch (Exception e) {
             out.onError(Statuses.of(e));
         }
+    }
+
+    /**
+     * A region push of an asynchronous server through the one shared scratch array (caller holds
+     * {@link #regionScratchLock}): an asynchronous push is applied or refused before {@code core.push}
+     * returns, so the array is free again when this returns.
+     */
+    private void answerThroughSharedScratch(GradientHeader header, SharedRegion region, int n,
+                                            StreamObserver<PushPullReply> out) throws InterruptedException {
+        if (regionScratch == null || regionScratch.length != n) {
+            regionScratch = new float[n];
+        }
+        region.gradient().get(0, regionScratch, 0, n);
+        PushTicket ticket = core.push(header.getWorkerId(), header.getBaseVersion(), header.getSequence(),
+                regionScratch, header.getLoss(), header.getBatchSize());
+        if (!ticket.isDone()) {
+            throw new IllegalStateException("an asynchronous push was not applied at once");
+        }
+        WeightsHeader.Builder h = WeightsHeader.newBuilder().setStaleness(ticket.staleness())
+                .setApplied(ticket.applied());
+        if (header.getReturnWeights()) {
+            awaitMayPull(header.getWorkerId());
+            h.setNumElements(n).setVersion(core.pull(header.getWorkerId(), region.weights()));
+        } else {
+            h.setVersion(ticket.version());
+        }
+        out.onNext(PushPullReply.newBuilder().setHeader(h).build());
+        out.onCompleted();
     }
 
     /**
