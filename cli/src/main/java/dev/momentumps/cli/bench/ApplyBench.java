@@ -50,7 +50,7 @@ public final class ApplyBench implements Callable<Integer> {
         for (int i = 0; i < params; i++) {
             g[i] = (float) (random.nextGaussian() * 1e-3);
         }
-        try (RangeExecutor executor = new RangeExecutor(t)) {
+        try (RangeExecutor executor = new RangeExecutor(t, 0)) { // --threads N: always split over N
             ParameterStore store = new ParameterStore(TensorLayout.builder().add("w", params).build(),
                     new float[params], r, UpdateRules.schedule(config), 0, executor);
             int stateVectors = r.state().size();

@@ -116,7 +116,8 @@ class ParameterServerCoreTest {
 
     @Test
     void bigVectorsAreUpdatedInParallelWithTheSameResult() {
-        int n = RangeExecutor.PARALLEL_THRESHOLD * 3 + 7;
+        int threshold = 1024; // the executor's parallel threshold, small here (RangeExecutor.PARALLEL_THRESHOLD is 4M)
+        int n = threshold * 3 + 7;
         float[] init = new float[n];
         float[] g = new float[n];
         for (int i = 0; i < n; i++) {
@@ -125,16 +126,16 @@ class ParameterServerCoreTest {
         }
         float[][] results = new float[2][];
         for (int threads = 1; threads <= 2; threads++) {
-            try (ParameterServerCore core = new ParameterServerCore(new FixtureRule(), t -> 0.5f, 0,
-                    new Asynchronous(), threads)) {
-                int a = core.register(0, "a");
-                core.initialize(a, TensorLayout.of("w", n), init);
-                core.push(a, 0, 1, g.clone(), 0, 1);
-                results[threads - 1] = core.weights();
+            try (RangeExecutor executor = new RangeExecutor(threads, threshold)) {
+                ParameterStore store = new ParameterStore(TensorLayout.of("w", n), init.clone(), new FixtureRule(),
+                        t -> 0.5f, 0, executor);
+                store.apply(g.clone());
+                results[threads - 1] = store.weights().clone();
             }
         }
         assertArrayEquals(results[0], results[1]);
         assertEquals(init[n - 1] - 0.5f * g[n - 1], results[1][n - 1]);
+        assertEquals(init[0] - 0.5f * g[0], results[1][0]);
     }
 
     @Test
