@@ -26,9 +26,13 @@ import dev.momentumps.server.core.TensorLayout;
 import dev.momentumps.server.grpc.Layouts;
 import dev.momentumps.server.grpc.SharedRegion;
 import dev.momentumps.server.grpc.TensorCodec;
+import dev.momentumps.server.grpc.FloatChunkFrame;
+import dev.momentumps.server.grpc.FrameMarshallers;
+import io.grpc.CallOptions;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
+import io.grpc.stub.ClientCalls;
 import io.grpc.stub.StreamObserver;
 import java.util.ArrayList;
 import java.util.List;
@@ -85,6 +89,11 @@ public final class GrpcParameterClient implements ParameterClient {
         return asyncStub.withDeadlineAfter(deadlineMillis, TimeUnit.MILLISECONDS);
     }
 
+    /** Options of a call made without a stub: the stubs' options with this call's deadline. */
+    private CallOptions callOptions() {
+        return asyncStub.getCallOptions().withDeadlineAfter(deadlineMillis, TimeUnit.MILLISECONDS);
+    }
+
     /** The path the last push took, or null before the first push. */
     public Transport lastTransport() {
         return used;
@@ -136,7 +145,8 @@ public final class GrpcParameterClient implements ParameterClient {
     @Override
     public long pull(float[] out) {
         WeightsReceiver receiver = new WeightsReceiver(out);
-        async().pull(PullRequest.newBuilder().setWorkerId(workerId).build(), receiver);
+        ClientCalls.asyncServerStreamingCall(channel.newCall(FrameMarshallers.PULL, callOptions()),
+                PullRequest.newBuilder().setWorkerId(workerId).build(), receiver);
         return receiver.await(deadlineMillis).getVersion();
     }
 
@@ -303,15 +313,20 @@ public final class GrpcParameterClient implements ParameterClient {
         return new PushResult(h.getVersion(), h.getStaleness(), h.getApplied());
     }
 
-    /** The original path: a client stream of chunks, answered by a stream of chunks. */
+    /**
+     * The original path: a client stream of chunks, answered by a stream of chunks. The chunks go out as
+     * {@link FloatChunkFrame}s (serialised from {@code gradient} while they are sent, the same bytes as
+     * protobuf's) and the reply's chunks are decoded from the transport's buffers (see
+     * {@link FrameMarshallers}); {@code gradient} is not touched once this returns.
+     */
     private PushResult pushStream(GradientHeader header, float[] gradient, float[] weightsOut) {
         WeightsReceiver receiver = new WeightsReceiver(weightsOut);
-        StreamObserver<GradientFrame> req = async().push(receiver);
+        StreamObserver<Object> req = ClientCalls.asyncBidiStreamingCall(
+                channel.newCall(FrameMarshallers.PUSH, callOptions()), receiver);
         req.onNext(GradientFrame.newBuilder().setHeader(header).build());
         int per = TensorCodec.elementsPerChunk(chunkBytes);
         for (int from = 0; from < gradient.length; from += per) {
-            req.onNext(GradientFrame.newBuilder()
-                    .setChunk(TensorCodec.encode(gradient, from, Math.min(per, gradient.length - from))).build());
+            req.onNext(new FloatChunkFrame(gradient, from, Math.min(per, gradient.length - from)));
         }
         req.onCompleted();
         used = Transport.STREAM;
