@@ -32,7 +32,7 @@ interface WeightsFrames<R> {
     WeightsFrames<Object> BY_REFERENCE = new WeightsFrames<>() {
         @Override
         public Object header(WeightsHeader header) {
-            return WeightsFrame.newBuilder().setHeader(header).build();
+            return PROTO.header(header);
         }
 
         @Override
