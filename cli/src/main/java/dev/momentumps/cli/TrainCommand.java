@@ -98,6 +98,7 @@ final class TrainCommand implements Callable<Integer> {
         }
         wire.sparseMode(); // checks --sparse and --compress before anything starts
         wire.compression();
+        wire.transport();
         TaskSpec spec = task.spec();
         SimulationConfig simConfig = simulation.config(workers, spec.seed()); // checks the simulation flags
         Map<Integer, Double> stragglers = simulation.stragglerMap(workers);
@@ -167,8 +168,10 @@ final class TrainCommand implements Callable<Integer> {
             for (int rank = 0; rank < workers; rank++) {
                 List<String> a = new ArrayList<>(task.toArgs());
                 a.addAll(wire.toArgs());
+                // every worker starts training once all W have registered: otherwise a synchronous run's first
+                // rounds are taken by whichever workers are up already (501-503 updates instead of 500 seen)
                 a.addAll(List.of("--rank", Integer.toString(rank), "--workers", Integer.toString(workers),
-                        "--delay-ms", Long.toString(delayMillis)));
+                        "--delay-ms", Long.toString(delayMillis), "--await-workers"));
                 if (stragglers.containsKey(rank)) {
                     a.addAll(List.of("--slowdown", Double.toString(stragglers.get(rank))));
                 }

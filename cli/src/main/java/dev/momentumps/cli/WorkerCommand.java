@@ -99,6 +99,7 @@ final class WorkerCommand implements Callable<Integer> {
         WireStats wireStats = new WireStats();
         wire.sparseMode(); // checks --sparse and --compress before connecting
         wire.compression();
+        wire.transport();
         String token = security.token();
         Task t = Tasks.build(task.spec());
         GradientTask source = t.worker(task.spec(), rank, workers);
@@ -166,7 +167,7 @@ final class WorkerCommand implements Callable<Integer> {
 
     private ParameterClient direct(List<String> shardAddresses, List<ManagedChannel> channels, GradientTask source) {
         if (shardAddresses.isEmpty()) {
-            return new GrpcParameterClient(channels.get(0), true, deadlineMillis);
+            return new GrpcParameterClient(channels.get(0), true, deadlineMillis, wire.transport());
         }
         ShardedParameterClient c = new ShardedParameterClient(channels, source.layout(),
                 ShardPlan.DEFAULT_SPLIT_THRESHOLD, deadlineMillis);

@@ -1,5 +1,6 @@
 package dev.momentumps.cli.bench;
 
+import dev.momentumps.cli.run.JvmOptions;
 import dev.momentumps.cli.run.ProcessCluster;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -25,7 +26,9 @@ final class BenchProcess {
         cmd.add(System.getProperty("java.class.path"));
         cmd.add("dev.momentumps.cli.Main");
         cmd.addAll(args);
-        return new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile());
+        pb.environment().putAll(JvmOptions.envForCommand(args));
+        return pb.start();
     }
 
     /** Any command, output to {@code log}. */
@@ -71,23 +74,37 @@ final class BenchProcess {
     }
 
     /**
-     * The memory lines of {@code /proc/PID/status} in MiB: VmRSS, VmHWM (peak), RssAnon (heap and other
-     * private memory), RssShmem (mapped shared regions). Empty when not on Linux.
+     * The process's memory as Linux reports it, in MiB: from {@code /proc/PID/status} VmRSS, VmHWM (peak
+     * RSS), RssAnon (heap and other private memory), RssShmem (mapped shared regions, counted whole in every
+     * process that maps them); from {@code /proc/PID/smaps_rollup} Pss, Pss_Anon, Pss_Shmem (proportional:
+     * a page shared by k processes counts 1/k in each). Empty when not on Linux.
      */
     static Map<String, Double> memoryMiB(long pid) {
         Map<String, Double> m = new LinkedHashMap<>();
+        read(Path.of("/proc/" + pid + "/status"), List.of("VmRSS", "VmHWM", "RssAnon", "RssShmem"), m);
+        read(Path.of("/proc/" + pid + "/smaps_rollup"), List.of("Pss", "Pss_Anon", "Pss_Shmem"), m);
+        return m;
+    }
+
+    /** Each figure's largest value over two readings. */
+    static Map<String, Double> max(Map<String, Double> a, Map<String, Double> b) {
+        Map<String, Double> m = new LinkedHashMap<>(a);
+        b.forEach((k, v) -> m.merge(k, v, Math::max));
+        return m;
+    }
+
+    private static void read(Path file, List<String> keys, Map<String, Double> into) {
         try {
-            for (String line : Files.readAllLines(Path.of("/proc/" + pid + "/status"))) {
-                for (String key : List.of("VmRSS", "VmHWM", "RssAnon", "RssShmem")) {
+            for (String line : Files.readAllLines(file)) {
+                for (String key : keys) {
                     if (line.startsWith(key + ":")) {
                         String kb = line.substring(key.length() + 1).trim().split("\\s+")[0];
-                        m.put(key, Math.round(Long.parseLong(kb) / 1024.0 * 10) / 10.0);
+                        into.put(key, Math.round(Long.parseLong(kb) / 1024.0 * 10) / 10.0);
                     }
                 }
             }
         } catch (IOException | RuntimeException e) {
-            // not Linux, or the process is gone: no memory figures
+            // not Linux, or the process is gone: no figures from this file
         }
-        return m;
     }
 }

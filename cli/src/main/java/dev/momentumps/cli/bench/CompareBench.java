@@ -37,9 +37,20 @@ public final class CompareBench implements Callable<Integer> {
     String python = "/usr/bin/python3";
     @Option(names = "--skip-limits", description = "Do not run the limits probe.")
     boolean skipLimits;
+    @Option(names = "--runs", paramLabel = "N", defaultValue = "3",
+            description = "Runs of each peer and ours configuration; the table shows the median. Default: ${DEFAULT-VALUE}.")
+    int runs = 3;
+    @Option(names = "--scaling-workers", paramLabel = "W", split = ",", defaultValue = "1,2,4,8",
+            description = "Worker counts of the scaling rows (ours, shared memory, P = --scaling-params); empty to skip. Default: ${DEFAULT-VALUE}.")
+    List<Integer> scalingWorkers;
+    @Option(names = "--scaling-params", paramLabel = "P", defaultValue = "1000000", description = "Default: ${DEFAULT-VALUE}.")
+    int scalingParams = 1_000_000;
 
     @Override
     public Integer call() throws Exception {
+        if (runs < 1) {
+            throw new IllegalArgumentException("--runs must be >= 1, got " + runs);
+        }
         Path bench = benchDir != null ? benchDir : defaultBenchDir();
         if (!Files.isDirectory(bench.resolve("torch-rpc"))) {
             throw new IllegalArgumentException("--bench-dir: no torch-rpc/ in " + bench);
@@ -58,14 +69,24 @@ public final class CompareBench implements Callable<Integer> {
             table.apply(t, echo(a.run()));
         }
         List<Integer> sizes = new ArrayList<>(params);
+        sizes.add(6); // the tiny model, one worker
         for (int p : sizes) {
-            table.peer(p, workers, peer(bench, tmp, p, workers));
-            table.ours(p, workers, "auto", echo(ours(p, workers, "auto")));
-            table.ours(p, workers, "tcp", echo(ours(p, workers, "tcp")));
+            int w = p == 6 ? 1 : workers;
+            List<JsonNode> peerRuns = new ArrayList<>();
+            List<Map<String, Object>> autoRuns = new ArrayList<>();
+            List<Map<String, Object>> tcpRuns = new ArrayList<>();
+            for (int r = 0; r < runs; r++) { // interleaved, so a slow spell of the machine hits all three alike
+                peerRuns.add(peer(bench, tmp, p, w, r));
+                autoRuns.add(echo(ours(p, w, "auto")));
+                tcpRuns.add(echo(ours(p, w, "tcp")));
+            }
+            table.peer(p, w, Medians.ofJson(peerRuns));
+            table.ours(p, w, "auto", Medians.ofMaps(autoRuns));
+            table.ours(p, w, "tcp", Medians.ofMaps(tcpRuns));
         }
-        table.peer(6, 1, peer(bench, tmp, 6, 1));
-        table.ours(6, 1, "auto", echo(ours(6, 1, "auto")));
-        table.ours(6, 1, "tcp", echo(ours(6, 1, "tcp")));
+        for (int w : scalingWorkers == null ? List.<Integer>of() : scalingWorkers) {
+            table.scaling(echo(ours(scalingParams, w, "auto")));
+        }
         System.out.println();
         System.out.print(table.markdown());
         return 0;
@@ -86,10 +107,10 @@ public final class CompareBench implements Callable<Integer> {
         return b.run();
     }
 
-    private JsonNode peer(Path bench, Path tmp, int p, int w) throws Exception {
+    private JsonNode peer(Path bench, Path tmp, int p, int w, int run) throws Exception {
         List<JsonNode> out = lines(run(List.of(python, bench.resolve("torch-rpc/ps_throughput.py").toString(),
                 "--params", Integer.toString(p), "--workers", Integer.toString(w),
-                "--seconds", Double.toString(seconds)), tmp, "peer-" + p + "-" + w, (long) seconds + 300));
+                "--seconds", Double.toString(seconds)), tmp, "peer-" + p + "-" + w + "-" + run, (long) seconds + 300));
         if (out.isEmpty()) {
             throw new IllegalStateException("the peer printed no JSON for P=" + p + " W=" + w);
         }

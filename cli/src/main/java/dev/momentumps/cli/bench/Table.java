@@ -15,6 +15,7 @@ final class Table {
     private final Map<String, Double> peer = new LinkedHashMap<>();
     private final Map<String, Map<String, Object>> ours = new LinkedHashMap<>();
     private final List<String> keys = new ArrayList<>();
+    private final List<Map<String, Object>> scaling = new ArrayList<>();
 
     void limit(JsonNode j) {
         String kind = j.path("limit").asText();
@@ -41,10 +42,14 @@ final class Table {
         ours.put(p + "/" + w + "/" + transport, m);
     }
 
+    void scaling(Map<String, Object> m) {
+        scaling.add(m);
+    }
+
     String markdown() {
         StringBuilder b = new StringBuilder();
         b.append("| P | W | peer rounds/s | ours auto rounds/s (path) | × peer | ours TCP rounds/s | × peer "
-                + "| ours TCP GB/s | × iperf3 1 stream | p50 / p99 ms (auto) | server RSS MiB (bound) |\n");
+                + "| ours TCP GB/s | × iperf3 1 stream | p50 / p99 ms (auto) | server PSS / RSS MiB (bound) |\n");
         b.append("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |\n");
         for (String k : keys) {
             String[] pw = k.split("/");
@@ -54,10 +59,19 @@ final class Table {
             double ar = num(a, "rounds_per_s");
             double tr = num(t, "rounds_per_s");
             double tg = num(t, "gbytes_per_s");
-            b.append(String.format(Locale.ROOT, "| %s | %s | %.1f | %.1f (%s) | %.2f | %.1f | %.2f | %.3f | %.2f | %.3f / %.3f | %.0f (%.0f) |%n",
+            b.append(String.format(Locale.ROOT, "| %s | %s | %.1f | %.1f (%s) | %.2f | %.1f | %.2f | %.3f | %.2f | %.3f / %.3f | %.0f / %.0f (%.0f) |%n",
                     pw[0], pw[1], pr, ar, a.get("transport"), ar / pr, tr, tr / pr, tg, tg / tcpOneStream,
-                    num(a, "p50_round_ms"), num(a, "p99_round_ms"), num(a, "server_peak_rss_mib"),
-                    num(a, "memory_bound_mib")));
+                    num(a, "p50_round_ms"), num(a, "p99_round_ms"), num(a, "server_pss_mib"),
+                    num(a, "server_rss_mib"), num(a, "memory_bound_mib")));
+        }
+        if (!scaling.isEmpty()) {
+            b.append("\n| P | W (ours, auto) | rounds/s | server CPU ms/round | worker CPU ms/round | p50 ms | server PSS MiB |\n");
+            b.append("| --- | --- | --- | --- | --- | --- | --- |\n");
+            for (Map<String, Object> m : scaling) {
+                b.append(String.format(Locale.ROOT, "| %s | %s | %.1f | %.3f | %.3f | %.3f | %.0f |%n", m.get("params"),
+                        m.get("workers"), num(m, "rounds_per_s"), num(m, "server_cpu_ms_per_round"),
+                        num(m, "worker_cpu_ms_per_round"), num(m, "p50_round_ms"), num(m, "server_pss_mib")));
+            }
         }
         b.append('\n');
         b.append("| kernel (10M floats, momentum, 20 B/element) | 1 thread GB/s | 2 threads GB/s |\n| --- | --- | --- |\n");

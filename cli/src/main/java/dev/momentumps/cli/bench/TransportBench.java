@@ -3,6 +3,7 @@ package dev.momentumps.cli.bench;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.momentumps.cli.run.Channels;
+import dev.momentumps.cli.run.JvmOptions;
 import dev.momentumps.server.core.TensorLayout;
 import dev.momentumps.worker.client.GrpcParameterClient;
 import dev.momentumps.worker.client.Transport;
@@ -36,9 +37,11 @@ public final class TransportBench implements Callable<Integer> {
     int workers = 2;
     @Option(names = "--seconds", paramLabel = "S", defaultValue = "10", description = "Timed seconds. Default: ${DEFAULT-VALUE}.")
     double seconds = 10;
-    @Option(names = "--warmup-seconds", paramLabel = "S", defaultValue = "3",
+    // measured on 2 cores: the JIT goes on compiling gRPC's and Netty's paths for 10-15 s; after a 3 s
+    // warm-up 1M W=2 ran 30-40% slower and the 6-float model 30% slower than after 15 s
+    @Option(names = "--warmup-seconds", paramLabel = "S", defaultValue = "15",
             description = "Untimed rounds first (JIT warm-up), once every worker has done one round. Default: ${DEFAULT-VALUE}.")
-    double warmupSeconds = 3;
+    double warmupSeconds = 15;
     @Option(names = "--transport", paramLabel = "T", defaultValue = "auto",
             description = "auto (shared memory on one host, else TCP), tcp, shared-memory, grpc-unary, grpc-stream. Default: ${DEFAULT-VALUE}.")
     String transport = "auto";
@@ -75,7 +78,7 @@ public final class TransportBench implements Callable<Integer> {
                 "--optimizer", "momentum", "--lr", "0.000001", "--momentum", "0.9",
                 "--apply-threads", Integer.toString(applyThreads), "--wait-ms", "120000",
                 "--chunk-bytes", Integer.toString(chunkBytes)));
-        Process server = BenchProcess.mps(serverJvm, s, d.resolve("server.log"));
+        Process server = BenchProcess.mps(JvmOptions.forCommand(s, serverJvm), s, d.resolve("server.log"));
         List<Process> ws = new ArrayList<>();
         try {
             String address = "127.0.0.1:" + BenchProcess.awaitFile(portFile, server, 60_000, d.resolve("server.log"));
@@ -106,16 +109,19 @@ public final class TransportBench implements Callable<Integer> {
             Files.move(tmp, go, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
             Thread.sleep(Math.max(0, startAt - System.currentTimeMillis()));
             double serverCpuStart = BenchProcess.cpuSeconds(server.pid());
-            long waitMs = Math.round((warmupSeconds + seconds) * 1000) + 120_000;
+            long waitUntil = System.nanoTime() + TimeUnit.SECONDS.toNanos(Math.round(seconds) + 120);
+            // the server's memory, sampled through the timed window: the largest value of each figure
+            Map<String, Double> memory = BenchProcess.memoryMiB(server.pid());
             for (int r = 0; r < workers; r++) {
                 Process p = ws.get(r);
-                if (!p.waitFor(waitMs, TimeUnit.MILLISECONDS) || p.exitValue() != 0) {
+                while (!p.waitFor(500, TimeUnit.MILLISECONDS) && System.nanoTime() < waitUntil) {
+                        }
+                if (p.isAlive() || p.exitValue() != 0) {
                     throw new IllegalStateException("bench worker " + r + " failed:\n"
                             + BenchProcess.tail(d.resolve("worker-" + r + ".log")));
                 }
             }
             double serverCpu = BenchProcess.cpuSeconds(server.pid()) - serverCpuStart;
-            Map<String, Double> memory = BenchProcess.memoryMiB(server.pid());
             return summarize(d, memory, serverCpu);
         } finally {
             for (Process p : ws) {
@@ -178,6 +184,10 @@ public final class TransportBench implements Callable<Integer> {
         out.put("server_peak_rss_mib", memory.get("VmHWM"));
         out.put("server_rss_anon_mib", memory.get("RssAnon"));
         out.put("server_rss_shmem_mib", memory.get("RssShmem"));
+        // proportional set size: the workers' shared regions count half to the server when two processes map them
+        out.put("server_pss_mib", memory.get("Pss"));
+        out.put("server_pss_anon_mib", memory.get("Pss_Anon"));
+        out.put("server_pss_shmem_mib", memory.get("Pss_Shmem"));
         out.put("state_mib", round(stateMiB, 1));
         out.put("memory_bound_mib", round(1.2 * stateMiB + 256, 1));
         return out;

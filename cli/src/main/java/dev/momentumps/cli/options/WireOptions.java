@@ -4,6 +4,7 @@ import dev.momentumps.worker.client.Compression;
 import dev.momentumps.worker.client.CompressingClient;
 import dev.momentumps.worker.client.ParameterClient;
 import dev.momentumps.worker.client.SparseMode;
+import dev.momentumps.worker.client.Transport;
 import dev.momentumps.worker.client.WireStats;
 import dev.momentumps.worker.loop.GradientSource;
 import java.util.ArrayList;
@@ -24,6 +25,13 @@ public final class WireOptions {
                     + "largest entries of gradient + residual, error feedback on the worker). Default: ${DEFAULT-VALUE}.")
     public String compress = "none";
 
+    @Option(names = "--transport", paramLabel = "T", defaultValue = "auto",
+            description = "How a worker process moves tensors: auto (shared memory on the server's host, else TCP), "
+                    + "tcp (TCP gRPC only, as from another host: fp16 and sparse bytes then really leave the "
+                    + "worker), shared-memory, grpc-unary or grpc-stream. In-process runs ignore it. "
+                    + "Default: ${DEFAULT-VALUE}.")
+    public String transport = "auto";
+
     /** @throws IllegalArgumentException naming the flag */
     public SparseMode sparseMode() {
         return SparseMode.parse(sparse, "--sparse");
@@ -35,6 +43,11 @@ public final class WireOptions {
     }
 
 
+    /** @throws IllegalArgumentException naming the flag */
+    public Transport transport() {
+        return Transport.parse(transport, "--transport");
+    }
+
     /** {@code client} wrapped so that its pushes take the chosen form; counted in {@code stats}. */
     public ParameterClient wrap(ParameterClient client, GradientSource source, WireStats stats) {
         return new CompressingClient(client, source, sparseMode(), compression(), stats);
@@ -44,6 +57,7 @@ public final class WireOptions {
         List<String> a = new ArrayList<>();
         Args.add(a, "--sparse", sparse);
         Args.add(a, "--compress", compress);
+        Args.add(a, "--transport", transport);
         return a;
     }
 }

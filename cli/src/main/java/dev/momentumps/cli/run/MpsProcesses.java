@@ -12,10 +12,13 @@ public final class MpsProcesses {
 
     /** Starts {@code mps ARGS...} with stdout and stderr going to {@code log}. */
     public static Process start(List<String> args, Path log) throws IOException {
-        List<String> cmd = new ArrayList<>(List.of(javaBinary(), "-Djava.awt.headless=true", "-cp",
-                System.getProperty("java.class.path"), "dev.momentumps.cli.Main"));
+        List<String> cmd = new ArrayList<>(List.of(javaBinary(), "-Djava.awt.headless=true"));
+        cmd.addAll(JvmOptions.forCommand(args));
+        cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), "dev.momentumps.cli.Main"));
         cmd.addAll(args);
-        return new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile());
+        pb.environment().putAll(JvmOptions.envForCommand(args));
+        return pb.start();
     }
 
     static String javaBinary() {

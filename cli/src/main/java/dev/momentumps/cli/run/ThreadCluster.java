@@ -2,6 +2,7 @@ package dev.momentumps.cli.run;
 
 import dev.momentumps.server.core.ParameterServerCore;
 import dev.momentumps.worker.client.InProcessParameterClient;
+import dev.momentumps.worker.client.RegistrationBarrier;
 import dev.momentumps.worker.client.ParameterClient;
 import dev.momentumps.worker.loop.GradientSource;
 import dev.momentumps.worker.loop.TrainingLoop;
@@ -32,8 +33,10 @@ public final class ThreadCluster implements Cluster {
         this.core = core;
         for (int rank = 0; rank < sources.size(); rank++) {
             final int r = rank;
-            TrainingLoop loop = new TrainingLoop(wrapper.wrap(new InProcessParameterClient(core, waitMillis),
-                    sources.get(rank)), sources.get(rank), rank,
+            // training starts once every worker thread has registered (as --await-workers does for processes)
+            ParameterClient client = new RegistrationBarrier(new InProcessParameterClient(core, waitMillis),
+                    sources.size(), Math.max(waitMillis, 10_000));
+            TrainingLoop loop = new TrainingLoop(wrapper.wrap(client, sources.get(rank)), sources.get(rank), rank,
                     "thread-" + rank, steps.get(rank), delayMillis, null);
             Thread t = new Thread(() -> {
                 try {

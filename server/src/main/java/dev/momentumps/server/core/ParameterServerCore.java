@@ -562,17 +562,9 @@ public final class ParameterServerCore implements AutoCloseable {
         return all;
     }
 
-    /**
-     * True when no value is NaN or ±Inf. Branch-free: a value is non-finite exactly when its exponent bits are
-     * all ones, and (exponent bits + 0x00800000) then carries into the sign bit; OR-ing those over the array is
-     * an int reduction the JIT vectorises, where an early-exit float compare is not.
-     */
+    /** True when no value is NaN or ±Inf (see {@link FiniteScan} for how, and why that way). */
     static boolean allFinite(float[] values) {
-        int acc = 0;
-        for (int i = 0; i < values.length; i++) {
-            acc |= (Float.floatToRawIntBits(values[i]) & 0x7f800000) + 0x00800000;
-        }
-        return acc >= 0;
+        return FiniteScan.allFinite(values);
     }
 
     private static void zeroNonFinite(float[] values) {

@@ -1,31 +1,41 @@
 package dev.momentumps.server.grpc;
 
 import dev.momentumps.proto.Chunk;
+import dev.momentumps.proto.ValueEncoding;
 import dev.momentumps.server.core.RequestException;
 
 /**
  * Reassembles a flat float32 vector from streamed chunks, enforcing the contract: chunks in order, no gaps
  * or overlaps, whole float32 values, exactly covering the vector. Errors name the field and what was
- * expected.
+ * expected. The chunks' data is little-endian float32, or float16 (widened exactly) when constructed so.
  */
 public final class ChunkAssembler {
     private final float[] values;
+    private final ValueEncoding encoding;
     private int filled;
 
     public ChunkAssembler(int numElements) {
-        this.values = new float[numElements];
+        this(new float[numElements]);
     }
 
     /** Writes into a caller-owned vector instead of a new one. */
     public ChunkAssembler(float[] target) {
+        this(target, ValueEncoding.FLOAT32);
+    }
+
+    /** Writes into {@code target}, reading the chunks' data in {@code encoding} (FLOAT32 or FLOAT16). */
+    public ChunkAssembler(float[] target, ValueEncoding encoding) {
         this.values = target;
+        this.encoding = encoding;
     }
 
     public void accept(Chunk chunk) {
-        int n = TensorCodec.count(chunk.getData());
+        int n = WireValues.count(chunk.getData(), encoding);
         if (n < 0) {
             throw new RequestException(RequestException.Reason.INVALID_ARGUMENT, "chunk.data: "
-                    + chunk.getData().size() + " bytes is not a whole number of float32 values");
+                    + chunk.getData().size() + " bytes is not a whole number of "
+                    + (encoding == ValueEncoding.FLOAT16 ? "float16 values (header.value_encoding FLOAT16)"
+                    : "float32 values"));
         }
         if (chunk.getOffset() != filled) {
             throw new RequestException(RequestException.Reason.INVALID_ARGUMENT, "chunk.offset: expected "
@@ -35,7 +45,7 @@ public final class ChunkAssembler {
             throw new RequestException(RequestException.Reason.INVALID_ARGUMENT, "chunk.data: chunk at offset "
                     + filled + " with " + n + " values runs past the tensor's " + values.length + " elements");
         }
-        TensorCodec.decode(chunk.getData(), values, filled);
+        WireValues.decode(chunk.getData(), encoding, values, filled);
         filled += n;
     }
 

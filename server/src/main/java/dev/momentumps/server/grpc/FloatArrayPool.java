@@ -8,15 +8,18 @@ import java.util.concurrent.atomic.AtomicInteger;
  * reclaim) a fresh model-sized array per call: at 10M parameters that is 40 MB per push and per pull.
  * A buffer taken is owned by the caller until it gives it back; one not given back (a call that timed out
  * while the core may still hold it) is simply left to the collector. At most {@code capacity} idle buffers
- * are kept.
+ * are kept, and no more idle bytes than {@code maxIdleBytes}: pooling saves an allocation that costs little
+ * next to moving a big tensor over a socket, while an idle 40 MB array is held for the server's whole life.
  */
 final class FloatArrayPool {
     private final ConcurrentLinkedDeque<float[]> idle = new ConcurrentLinkedDeque<>();
     private final AtomicInteger idleCount = new AtomicInteger();
     private final int capacity;
+    private final long maxIdleBytes;
 
-    FloatArrayPool(int capacity) {
+    FloatArrayPool(int capacity, long maxIdleBytes) {
         this.capacity = capacity;
+        this.maxIdleBytes = maxIdleBytes;
     }
 
     /** A buffer of exactly {@code n} elements (contents unspecified). */
@@ -33,9 +36,13 @@ final class FloatArrayPool {
 
     /** Hands a buffer back; null is ignored. */
     void give(float[] b) {
-        if (b != null && idleCount.incrementAndGet() <= capacity) {
+        if (b == null) {
+            return;
+        }
+        int count = idleCount.incrementAndGet();
+        if (count <= capacity && (long) count * b.length * Float.BYTES <= maxIdleBytes) {
             idle.offerFirst(b);
-        } else if (b != null) {
+        } else {
             idleCount.decrementAndGet();
         }
     }

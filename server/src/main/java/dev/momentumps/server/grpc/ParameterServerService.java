@@ -23,6 +23,7 @@ import dev.momentumps.proto.WeightsFrame;
 import dev.momentumps.proto.WeightsHeader;
 import dev.momentumps.proto.WorkerStatus;
 import dev.momentumps.server.consistency.PushTicket;
+import dev.momentumps.server.core.NonFinitePolicy;
 import dev.momentumps.server.core.ParameterServerCore;
 import dev.momentumps.server.core.RequestException;
 import dev.momentumps.server.core.ServerStatus;
@@ -46,8 +47,20 @@ public final class ParameterServerService extends ParameterServerGrpc.ParameterS
     private final boolean sharedRegions;
     private final String hostId;
     // model-sized scratch arrays reused across calls (gradients in, weights out)
-    private final FloatArrayPool buffers = new FloatArrayPool(2 * Runtime.getRuntime().availableProcessors() + 2);
+    // (at most 32 MiB of them idle: at 10M parameters none is kept, see FloatArrayPool)
+    private final FloatArrayPool buffers = new FloatArrayPool(2 * Runtime.getRuntime().availableProcessors() + 2,
+            32L << 20);
+    private static final boolean GC_AFTER_INITIALIZE = Boolean.getBoolean("mps.gcAfterInitialize");
     private final ConcurrentHashMap<Integer, SharedRegion> regions = new ConcurrentHashMap<>();
+    /**
+     * Above this many elements (default 4M; system property {@code mps.sharedScratchAbove}) an asynchronous
+     * server takes region pushes one at a time through one scratch array (memory: at 10M parameters each
+     * array in flight is 40 MB, as much as the weights); below it every call takes its own array from the
+     * pool, so one worker's copy and check overlap another's update.
+     */
+    private final int sharedScratchAbove = Integer.getInteger("mps.sharedScratchAbove", 1 << 22);
+    private final Object regionScratchLock = new Object();
+    private float[] regionScratch;
     private final ShardRole shard;
     private volatile ShardPlan plan;
 
@@ -150,6 +163,11 @@ public final class ParameterServerService extends ParameterServerGrpc.ParameterS
                         layout);
                 boolean first = core.initialize(header.getWorkerId(), layout, chunks.finish());
                 plan = p;
+                if (first && GC_AFTER_INITIALIZE) {
+                    // the model's transient copies (chunks, assembly) are garbage now; one full collection at
+                    // start lets a server process's heap shrink to its live state (see JvmOptions in the cli)
+                    System.gc();
+                }
                 return InitializeReply.newBuilder().setVersion(core.version()).setAlreadyInitialized(!first).build();
             }
         };
@@ -184,6 +202,7 @@ public final class ParameterServerService extends ParameterServerGrpc.ParameterS
         return new FrameReader<>(out) {
             private GradientHeader header;
             private ChunkAssembler chunks;
+            private SparseStream sparse;
 
             @Override
             void frame(GradientFrame f) {
@@ -191,10 +210,23 @@ public final class ParameterServerService extends ParameterServerGrpc.ParameterS
                     if (header != null) {
                         throw invalid("header: sent twice");
                     }
+                    int n = numElements();
+                    SparseStream.checkHeader(f.getHeader(), n);
                     header = f.getHeader();
-                    chunks = new ChunkAssembler(buffers.take(numElements()));
+                    if (header.hasSparse()) {
+                        sparse = new SparseStream(header, n, core.nonFinitePolicy() == NonFinitePolicy.REJECT);
+                    } else {
+                        chunks = new ChunkAssembler(buffers.take(n), header.getValueEncoding());
+                    }
                 } else if (header == null) {
                     throw invalid("header: the first frame must be the header");
+                } else if (sparse != null) {
+                    if (!f.hasSparseChunk()) {
+                        throw invalid("chunk: a sparse push (header.sparse set) takes sparse_chunk frames only");
+                    }
+                    sparse.accept(f.getSparseChunk());
+                } else if (f.hasSparseChunk()) {
+                    throw invalid("sparse_chunk: only in a sparse push (set header.sparse)");
                 } else {
                     chunks.accept(f.getChunk());
                 }
@@ -206,8 +238,8 @@ public final class ParameterServerService extends ParameterServerGrpc.ParameterS
                     throw invalid("header: missing");
                 }
                 int id = header.getWorkerId();
-                float[] gradient = chunks.finish();
-                PushTicket ticket = submit(header, gradient);
+                PushTicket ticket = sparse != null ? awaitOrThrow(id, sparse.submit(core, header))
+                        : submit(header, chunks.finish());
                 WeightsHeader.Builder h = WeightsHeader.newBuilder().setStaleness(ticket.staleness())
                         .setApplied(ticket.applied());
                 if (header.getReturnWeights()) {
@@ -228,6 +260,7 @@ public final class ParameterServerService extends ParameterServerGrpc.ParameterS
     public void pushPull(PushPullRequest request, StreamObserver<PushPullReply> out) {
         try {
             GradientHeader header = request.getHeader();
+            SparseStream.refuseStreamFields(header);
             int id = header.getWorkerId();
             int n = numElements();
             SharedRegion region = null;
@@ -235,6 +268,13 @@ public final class ParameterServerService extends ParameterServerGrpc.ParameterS
             switch (request.getPayloadCase()) {
                 case SHARED_REGION -> {
                     region = region(id, request.getSharedRegion(), n);
+                    if (n > sharedScratchAbove
+                            && core.consistency().kind() == dev.momentumps.server.consistency.ConsistencyKind.ASYNCHRONOUS) {
+                        synchronized (regionScratchLock) {
+                            answerThroughSharedScratch(header, region, n, out);
+                        }
+                        return;
+                    }
                     gradient = buffers.take(n);
                     region.gradient().get(0, gradient, 0, n);
                 }
@@ -280,6 +320,34 @@ public final class ParameterServerService extends ParameterServerGrpc.ParameterS
     }
 
     /**
+     * A region push of an asynchronous server through the one shared scratch array (caller holds
+     * {@link #regionScratchLock}): an asynchronous push is applied or refused before {@code core.push}
+     * returns, so the array is free again when this returns.
+     */
+    private void answerThroughSharedScratch(GradientHeader header, SharedRegion region, int n,
+                                            StreamObserver<PushPullReply> out) throws InterruptedException {
+        if (regionScratch == null || regionScratch.length != n) {
+            regionScratch = new float[n];
+        }
+        region.gradient().get(0, regionScratch, 0, n);
+        PushTicket ticket = core.push(header.getWorkerId(), header.getBaseVersion(), header.getSequence(),
+                regionScratch, header.getLoss(), header.getBatchSize());
+        if (!ticket.isDone()) {
+            throw new IllegalStateException("an asynchronous push was not applied at once");
+        }
+        WeightsHeader.Builder h = WeightsHeader.newBuilder().setStaleness(ticket.staleness())
+                .setApplied(ticket.applied());
+        if (header.getReturnWeights()) {
+            awaitMayPull(header.getWorkerId());
+            h.setNumElements(n).setVersion(core.pull(header.getWorkerId(), region.weights()));
+        } else {
+            h.setVersion(ticket.version());
+        }
+        out.onNext(PushPullReply.newBuilder().setHeader(h).build());
+        out.onCompleted();
+    }
+
+    /**
      * Hands a gradient to the core and waits for its ticket. The gradient buffer goes back to the pool once
      * the core is done with it (applied or dropped, or refused before it was taken); after a timeout the
      * core may still hold it, so it is left to the collector.
@@ -293,11 +361,17 @@ public final class ParameterServerService extends ParameterServerGrpc.ParameterS
             buffers.give(gradient);
             throw e;
         }
-        if (!awaitTicket(header.getWorkerId(), ticket)) {
+        awaitOrThrow(header.getWorkerId(), ticket);
+        buffers.give(gradient);
+        return ticket;
+    }
+
+    /** The ticket once done; DEADLINE_EXCEEDED when the round does not complete in time. */
+    private PushTicket awaitOrThrow(int workerId, PushTicket ticket) throws InterruptedException {
+        if (!awaitTicket(workerId, ticket)) {
             throw new RequestException(RequestException.Reason.DEADLINE_EXCEEDED, "the synchronous round "
                     + "did not complete within " + waitMillis + " ms (are all workers alive?)");
         }
-        buffers.give(gradient);
         return ticket;
     }
 

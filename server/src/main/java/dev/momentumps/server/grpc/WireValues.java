@@ -21,12 +21,17 @@ public final class WireValues {
 
     /** {@code values[0, n)} in {@code encoding} (float16 saturates at ±65504, see {@link Float16#fromFloatSaturating}). */
     public static ByteString encode(float[] values, int n, ValueEncoding encoding) {
+        return encode(values, 0, n, encoding);
+    }
+
+    /** {@code values[from, from + n)} in {@code encoding} (float16 saturating, as {@link #encode(float[], int, ValueEncoding)}). */
+    public static ByteString encode(float[] values, int from, int n, ValueEncoding encoding) {
         if (encoding != ValueEncoding.FLOAT16) {
-            return TensorCodec.encodeBytes(values, 0, n);
+            return TensorCodec.encodeBytes(values, from, n);
         }
         byte[] bytes = new byte[n * 2];
         for (int i = 0; i < n; i++) {
-            int h = Float16.fromFloatSaturating(values[i]);
+            int h = Float16.fromFloatSaturating(values[from + i]);
             bytes[2 * i] = (byte) h;
             bytes[2 * i + 1] = (byte) (h >>> 8);
         }
@@ -41,21 +46,36 @@ public final class WireValues {
 
     /** Decodes {@code data} (of {@link #count} values) into {@code out[0, count)}. */
     public static void decode(ByteString data, ValueEncoding encoding, float[] out) {
+        decode(data, encoding, out, 0);
+    }
+
+    /** Decodes {@code data} (of {@link #count} values) into {@code out[offset, offset + count)}. */
+    public static void decode(ByteString data, ValueEncoding encoding, float[] out, int offset) {
         if (encoding != ValueEncoding.FLOAT16) {
-            TensorCodec.decode(data, out, 0);
+            TensorCodec.decode(data, out, offset);
             return;
         }
         java.nio.ShortBuffer halves = data.asReadOnlyByteBuffer().order(ByteOrder.LITTLE_ENDIAN).asShortBuffer();
         int n = halves.remaining();
         for (int i = 0; i < n; i++) {
-            out[i] = Float16.toFloat(halves.get(i) & 0xffff);
+            out[offset + i] = Float16.toFloat(halves.get(i) & 0xffff);
         }
+    }
+
+    /** Whether {@code encoding} is one this version knows (an unknown enum number reads as UNRECOGNIZED). */
+    public static boolean known(ValueEncoding encoding) {
+        return encoding == ValueEncoding.FLOAT32 || encoding == ValueEncoding.FLOAT16;
     }
 
     /** {@code rows[0, n)} as little-endian int32. */
     public static ByteString encodeIndices(int[] rows, int n) {
+        return encodeIndices(rows, 0, n);
+    }
+
+    /** {@code rows[from, from + n)} as little-endian int32. */
+    public static ByteString encodeIndices(int[] rows, int from, int n) {
         byte[] bytes = new byte[n * Integer.BYTES];
-        ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN).asIntBuffer().put(rows, 0, n);
+        ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN).asIntBuffer().put(rows, from, n);
         return UnsafeByteOperations.unsafeWrap(bytes);
     }
 
@@ -65,7 +85,13 @@ public final class WireValues {
             return null;
         }
         int[] rows = new int[data.size() / Integer.BYTES];
-        data.asReadOnlyByteBuffer().order(ByteOrder.LITTLE_ENDIAN).asIntBuffer().get(rows);
+        decodeIndices(data, rows, 0);
         return rows;
+    }
+
+    /** Decodes {@code data} (a multiple of 4 bytes) into {@code out[offset, offset + size/4)}. */
+    public static void decodeIndices(ByteString data, int[] out, int offset) {
+        data.asReadOnlyByteBuffer().order(ByteOrder.LITTLE_ENDIAN).asIntBuffer()
+                .get(out, offset, data.size() / Integer.BYTES);
     }
 }

@@ -2,6 +2,9 @@ package dev.momentumps.server.core;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import org.junit.jupiter.api.Test;
 
 class AllFiniteTest {
@@ -14,6 +17,7 @@ class AllFiniteTest {
             float[] a = new float[37];
             a[17] = v;
             assertEquals(Float.isFinite(v), ParameterServerCore.allFinite(a), () -> "value " + v);
+            assertEquals(Float.isFinite(v), FiniteScan.allFiniteScalar(a), () -> "scalar, value " + v);
         }
         // every exponent, both signs, a few mantissas
         for (int e = 0; e < 256; e++) {
@@ -22,6 +26,32 @@ class AllFiniteTest {
                     float v = Float.intBitsToFloat((sign << 31) | (e << 23) | m);
                     assertEquals(Float.isFinite(v), ParameterServerCore.allFinite(new float[] {1f, v, 2f}),
                             () -> Integer.toHexString(Float.floatToRawIntBits(v)));
+                }
+            }
+        }
+    }
+
+    @Test
+    void findsOneBadValueAnywhereAcrossBlocks() {
+        int b = FiniteScan.BLOCK;
+        for (int n : new int[] {0, 1, b - 1, b, b + 1, 3 * b + 7}) {
+            float[] a = new float[n];
+            for (int i = 0; i < n; i++) {
+                a[i] = (i % 3 == 0 ? -1f : 1f) * (i + 1) * 1e30f; // -0 and large values are finite
+            }
+            assertTrue(ParameterServerCore.allFinite(a), "n=" + n);
+            for (int pos : new int[] {0, b - 1, b, n - 1}) {
+                if (pos < 0 || pos >= n) {
+                    continue;
+                }
+                for (float bad : new float[] {Float.NaN, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY,
+                        Float.intBitsToFloat(0x7fa00001), Float.intBitsToFloat(0xffc00000)}) {
+                    float old = a[pos];
+                    a[pos] = bad;
+                    final int p = pos;
+                    assertFalse(ParameterServerCore.allFinite(a), () -> "n=" + n + " pos=" + p + " " + bad);
+                    assertFalse(FiniteScan.allFiniteScalar(a), () -> "scalar n=" + n + " pos=" + p + " " + bad);
+                    a[pos] = old;
                 }
             }
         }

@@ -10,7 +10,7 @@ class FloatArrayPoolTest {
 
     @Test
     void givesBackWhatWasReturnedAndNeverTheSameArrayTwiceAtOnce() {
-        FloatArrayPool pool = new FloatArrayPool(2);
+        FloatArrayPool pool = new FloatArrayPool(2, Long.MAX_VALUE);
         float[] a = pool.take(10);
         float[] b = pool.take(10);
         assertNotSame(a, b, "an array taken is owned until given back");
@@ -21,7 +21,7 @@ class FloatArrayPoolTest {
 
     @Test
     void dropsArraysOfAnotherLengthAndKeepsAtMostCapacity() {
-        FloatArrayPool pool = new FloatArrayPool(1);
+        FloatArrayPool pool = new FloatArrayPool(1, Long.MAX_VALUE);
         float[] small = pool.take(3);
         pool.give(small);
         float[] big = pool.take(5);
@@ -32,5 +32,24 @@ class FloatArrayPoolTest {
         assertSame(big, pool.take(5));
         assertNotSame(x, pool.take(5));
         pool.give(null); // ignored
+    }
+
+    @Test
+    void keepsNoMoreIdleBytesThanItsBudget() {
+        FloatArrayPool pool = new FloatArrayPool(8, 100 * Float.BYTES);
+        float[] a = pool.take(50);
+        float[] b = pool.take(50);
+        float[] c = pool.take(50);
+        pool.give(a);
+        pool.give(b);
+        pool.give(c); // a third 50-float array would make 150 floats idle: dropped
+        float[] first = pool.take(50);
+        float[] second = pool.take(50);
+        assertSame(b, first);
+        assertSame(a, second);
+        assertNotSame(c, pool.take(50));
+        float[] huge = pool.take(101);
+        pool.give(huge); // bigger than the whole budget: never kept
+        assertNotSame(huge, pool.take(101));
     }
 }

@@ -38,6 +38,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 
 /**
  * A {@link ParameterClient} over gRPC. Every call carries a deadline. A push-and-pull takes the cheapest
@@ -156,9 +157,7 @@ public final class GrpcParameterClient implements ParameterClient {
         GradientHeader header = GradientHeader.newBuilder().setWorkerId(workerId).setBaseVersion(baseVersion)
                 .setSequence(sequence).setLoss(loss).setBatchSize(batchSize).setReturnWeights(weightsOut != null)
                 .build();
-        boolean tiny = (long) gradient.length * Float.BYTES <= INLINE_FIRST_BYTES;
-        if (!pushPullUnavailable && sameHost && !(tiny && preferred == Transport.AUTO)
-                && preferred.allows(Transport.SHARED_MEMORY)) {
+        if (goesShared(gradient.length)) {
             PushResult r = pushShared(header, gradient, weightsOut);
             if (r != null) {
                 return r;
@@ -174,17 +173,31 @@ public final class GrpcParameterClient implements ParameterClient {
         return pushStream(header, gradient, weightsOut);
     }
 
+    /** Whether a dense push of this many elements goes through the shared region. */
+    private boolean goesShared(int length) {
+        boolean tiny = (long) length * Float.BYTES <= INLINE_FIRST_BYTES;
+        return !pushPullUnavailable && sameHost && !(tiny && preferred == Transport.AUTO)
+                && preferred.allows(Transport.SHARED_MEMORY);
+    }
+
     /**
-     * Float16 values inline in one unary call when they fit in one chunk (2 bytes a value); else the values
-     * rounded to float16 take the float32 paths (the server sees the same values, the wire carries more).
+     * Float16 values inline in one unary call when they and the weights coming back fit in one chunk (2 bytes
+     * a value); else as float16 chunks on the streaming Push. Through the shared region (same host) the
+     * values rounded to float16 travel as float32: the region is memory, not wire, so halves would save nothing.
      */
     @Override
     public PushResult pushHalf(long baseVersion, long sequence, float[] gradient, double loss, int batchSize,
                                float[] weightsOut) {
+        if (goesShared(gradient.length)) {
+            return ParameterClient.super.pushHalf(baseVersion, sequence, gradient, loss, batchSize, weightsOut);
+        }
         if (pushPullUnavailable || !preferred.allows(Transport.UNARY)
                 || (long) gradient.length * 2 > chunkBytes
                 || (weightsOut != null && (long) weightsOut.length * Float.BYTES > chunkBytes)) {
-            return ParameterClient.super.pushHalf(baseVersion, sequence, gradient, loss, batchSize, weightsOut);
+            GradientHeader h = header(baseVersion, sequence, loss, batchSize, weightsOut != null).toBuilder()
+                    .setValueEncoding(ValueEncoding.FLOAT16).build();
+            return pushFrames(h, req -> GradientFrames.sendDense(req, gradient, ValueEncoding.FLOAT16, chunkBytes),
+                    weightsOut, Transport.STREAM);
         }
         PushPullReply reply = pushPull(PushPullRequest.newBuilder().setHeader(header(baseVersion, sequence, loss,
                 batchSize, weightsOut != null)).setGradientEncoding(ValueEncoding.FLOAT16)
@@ -196,17 +209,19 @@ public final class GrpcParameterClient implements ParameterClient {
     }
 
     /**
-     * One unary call carrying the rows and values (when they fit in one chunk; else the dense paths). The
-     * fresh weights come back inline when the whole vector fits in one chunk, else through a {@link #pull}
-     * after the push.
+     * One unary call carrying the rows and values when they fit in one chunk; else a streaming Push of
+     * sparse chunks of about the announced chunk size. The fresh weights come back inline when the whole
+     * vector fits in one chunk, else through a {@link #pull} after the unary push, or on the stream.
      */
     @Override
     public PushResult pushSparse(long baseVersion, long sequence, int numElements, int[] rows, float[] values,
                                  int n, boolean half, double loss, int batchSize, float[] weightsOut) {
         ValueEncoding enc = half ? ValueEncoding.FLOAT16 : ValueEncoding.FLOAT32;
         if (pushPullUnavailable || (long) n * (Integer.BYTES + WireValues.bytesPer(enc)) > chunkBytes) {
-            return ParameterClient.super.pushSparse(baseVersion, sequence, numElements, rows, values, n, half, loss,
-                    batchSize, weightsOut);
+            GradientHeader h = GradientFrames.sparseHeader(header(baseVersion, sequence, loss, batchSize,
+                    weightsOut != null), n, enc);
+            return pushFrames(h, req -> GradientFrames.sendSparse(req, rows, values, n, enc, chunkBytes), weightsOut,
+                    Transport.SPARSE_STREAM);
         }
         boolean inlineWeights = weightsOut != null && (long) weightsOut.length * Float.BYTES <= chunkBytes;
         PushPullReply reply = pushPull(PushPullRequest.newBuilder()
@@ -320,16 +335,32 @@ public final class GrpcParameterClient implements ParameterClient {
      * {@link FrameMarshallers}); {@code gradient} is not touched once this returns.
      */
     private PushResult pushStream(GradientHeader header, float[] gradient, float[] weightsOut) {
+        return pushFrames(header, req -> {
+            int per = GradientFrames.denseValuesPerChunk(chunkBytes, ValueEncoding.FLOAT32);
+            for (int from = 0; from < gradient.length; from += per) {
+                req.onNext(new FloatChunkFrame(gradient, from, Math.min(per, gradient.length - from)));
+            }
+        }, weightsOut, Transport.STREAM);
+    }
+
+    /**
+     * A streaming Push: the header, the frames {@code body} sends (GradientFrames, or FloatChunkFrames for
+     * float32 chunks), half-close; the reply into {@code weightsOut}, decoded from the transport's buffers.
+     */
+    private PushResult pushFrames(GradientHeader header, Consumer<StreamObserver<Object>> body,
+                                  float[] weightsOut, Transport path) {
         WeightsReceiver receiver = new WeightsReceiver(weightsOut);
         StreamObserver<Object> req = ClientCalls.asyncBidiStreamingCall(
                 channel.newCall(FrameMarshallers.PUSH, callOptions()), receiver);
-        req.onNext(GradientFrame.newBuilder().setHeader(header).build());
-        int per = TensorCodec.elementsPerChunk(chunkBytes);
-        for (int from = 0; from < gradient.length; from += per) {
-            req.onNext(new FloatChunkFrame(gradient, from, Math.min(per, gradient.length - from)));
+        try {
+            req.onNext(GradientFrame.newBuilder().setHeader(header).build());
+            body.accept(req);
+        } catch (RuntimeException e) {
+            req.onError(e); // cancels the call: the server sees no half-close, so takes nothing
+            throw e;
         }
         req.onCompleted();
-        used = Transport.STREAM;
+        used = path;
         return result(receiver.await(deadlineMillis));
     }
 

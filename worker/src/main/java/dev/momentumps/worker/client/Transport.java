@@ -18,6 +18,8 @@ public enum Transport {
     STREAM("grpc-stream"),
     /** a unary gRPC call carrying a sparse gradient (rows and values); reported by lastTransport() only */
     SPARSE("grpc-sparse"),
+    /** a streaming Push of sparse chunks (a sparse gradient bigger than one chunk); reported by lastTransport() only */
+    SPARSE_STREAM("grpc-sparse-stream"),
     /** TCP gRPC only: {@link #UNARY} when the tensor fits, else {@link #STREAM} */
     TCP("tcp");
 
@@ -43,7 +45,7 @@ public enum Transport {
     /** By CLI name. @throws IllegalArgumentException listing the names */
     public static Transport parse(String name, String flag) {
         for (Transport t : values()) {
-            if (t != SPARSE && t.cliName.equals(name)) {
+            if (t != SPARSE && t != SPARSE_STREAM && t.cliName.equals(name)) {
                 return t;
             }
         }

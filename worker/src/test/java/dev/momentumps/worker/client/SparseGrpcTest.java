@@ -63,7 +63,7 @@ class SparseGrpcTest {
         return c;
     }
 
-    private static float[] initial(int n) {
+    static float[] initial(int n) {
         Random r = new Random(1);
         float[] w = new float[n];
         for (int i = 0; i < n; i++) {

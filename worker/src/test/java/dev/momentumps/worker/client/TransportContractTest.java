@@ -108,6 +108,41 @@ abstract class TransportContractTest {
         roundsMatchHeavyBall(BIG);
     }
 
+    /**
+     * A float16 push and a sparse push bigger than one chunk (the streaming Push's float16 chunks and
+     * SparseChunks on TCP; float32 through a shared region) give the weights of heavy-ball momentum on the
+     * halves, resp. on the scattered rows (with catch-up: equal to dense up to float rounding).
+     */
+    @Test
+    void bigHalfAndSparsePushesMatchHeavyBallMath() {
+        float[] w = setUp(BIG);
+        float[] v = new float[BIG];
+        float[] out = new float[BIG];
+        float[] g = random(BIG, 21);
+        for (int i = 0; i < BIG; i++) {
+            float h = dev.momentumps.server.grpc.Float16.roundSaturating(g[i]);
+            v[i] = v[i] * BETA + h;
+            w[i] = w[i] + (-LR) * v[i];
+        }
+        assertEquals(1, client.pushHalf(0, 1, g, 0.5, 8, out).version());
+        assertArrayEquals(w, out, "after the float16 push");
+        int[] rows = new int[BIG];
+        float[] vals = new float[BIG];
+        int k = 0;
+        for (int i = 0; i < BIG; i += 2) { // 50,002 rows: 400 KB of index + value, several 64 KiB chunks
+            rows[k] = i;
+            vals[k++] = g[i];
+        }
+        for (int i = 0; i < BIG; i++) {
+            v[i] = v[i] * BETA + (i % 2 == 0 ? g[i] : 0f);
+            w[i] = w[i] + (-LR) * v[i];
+        }
+        assertEquals(2, client.pushSparse(1, 2, BIG, rows, vals, k, false, 0.5, 8, out).version());
+        assertEquals(Transport.SPARSE_STREAM, client.lastTransport());
+        assertArrayEquals(w, out, 1e-6f, "after the chunked sparse push");
+        assertArrayEquals(w, core.weights(), 1e-6f);
+    }
+
     @Test
     void pushWithoutWeightsReturnsTheVersion() {
         setUp(BIG);

@@ -1,0 +1,51 @@
+package dev.momentumps.cli.run;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+
+class JvmOptionsTest {
+
+    @Test
+    void theMpsScriptStartsAServerWithTheSameOptions() throws Exception {
+        Path script = Path.of("..", "mps");
+        String text = Files.readString(script);
+        Matcher m = Pattern.compile("(?m)^server_opts=\\((.*)\\)$").matcher(text);
+        assertTrue(m.find(), "the mps script has no server_opts=(...) line");
+        assertEquals(JvmOptions.SERVER, List.of(m.group(1).trim().split("\\s+")));
+        Matcher e = Pattern.compile("(?m)^server_env=\\((.*)\\)$").matcher(text);
+        assertTrue(e.find(), "the mps script has no server_env=(...) line");
+        java.util.Map<String, String> env = new java.util.HashMap<>();
+        for (String kv : e.group(1).trim().split("\\s+")) {
+            env.put(kv.substring(0, kv.indexOf('=')), kv.substring(kv.indexOf('=') + 1));
+        }
+        assertEquals(JvmOptions.SERVER_ENV, env);
+    }
+
+    @Test
+    void onlyServersGetThem() {
+        assertEquals(JvmOptions.SERVER, JvmOptions.forCommand(List.of("server", "--port", "0")));
+        assertEquals(List.of(), JvmOptions.forCommand(List.of("worker", "--server", "x")));
+        assertEquals(List.of(), JvmOptions.forCommand(List.of()));
+        assertEquals(JvmOptions.SERVER_ENV, JvmOptions.envForCommand(List.of("server")));
+        assertEquals(java.util.Map.of(), JvmOptions.envForCommand(List.of("worker")));
+        List<String> withExtra = JvmOptions.forCommand(List.of("server"), List.of("-Xmx1g"));
+        assertEquals("-Xmx1g", withExtra.get(withExtra.size() - 1), "extra options come last, so they win");
+    }
+
+    @Test
+    void theOptionsAreOnesThisJvmAccepts() throws Exception {
+        List<String> cmd = new java.util.ArrayList<>(List.of(MpsProcesses.javaBinary()));
+        cmd.addAll(JvmOptions.SERVER);
+        cmd.add("-version");
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes());
+        assertEquals(0, p.waitFor(), out);
+    }
+}
