@@ -27,7 +27,6 @@ import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
-import java.util.Random;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
@@ -41,15 +40,6 @@ import org.junit.jupiter.api.Test;
 class MixedFrameBindingTest {
     private static final int CHUNK_BYTES = 64 << 10;
     private static final int N = 100_003; // seven 64 KiB chunks, the last one partial
-
-    private static float[] random(int n, long seed) {
-        Random r = new Random(seed);
-        float[] a = new float[n];
-        for (int i = 0; i < n; i++) {
-            a[i] = (float) r.nextGaussian();
-        }
-        return a;
-    }
 
     /** The weights after each of three pushes, then a pull's, laid end to end. */
     private static float[] run(boolean hostBinding, boolean stubClient) throws Exception {
@@ -71,9 +61,9 @@ class MixedFrameBindingTest {
         float[] all = new float[4 * N];
         try (GrpcParameterClient client = new GrpcParameterClient(channel, false, 10_000, Transport.STREAM)) {
             int id = client.register(0, "mixed").workerId();
-            client.initialize(TensorLayout.builder().add("w", N).build(), random(N, 1));
+            client.initialize(TensorLayout.builder().add("w", N).build(), TransportContractTest.random(N, 1));
             for (int step = 1; step <= 3; step++) {
-                float[] g = random(N, 10 + step);
+                float[] g = TransportContractTest.random(N, 10 + step);
                 float[] out = new float[N];
                 if (stubClient) {
                     assertEquals(step, stubPush(channel, id, step, g, out));

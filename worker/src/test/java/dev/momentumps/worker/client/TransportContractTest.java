@@ -69,7 +69,8 @@ abstract class TransportContractTest {
         return w0;
     }
 
-    private static float[] random(int n, long seed) {
+    /** {@code n} standard normal floats from {@code seed}. */
+    static float[] random(int n, long seed) {
         Random r = new Random(seed);
         float[] a = new float[n];
         for (int i = 0; i < n; i++) {
