@@ -175,12 +175,17 @@ public final class ParameterServerService extends ParameterServerGrpc.ParameterS
 
     @Override
     public void pull(PullRequest request, StreamObserver<WeightsFrame> out) {
+        pull(request, out, WeightsFrames.PROTO);
+    }
+
+    /** Pull writing its reply frames with {@code frames} (see {@link FrameMarshallers#bind}). */
+    <R> void pull(PullRequest request, StreamObserver<R> out, WeightsFrames<R> frames) {
         try {
             int id = request.getWorkerId();
             awaitMayPull(id);
             float[] weights = buffers.take(numElements());
             long version = core.pull(id, weights);
-            sendWeights(out, WeightsHeader.newBuilder().setVersion(version), weights);
+            sendWeights(out, frames, WeightsHeader.newBuilder().setVersion(version), weights);
             buffers.give(weights);
         } catch (Exception e) {
             out.onError(Statuses.of(e));
@@ -189,6 +194,11 @@ public final class ParameterServerService extends ParameterServerGrpc.ParameterS
 
     @Override
     public StreamObserver<GradientFrame> push(StreamObserver<WeightsFrame> out) {
+        return push(out, WeightsFrames.PROTO);
+    }
+
+    /** Push writing its reply frames with {@code frames} (see {@link FrameMarshallers#bind}). */
+    <R> StreamObserver<GradientFrame> push(StreamObserver<R> out, WeightsFrames<R> frames) {
         return new FrameReader<>(out) {
             private GradientHeader header;
             private ChunkAssembler chunks;
@@ -223,7 +233,7 @@ public final class ParameterServerService extends ParameterServerGrpc.ParameterS
             }
 
             @Override
-            void complete(StreamObserver<WeightsFrame> o) throws InterruptedException {
+            void complete(StreamObserver<R> o) throws InterruptedException {
                 if (header == null) {
                     throw invalid("header: missing");
                 }
@@ -236,10 +246,10 @@ public final class ParameterServerService extends ParameterServerGrpc.ParameterS
                     awaitMayPull(id);
                     float[] weights = buffers.take(numElements());
                     h.setVersion(core.pull(id, weights));
-                    sendWeights(o, h, weights);
+                    sendWeights(o, frames, h, weights);
                     buffers.give(weights);
                 } else {
-                    o.onNext(WeightsFrame.newBuilder().setHeader(h.setVersion(ticket.version())).build());
+                    o.onNext(frames.header(h.setVersion(ticket.version()).build()));
                     o.onCompleted();
                 }
             }
@@ -457,12 +467,12 @@ public final class ParameterServerService extends ParameterServerGrpc.ParameterS
         }
     }
 
-    private void sendWeights(StreamObserver<WeightsFrame> out, WeightsHeader.Builder header, float[] weights) {
-        out.onNext(WeightsFrame.newBuilder().setHeader(header.setNumElements(weights.length)).build());
+    private <R> void sendWeights(StreamObserver<R> out, WeightsFrames<R> frames, WeightsHeader.Builder header,
+                                 float[] weights) {
+        out.onNext(frames.header(header.setNumElements(weights.length).build()));
         int per = TensorCodec.elementsPerChunk(chunkBytes);
         for (int from = 0; from < weights.length; from += per) {
-            out.onNext(WeightsFrame.newBuilder()
-                    .setChunk(TensorCodec.encode(weights, from, Math.min(per, weights.length - from))).build());
+            out.onNext(frames.chunk(weights, from, Math.min(per, weights.length - from)));
         }
         out.onCompleted();
     }
@@ -498,13 +508,15 @@ public final class ParameterServerService extends ParameterServerGrpc.ParameterS
 
         @Override
         public final void onNext(F f) {
-            if (failed) {
-                return;
-            }
             try {
-                frame(f);
+                if (!failed) {
+                    frame(f);
+                }
             } catch (RuntimeException e) {
                 fail(e);
+            } finally {
+                // a frame parsed by AliasingMarshaller views Netty's buffers until released
+                AliasingMarshaller.release(f);
             }
         }
 

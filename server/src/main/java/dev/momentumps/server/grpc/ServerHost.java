@@ -52,8 +52,11 @@ public final class ServerHost implements AutoCloseable {
             netty.initialFlowControlWindow(FLOW_CONTROL_WINDOW);
         }
         health.setStatus("", ServingStatus.NOT_SERVING);
-        this.server = builder.addService(new ParameterServerService(core, address, chunkBytes, waitMillis, shard))
-                .addService(health.getHealthService()).build();
+        ParameterServerService service = new ParameterServerService(core, address, chunkBytes, waitMillis, shard);
+        // Netty serialises a reply inside onNext, so Push and Pull may send chunks that reference the pooled
+        // weights (see FrameMarshallers); in-process transports keep the message for later and get protobuf's
+        this.server = (builder instanceof NettyServerBuilder ? builder.addService(FrameMarshallers.bind(service))
+                : builder.addService(service)).addService(health.getHealthService()).build();
     }
 
     public ServerHost start() throws IOException {

@@ -5,10 +5,12 @@ import com.google.protobuf.UnsafeByteOperations;
 import dev.momentumps.proto.Chunk;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.util.List;
 
 /**
  * Float32 vectors to and from the wire's chunks of little-endian bytes. Encoding makes one byte[] per
- * chunk and wraps it without a further copy; decoding reads straight out of the received ByteString.
+ * chunk and wraps it without a further copy; decoding reads straight out of the received ByteString (one
+ * copy, whatever buffers it spans).
  */
 public final class TensorCodec {
 
@@ -41,9 +43,33 @@ public final class TensorCodec {
         return n % Float.BYTES == 0 ? n / Float.BYTES : -1;
     }
 
-    /** Decodes a chunk's data into {@code out[offset, offset+count)}. */
+    /**
+     * Decodes a chunk's data into {@code out[offset, offset+count)}: one bulk copy per piece of the data,
+     * which may be several buffers (a chunk parsed in place from the transport's buffers, see
+     * {@link AliasingMarshaller}); a float cut between two pieces is put together byte by byte.
+     */
     public static void decode(ByteString data, float[] out, int offset) {
-        data.asReadOnlyByteBuffer().order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer()
-                .get(out, offset, data.size() / Float.BYTES);
+        List<ByteBuffer> parts = data.asReadOnlyByteBufferList();
+        int at = offset;
+        int carry = 0;
+        int carried = 0;
+        for (ByteBuffer part : parts) {
+            ByteBuffer b = part.order(ByteOrder.LITTLE_ENDIAN);
+            while (carried > 0 && b.hasRemaining()) {
+                carry |= (b.get() & 0xff) << (8 * carried);
+                if (++carried == Float.BYTES) {
+                    out[at++] = Float.intBitsToFloat(carry);
+                    carry = 0;
+                    carried = 0;
+                }
+            }
+            int whole = b.remaining() / Float.BYTES;
+            b.asFloatBuffer().get(out, at, whole);
+            at += whole;
+            b.position(b.position() + whole * Float.BYTES);
+            while (b.hasRemaining()) {
+                carry |= (b.get() & 0xff) << (8 * carried++);
+            }
+        }
     }
 }

@@ -35,7 +35,7 @@ final class GradientFrames {
     }
 
     /** {@code gradient} as chunks of its values in {@code encoding}, offsets in elements. */
-    static void sendDense(StreamObserver<GradientFrame> req, float[] gradient, ValueEncoding encoding,
+    static void sendDense(StreamObserver<? super GradientFrame> req, float[] gradient, ValueEncoding encoding,
                           int chunkBytes) {
         int per = denseValuesPerChunk(chunkBytes, encoding);
         for (int from = 0; from < gradient.length; from += per) {
@@ -46,7 +46,7 @@ final class GradientFrames {
     }
 
     /** {@code rows[0, n)} and {@code values[0, n)} as sparse chunks. */
-    static void sendSparse(StreamObserver<GradientFrame> req, int[] rows, float[] values, int n,
+    static void sendSparse(StreamObserver<? super GradientFrame> req, int[] rows, float[] values, int n,
                            ValueEncoding encoding, int chunkBytes) {
         int per = sparseRowsPerChunk(chunkBytes, encoding);
         for (int from = 0; from < n; from += per) {

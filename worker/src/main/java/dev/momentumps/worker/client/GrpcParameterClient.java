@@ -26,9 +26,13 @@ import dev.momentumps.server.core.TensorLayout;
 import dev.momentumps.server.grpc.Layouts;
 import dev.momentumps.server.grpc.SharedRegion;
 import dev.momentumps.server.grpc.TensorCodec;
+import dev.momentumps.server.grpc.FloatChunkFrame;
+import dev.momentumps.server.grpc.FrameMarshallers;
+import io.grpc.CallOptions;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
+import io.grpc.stub.ClientCalls;
 import io.grpc.stub.StreamObserver;
 import java.util.ArrayList;
 import java.util.List;
@@ -86,6 +90,11 @@ public final class GrpcParameterClient implements ParameterClient {
         return asyncStub.withDeadlineAfter(deadlineMillis, TimeUnit.MILLISECONDS);
     }
 
+    /** Options of a call made without a stub: the stubs' options with this call's deadline. */
+    private CallOptions callOptions() {
+        return asyncStub.getCallOptions().withDeadlineAfter(deadlineMillis, TimeUnit.MILLISECONDS);
+    }
+
     /** The path the last push took, or null before the first push. */
     public Transport lastTransport() {
         return used;
@@ -137,7 +146,8 @@ public final class GrpcParameterClient implements ParameterClient {
     @Override
     public long pull(float[] out) {
         WeightsReceiver receiver = new WeightsReceiver(out);
-        async().pull(PullRequest.newBuilder().setWorkerId(workerId).build(), receiver);
+        ClientCalls.asyncServerStreamingCall(channel.newCall(FrameMarshallers.PULL, callOptions()),
+                PullRequest.newBuilder().setWorkerId(workerId).build(), receiver);
         return receiver.await(deadlineMillis).getVersion();
     }
 
@@ -318,17 +328,30 @@ public final class GrpcParameterClient implements ParameterClient {
         return new PushResult(h.getVersion(), h.getStaleness(), h.getApplied());
     }
 
-    /** The original path: a client stream of chunks, answered by a stream of chunks. */
+    /**
+     * The original path: a client stream of chunks, answered by a stream of chunks. The chunks go out as
+     * {@link FloatChunkFrame}s (serialised from {@code gradient} while they are sent, the same bytes as
+     * protobuf's) and the reply's chunks are decoded from the transport's buffers (see
+     * {@link FrameMarshallers}); {@code gradient} is not touched once this returns.
+     */
     private PushResult pushStream(GradientHeader header, float[] gradient, float[] weightsOut) {
-        return pushFrames(header, req -> GradientFrames.sendDense(req, gradient, ValueEncoding.FLOAT32, chunkBytes),
-                weightsOut, Transport.STREAM);
+        return pushFrames(header, req -> {
+            int per = GradientFrames.denseValuesPerChunk(chunkBytes, ValueEncoding.FLOAT32);
+            for (int from = 0; from < gradient.length; from += per) {
+                req.onNext(new FloatChunkFrame(gradient, from, Math.min(per, gradient.length - from)));
+            }
+        }, weightsOut, Transport.STREAM);
     }
 
-    /** A streaming Push: the header, the frames {@code body} sends, half-close; the reply into {@code weightsOut}. */
-    private PushResult pushFrames(GradientHeader header, Consumer<StreamObserver<GradientFrame>> body,
+    /**
+     * A streaming Push: the header, the frames {@code body} sends (GradientFrames, or FloatChunkFrames for
+     * float32 chunks), half-close; the reply into {@code weightsOut}, decoded from the transport's buffers.
+     */
+    private PushResult pushFrames(GradientHeader header, Consumer<StreamObserver<Object>> body,
                                   float[] weightsOut, Transport path) {
         WeightsReceiver receiver = new WeightsReceiver(weightsOut);
-        StreamObserver<GradientFrame> req = async().push(receiver);
+        StreamObserver<Object> req = ClientCalls.asyncBidiStreamingCall(
+                channel.newCall(FrameMarshallers.PUSH, callOptions()), receiver);
         try {
             req.onNext(GradientFrame.newBuilder().setHeader(header).build());
             body.accept(req);

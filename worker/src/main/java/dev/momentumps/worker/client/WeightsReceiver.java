@@ -2,6 +2,7 @@ package dev.momentumps.worker.client;
 
 import dev.momentumps.proto.WeightsFrame;
 import dev.momentumps.proto.WeightsHeader;
+import dev.momentumps.server.grpc.AliasingMarshaller;
 import dev.momentumps.server.grpc.ChunkAssembler;
 import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
@@ -37,6 +38,9 @@ final class WeightsReceiver implements StreamObserver<WeightsFrame> {
             }
         } catch (RuntimeException e) {
             result.completeExceptionally(e);
+        } finally {
+            // a frame parsed by AliasingMarshaller views Netty's buffers until released
+            AliasingMarshaller.release(f);
         }
     }
 

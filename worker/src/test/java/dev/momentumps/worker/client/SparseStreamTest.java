@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.protobuf.ByteString;
-import com.google.protobuf.MessageLite;
 import dev.momentumps.proto.Chunk;
 import dev.momentumps.proto.GradientFrame;
 import dev.momentumps.proto.GradientHeader;
@@ -399,7 +398,12 @@ class SparseStreamTest {
             return new ForwardingClientCall.SimpleForwardingClientCall<>(call) {
                 @Override
                 public void sendMessage(Q message) {
-                    pushBytes.addAndGet(((MessageLite) message).getSerializedSize());
+                    // the call's own marshaller: protobuf messages and FloatChunkFrames alike know their length
+                    try (java.io.InputStream encoded = method.streamRequest(message)) {
+                        pushBytes.addAndGet(encoded.available());
+                    } catch (java.io.IOException e) {
+                        throw new java.io.UncheckedIOException(e);
+                    }
                     super.sendMessage(message);
                 }
             };

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.momentumps.server.consistency.Asynchronous;
 import dev.momentumps.server.core.ParameterServerCore;
 import dev.momentumps.server.core.TensorLayout;
+import dev.momentumps.server.grpc.AliasingMarshaller;
 import dev.momentumps.server.grpc.ServerHost;
 import dev.momentumps.server.optim.HeavyBallMomentum;
 import io.grpc.Status;
@@ -57,6 +58,8 @@ abstract class TransportContractTest {
     void stop() throws Exception {
         client.close();
         host.stop(2_000);
+        // every frame parsed in place from Netty's buffers (server and client side) was handed back
+        assertEquals(0, AliasingMarshaller.held(), "frames still holding transport buffers");
     }
 
     private float[] setUp(int n) {
@@ -66,7 +69,8 @@ abstract class TransportContractTest {
         return w0;
     }
 
-    private static float[] random(int n, long seed) {
+    /** {@code n} standard normal floats from {@code seed}. */
+    static float[] random(int n, long seed) {
         Random r = new Random(seed);
         float[] a = new float[n];
         for (int i = 0; i < n; i++) {
