@@ -54,9 +54,9 @@ public final class ParameterServerService extends ParameterServerGrpc.ParameterS
     private final ConcurrentHashMap<Integer, SharedRegion> regions = new ConcurrentHashMap<>();
     /**
      * Above this many elements (default 4M; system property {@code mps.sharedScratchAbove}) an asynchronous
-     * server takes region pushes one at a time through one scratch array (memory: at 10M parameters each
-     * array in flight is 40 MB, as much as the weights); below it every call takes its own array from the
-     * pool, so one worker's copy and check overlap another's update.
+     * server takes region pushes and streamed pulls one at a time through one scratch array (memory: at 10M
+     * parameters each array in flight is 40 MB, half the state); below it every call takes its own array
+     * from the pool, so one worker's copy and check overlap another's update.
      */
     private final int sharedScratchAbove = Integer.getInteger("mps.sharedScratchAbove", 1 << 22);
     private final Object regionScratchLock = new Object();
@@ -183,7 +183,16 @@ public final class ParameterServerService extends ParameterServerGrpc.ParameterS
         try {
             int id = request.getWorkerId();
             awaitMayPull(id);
-            float[] weights = buffers.take(numElements());
+            int n = numElements();
+            if (usesSharedScratch(n)) {
+                // the frames are serialised before onNext returns (Netty) or copied (generated binding)
+                synchronized (regionScratchLock) {
+                    float[] weights = sharedScratch(n);
+                    sendWeights(out, frames, WeightsHeader.newBuilder().setVersion(core.pull(id, weights)), weights);
+                }
+                return;
+            }
+            float[] weights = buffers.take(n);
             long version = core.pull(id, weights);
             sendWeights(out, frames, WeightsHeader.newBuilder().setVersion(version), weights);
             buffers.give(weights);
@@ -268,8 +277,7 @@ public final class ParameterServerService extends ParameterServerGrpc.ParameterS
             switch (request.getPayloadCase()) {
                 case SHARED_REGION -> {
                     region = region(id, request.getSharedRegion(), n);
-                    if (n > sharedScratchAbove
-                            && core.consistency().kind() == dev.momentumps.server.consistency.ConsistencyKind.ASYNCHRONOUS) {
+                    if (usesSharedScratch(n)) {
                         synchronized (regionScratchLock) {
                             answerThroughSharedScratch(header, region, n, out);
                         }
@@ -319,6 +327,20 @@ public final class ParameterServerService extends ParameterServerGrpc.ParameterS
         }
     }
 
+    /** Whether region pushes and pulls of {@code n} elements go through the one shared scratch array. */
+    private boolean usesSharedScratch(int n) {
+        return n > sharedScratchAbove
+                && core.consistency().kind() == dev.momentumps.server.consistency.ConsistencyKind.ASYNCHRONOUS;
+    }
+
+    /** The shared scratch array, sized {@code n}; the caller holds {@link #regionScratchLock}. */
+    private float[] sharedScratch(int n) {
+        if (regionScratch == null || regionScratch.length != n) {
+            regionScratch = new float[n];
+        }
+        return regionScratch;
+    }
+
     /**
      * A region push of an asynchronous server through the one shared scratch array (caller holds
      * {@link #regionScratchLock}): an asynchronous push is applied or refused before {@code core.push}
@@ -326,12 +348,10 @@ public final class ParameterServerService extends ParameterServerGrpc.ParameterS
      */
     private void answerThroughSharedScratch(GradientHeader header, SharedRegion region, int n,
                                             StreamObserver<PushPullReply> out) throws InterruptedException {
-        if (regionScratch == null || regionScratch.length != n) {
-            regionScratch = new float[n];
-        }
-        region.gradient().get(0, regionScratch, 0, n);
+        float[] gradient = sharedScratch(n);
+        region.gradient().get(0, gradient, 0, n);
         PushTicket ticket = core.push(header.getWorkerId(), header.getBaseVersion(), header.getSequence(),
-                regionScratch, header.getLoss(), header.getBatchSize());
+                gradient, header.getLoss(), header.getBatchSize());
         if (!ticket.isDone()) {
             throw new IllegalStateException("an asynchronous push was not applied at once");
         }

@@ -145,6 +145,15 @@ abstract class TransportContractTest {
     }
 
     @Test
+    void pullReturnsTheServersWeightsAndVersion() {
+        setUp(BIG);
+        client.push(0, 1, random(BIG, 5), Double.NaN, 1, null);
+        float[] out = new float[BIG];
+        assertEquals(1, client.pull(out));
+        assertArrayEquals(core.weights(), out);
+    }
+
+    @Test
     void pushWithoutWeightsReturnsTheVersion() {
         setUp(BIG);
         ParameterClient.PushResult r = client.push(0, 1, new float[BIG], Double.NaN, 1, null);
