@@ -3,7 +3,6 @@ package dev.momentumps.cli.bench;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.momentumps.cli.run.Channels;
-import dev.momentumps.cli.run.JvmOptions;
 import dev.momentumps.server.core.TensorLayout;
 import dev.momentumps.worker.client.GrpcParameterClient;
 import dev.momentumps.worker.client.Transport;
@@ -78,7 +77,7 @@ public final class TransportBench implements Callable<Integer> {
                 "--optimizer", "momentum", "--lr", "0.000001", "--momentum", "0.9",
                 "--apply-threads", Integer.toString(applyThreads), "--wait-ms", "120000",
                 "--chunk-bytes", Integer.toString(chunkBytes)));
-        Process server = BenchProcess.mps(JvmOptions.forCommand(s, serverJvm), s, d.resolve("server.log"));
+        Process server = BenchProcess.mps(serverJvm, s, d.resolve("server.log"));
         List<Process> ws = new ArrayList<>();
         try {
             String address = "127.0.0.1:" + BenchProcess.awaitFile(portFile, server, 60_000, d.resolve("server.log"));

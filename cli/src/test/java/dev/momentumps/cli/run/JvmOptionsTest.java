@@ -19,6 +19,9 @@ class JvmOptionsTest {
         Matcher m = Pattern.compile("(?m)^server_opts=\\((.*)\\)$").matcher(text);
         assertTrue(m.find(), "the mps script has no server_opts=(...) line");
         assertEquals(JvmOptions.SERVER, List.of(m.group(1).trim().split("\\s+")));
+        Matcher w = Pattern.compile("(?m)^worker_opts=\\((.*)\\)$").matcher(text);
+        assertTrue(w.find(), "the mps script has no worker_opts=(...) line");
+        assertEquals(JvmOptions.WORKER, List.of(w.group(1).trim().split("\\s+")));
         Matcher e = Pattern.compile("(?m)^server_env=\\((.*)\\)$").matcher(text);
         assertTrue(e.find(), "the mps script has no server_env=(...) line");
         java.util.Map<String, String> env = new java.util.HashMap<>();
@@ -29,20 +32,22 @@ class JvmOptionsTest {
     }
 
     @Test
-    void onlyServersGetThem() {
+    void serversAndWorkersGetTheirOwn() {
         assertEquals(JvmOptions.SERVER, JvmOptions.forCommand(List.of("server", "--port", "0")));
-        assertEquals(List.of(), JvmOptions.forCommand(List.of("worker", "--server", "x")));
+        assertEquals(JvmOptions.WORKER, JvmOptions.forCommand(List.of("worker", "--server", "x")));
+        assertEquals(JvmOptions.WORKER, JvmOptions.forCommand(List.of("bench", "worker-loop", "--params", "6")));
+        assertEquals(List.of(), JvmOptions.forCommand(List.of("bench", "transport")));
+        assertEquals(List.of(), JvmOptions.forCommand(List.of("train")));
         assertEquals(List.of(), JvmOptions.forCommand(List.of()));
         assertEquals(JvmOptions.SERVER_ENV, JvmOptions.envForCommand(List.of("server")));
         assertEquals(java.util.Map.of(), JvmOptions.envForCommand(List.of("worker")));
-        List<String> withExtra = JvmOptions.forCommand(List.of("server"), List.of("-Xmx1g"));
-        assertEquals("-Xmx1g", withExtra.get(withExtra.size() - 1), "extra options come last, so they win");
     }
 
     @Test
     void theOptionsAreOnesThisJvmAccepts() throws Exception {
         List<String> cmd = new java.util.ArrayList<>(List.of(MpsProcesses.javaBinary()));
         cmd.addAll(JvmOptions.SERVER);
+        cmd.addAll(JvmOptions.WORKER);
         cmd.add("-version");
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
         String out = new String(p.getInputStream().readAllBytes());
