@@ -22,7 +22,11 @@ final class BenchProcess {
         cmd.add(ProcessHandle.current().info().command()
                 .orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
         cmd.addAll(JvmOptions.forCommand(args)); // then the caller's, which win
-        cmd.addAll(jvmOptions);
+        for (String o : jvmOptions) {
+            if (!o.isBlank()) { // --server-jvm "" must not become an empty argument (java takes it as the class)
+                cmd.add(o);
+            }
+        }
         cmd.add("-cp");
         cmd.add(System.getProperty("java.class.path"));
         cmd.add("dev.momentumps.cli.Main");

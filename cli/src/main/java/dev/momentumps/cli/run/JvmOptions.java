@@ -13,7 +13,7 @@ import java.util.Map;
  * with a 384 MiB initial heap and 6 GiB maximum, about 50 MiB of G1 bookkeeping, and a young generation
  * that grows with the heap: at 10M parameters the server sat at 300 MiB of committed heap for 180 MiB of
  * live arrays. The serial collector with a small fixed young generation and a heap that tracks what is
- * live keeps the process near its live set, and a young collection of 32 MiB is a pause of a few
+ * live keeps the process near its live set, and a young collection of 16 MiB is a pause of a few
  * milliseconds at most. {@code -Dmps.gcAfterInitialize=true} makes the server run one full collection once
  * the model is initialised, so the old generation shrinks to the live state after the start-up copies.
  * {@link #SERVER_ENV} caps glibc's malloc arenas: the JIT's transient native memory otherwise stays in
@@ -22,8 +22,8 @@ import java.util.Map;
  */
 public final class JvmOptions {
     /** The server's options. */
-    public static final List<String> SERVER = List.of("-XX:+UseSerialGC", "-Xms16m", "-XX:MaxNewSize=32m",
-            "-XX:MinHeapFreeRatio=10", "-XX:MaxHeapFreeRatio=20", "-Dmps.gcAfterInitialize=true",
+    public static final List<String> SERVER = List.of("-XX:+UseSerialGC", "-Xms16m", "-XX:MaxNewSize=16m",
+            "-XX:MinHeapFreeRatio=5", "-XX:MaxHeapFreeRatio=10", "-Dmps.gcAfterInitialize=true",
             "-XX:+UseTransparentHugePages");
 
     /**
