@@ -303,20 +303,20 @@ public final class ParameterServerService extends ParameterServerGrpc.ParameterS
                 default -> throw invalid("payload: set gradient or shared_region");
             }
             PushTicket ticket = submit(header, gradient);
+            if (region != null) {
+                out.onNext(replyThroughRegion(header, ticket, region, n));
+                out.onCompleted();
+                return;
+            }
             WeightsHeader.Builder h = WeightsHeader.newBuilder().setStaleness(ticket.staleness())
                     .setApplied(ticket.applied());
             PushPullReply.Builder reply = PushPullReply.newBuilder();
             if (header.getReturnWeights()) {
                 awaitMayPull(id);
-                h.setNumElements(n);
-                if (region != null) {
-                    h.setVersion(core.pull(id, region.weights()));
-                } else {
-                    float[] weights = buffers.take(n);
-                    h.setVersion(core.pull(id, weights));
-                    reply.setWeights(TensorCodec.encodeBytes(weights, 0, n));
-                    buffers.give(weights);
-                }
+                float[] weights = buffers.take(n);
+                h.setNumElements(n).setVersion(core.pull(id, weights));
+                reply.setWeights(TensorCodec.encodeBytes(weights, 0, n));
+                buffers.give(weights);
             } else {
                 h.setVersion(ticket.version());
             }
@@ -355,6 +355,13 @@ public final class ParameterServerService extends ParameterServerGrpc.ParameterS
         if (!ticket.isDone()) {
             throw new IllegalStateException("an asynchronous push was not applied at once");
         }
+        out.onNext(replyThroughRegion(header, ticket, region, n));
+        out.onCompleted();
+    }
+
+    /** The reply to a region push: its fate, and (if asked) the fresh weights written into the region. */
+    private PushPullReply replyThroughRegion(GradientHeader header, PushTicket ticket, SharedRegion region, int n)
+            throws InterruptedException {
         WeightsHeader.Builder h = WeightsHeader.newBuilder().setStaleness(ticket.staleness())
                 .setApplied(ticket.applied());
         if (header.getReturnWeights()) {
@@ -363,8 +370,7 @@ public final class ParameterServerService extends ParameterServerGrpc.ParameterS
         } else {
             h.setVersion(ticket.version());
         }
-        out.onNext(PushPullReply.newBuilder().setHeader(h).build());
-        out.onCompleted();
+        return PushPullReply.newBuilder().setHeader(h).build();
     }
 
     /**
