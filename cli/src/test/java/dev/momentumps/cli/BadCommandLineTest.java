@@ -53,6 +53,8 @@ class BadCommandLineTest {
         mentions(fails("worker", "--token-file", dir.resolve("missing.token").toString()), "--token-file",
                 "missing.token");
         mentions(fails("server", "--tls-cert", dir.resolve("c.pem").toString()), "--tls-cert", "--tls-key");
+        mentions(fails("bench", "compare", "--warmup-seconds", "-1"), "--warmup-seconds", "-1");
+        mentions(fails("bench", "transport", "--warmup-seconds", "-1"), "--warmup-seconds");
     }
 
     @Test

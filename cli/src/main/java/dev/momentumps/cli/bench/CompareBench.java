@@ -30,6 +30,9 @@ public final class CompareBench implements Callable<Integer> {
     int workers = 2;
     @Option(names = "--seconds", paramLabel = "S", defaultValue = "10", description = "Per run. Default: ${DEFAULT-VALUE}.")
     double seconds = 10;
+    @Option(names = "--warmup-seconds", paramLabel = "S", defaultValue = "45",
+            description = "Untimed JIT warm-up before each of our runs (the peer, Python, needs none). Default: ${DEFAULT-VALUE}.")
+    double warmupSeconds = TransportBench.DEFAULT_WARMUP_SECONDS;
     @Option(names = "--bench-dir", paramLabel = "DIR",
             description = "The peer and limit probes (default: ../shared/bench beside the project).")
     Path benchDir;
@@ -50,6 +53,9 @@ public final class CompareBench implements Callable<Integer> {
     public Integer call() throws Exception {
         if (runs < 1) {
             throw new IllegalArgumentException("--runs must be >= 1, got " + runs);
+        }
+        if (!(warmupSeconds >= 0)) {
+            throw new IllegalArgumentException("--warmup-seconds must be >= 0, got " + warmupSeconds);
         }
         Path bench = benchDir != null ? benchDir : defaultBenchDir();
         if (!Files.isDirectory(bench.resolve("torch-rpc"))) {
@@ -103,6 +109,7 @@ public final class CompareBench implements Callable<Integer> {
         b.params = p;
         b.workers = w;
         b.seconds = seconds;
+        b.warmupSeconds = warmupSeconds;
         b.transport = transport;
         return b.run();
     }

@@ -36,11 +36,14 @@ public final class TransportBench implements Callable<Integer> {
     int workers = 2;
     @Option(names = "--seconds", paramLabel = "S", defaultValue = "10", description = "Timed seconds. Default: ${DEFAULT-VALUE}.")
     double seconds = 10;
-    // measured on 2 cores: the JIT goes on compiling gRPC's and Netty's paths for 10-15 s; after a 3 s
-    // warm-up 1M W=2 ran 30-40% slower and the 6-float model 30% slower than after 15 s
-    @Option(names = "--warmup-seconds", paramLabel = "S", defaultValue = "15",
+    // measured on 2 cores (1M, W = 2, rounds/s per 5 s window from a run with no warm-up): 290 at 0-5 s,
+    // 740 at 15-20 s, a dip to ~620 at 25-40 s while C2 compiles the big gRPC/Netty methods, steady 800-870
+    // from 45 s on. Methods called once a round reach C2's tier-4 thresholds (5,000-15,000 calls) only after
+    // tens of seconds at ~400 rounds/s per worker. 15 s of warm-up measured 490-720 rounds/s, 40-45 s 760-850.
+    static final double DEFAULT_WARMUP_SECONDS = 45;
+    @Option(names = "--warmup-seconds", paramLabel = "S", defaultValue = "45",
             description = "Untimed rounds first (JIT warm-up), once every worker has done one round. Default: ${DEFAULT-VALUE}.")
-    double warmupSeconds = 15;
+    double warmupSeconds = DEFAULT_WARMUP_SECONDS;
     @Option(names = "--transport", paramLabel = "T", defaultValue = "auto",
             description = "auto (shared memory on one host, else TCP), tcp, shared-memory, grpc-unary, grpc-stream. Default: ${DEFAULT-VALUE}.")
     String transport = "auto";
