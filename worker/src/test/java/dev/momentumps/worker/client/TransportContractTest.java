@@ -164,21 +164,25 @@ abstract class TransportContractTest {
     @Test
     void nonFiniteGradientIsRefusedNamingTheElementAndChangesNothing() {
         for (int n : new int[] {TINY, BIG}) {
-            stopQuietly();
-            restart();
-            float[] w0 = setUp(n);
-            float[] g = new float[n];
-            g[3] = Float.NaN;
-            StatusRuntimeException e = assertThrows(StatusRuntimeException.class,
-                    () -> client.push(0, 1, g, Double.NaN, 1, new float[n]));
-            assertEquals(Status.Code.INVALID_ARGUMENT, e.getStatus().getCode());
-            assertTrue(e.getStatus().getDescription().contains("gradient[3]"), e.getStatus().getDescription());
-            assertEquals(0, core.version());
-            assertArrayEquals(w0, core.weights());
-            // the refused push did not use up its sequence number
-            float[] out = new float[n];
-            g[3] = 0;
-            assertEquals(1, client.push(0, 1, g, Double.NaN, 1, out).version());
+            // the first element checked, and the last (in the last chunk or block of a big push)
+            for (int at : new int[] {3, n - 1}) {
+                stopQuietly();
+                restart();
+                float[] w0 = setUp(n);
+                float[] g = new float[n];
+                g[at] = at == 3 ? Float.NaN : Float.NEGATIVE_INFINITY;
+                StatusRuntimeException e = assertThrows(StatusRuntimeException.class,
+                        () -> client.push(0, 1, g, Double.NaN, 1, new float[n]));
+                assertEquals(Status.Code.INVALID_ARGUMENT, e.getStatus().getCode());
+                assertTrue(e.getStatus().getDescription().contains("gradient[" + at + "]"),
+                        e.getStatus().getDescription());
+                assertEquals(0, core.version());
+                assertArrayEquals(w0, core.weights());
+                // the refused push did not use up its sequence number
+                float[] out = new float[n];
+                g[at] = 0;
+                assertEquals(1, client.push(0, 1, g, Double.NaN, 1, out).version());
+            }
         }
     }
 
