@@ -12,7 +12,7 @@ if [ ! -f "$jar" ] || [ -n "$(find "$here/pom.xml" "$here/proto" "$here/server" 
   (cd "$here" && ./mvnw -q -B package -DskipTests -Dmaven.javadoc.skip=true) >&2
 fi
 # a server's JVM options (the same list as cli/.../run/JvmOptions.SERVER; JvmOptionsTest checks they agree)
-server_opts=(-XX:+UseSerialGC -Xms16m -XX:MaxNewSize=16m -XX:MinHeapFreeRatio=5 -XX:MaxHeapFreeRatio=10 -Dmps.gcAfterInitialize=true -XX:+UseTransparentHugePages)
+server_opts=(-XX:+UseSerialGC -Xms16m -XX:MaxNewSize=16m -XX:MinHeapFreeRatio=5 -XX:MaxHeapFreeRatio=10 -Dmps.gcAfterInitialize=true -XX:+UseTransparentHugePages -XX:+UnlockExperimentalVMOptions -XX:TrimNativeHeapInterval=2000)
 server_env=(MALLOC_ARENA_MAX=2)
 # a worker's JVM options (JvmOptions.WORKER)
 worker_opts=(-XX:+UseTransparentHugePages)
