@@ -30,9 +30,9 @@ public final class CompareBench implements Callable<Integer> {
     int workers = 2;
     @Option(names = "--seconds", paramLabel = "S", defaultValue = "10", description = "Per run. Default: ${DEFAULT-VALUE}.")
     double seconds = 10;
-    @Option(names = "--warmup-seconds", paramLabel = "S", defaultValue = "45",
+    @Option(names = "--warmup-seconds", paramLabel = "S", defaultValue = TransportBench.DEFAULT_WARMUP_SECONDS,
             description = "Untimed JIT warm-up before each of our runs (the peer, Python, needs none). Default: ${DEFAULT-VALUE}.")
-    double warmupSeconds = TransportBench.DEFAULT_WARMUP_SECONDS;
+    double warmupSeconds = Double.parseDouble(TransportBench.DEFAULT_WARMUP_SECONDS);
     @Option(names = "--bench-dir", paramLabel = "DIR",
             description = "The peer and limit probes (default: ../shared/bench beside the project).")
     Path benchDir;

@@ -40,10 +40,10 @@ public final class TransportBench implements Callable<Integer> {
     // 740 at 15-20 s, a dip to ~620 at 25-40 s while C2 compiles the big gRPC/Netty methods, steady 800-870
     // from 45 s on. Methods called once a round reach C2's tier-4 thresholds (5,000-15,000 calls) only after
     // tens of seconds at ~400 rounds/s per worker. 15 s of warm-up measured 490-720 rounds/s, 40-45 s 760-850.
-    static final double DEFAULT_WARMUP_SECONDS = 45;
-    @Option(names = "--warmup-seconds", paramLabel = "S", defaultValue = "45",
+    static final String DEFAULT_WARMUP_SECONDS = "45";
+    @Option(names = "--warmup-seconds", paramLabel = "S", defaultValue = DEFAULT_WARMUP_SECONDS,
             description = "Untimed rounds first (JIT warm-up), once every worker has done one round. Default: ${DEFAULT-VALUE}.")
-    double warmupSeconds = DEFAULT_WARMUP_SECONDS;
+    double warmupSeconds = Double.parseDouble(DEFAULT_WARMUP_SECONDS);
     @Option(names = "--transport", paramLabel = "T", defaultValue = "auto",
             description = "auto (shared memory on one host, else TCP), tcp, shared-memory, grpc-unary, grpc-stream. Default: ${DEFAULT-VALUE}.")
     String transport = "auto";

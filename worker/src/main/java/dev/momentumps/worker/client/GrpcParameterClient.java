@@ -36,7 +36,6 @@ import io.grpc.stub.ClientCalls;
 import io.grpc.stub.StreamObserver;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
@@ -115,23 +114,8 @@ public final class GrpcParameterClient implements ParameterClient {
 
     @Override
     public boolean initialize(TensorLayout layout, float[] weights) {
-        CompletableFuture<InitializeReply> reply = new CompletableFuture<>();
-        StreamObserver<InitializeFrame> req = async().initialize(new StreamObserver<>() {
-            @Override
-            public void onNext(InitializeReply value) {
-                reply.complete(value);
-            }
-
-            @Override
-            public void onError(Throwable t) {
-                reply.completeExceptionally(t);
-            }
-
-            @Override
-            public void onCompleted() {
-                reply.completeExceptionally(new IllegalStateException("Initialize answered nothing"));
-            }
-        });
+        SingleReply<InitializeReply> reply = new SingleReply<>("Initialize");
+        StreamObserver<InitializeFrame> req = async().initialize(reply);
         req.onNext(InitializeFrame.newBuilder().setHeader(InitializeHeader.newBuilder().setWorkerId(workerId)
                 .setLayout(Layouts.toProto(layout))).build());
         int per = TensorCodec.elementsPerChunk(chunkBytes);
@@ -140,7 +124,7 @@ public final class GrpcParameterClient implements ParameterClient {
                     .setChunk(TensorCodec.encode(weights, from, Math.min(per, weights.length - from))).build());
         }
         req.onCompleted();
-        return !Futures.await(reply, deadlineMillis).getAlreadyInitialized();
+        return !reply.await(deadlineMillis).getAlreadyInitialized();
     }
 
     @Override
