@@ -4,6 +4,7 @@ import dev.momentumps.cli.options.ServerOptions;
 import dev.momentumps.cli.options.ServerSecurityOptions;
 import dev.momentumps.cli.options.ShardOptions;
 import dev.momentumps.cli.run.Recovery;
+import dev.momentumps.server.grpc.LargeFrames;
 import dev.momentumps.server.grpc.BearerTokenInterceptor;
 import dev.momentumps.cli.report.MetricsCsv;
 import dev.momentumps.cli.report.TrajectoryFile;
@@ -62,7 +63,7 @@ final class ServerCommand implements Callable<Integer> {
         ParameterServerCore core = server.createCore();
         String token = security.token();
         NettyServerBuilder builder = NettyServerBuilder.forAddress(new InetSocketAddress(bind, port),
-                security.tls().serverCredentials());
+                LargeFrames.server(security.tls().serverCredentials()));
         if (token != null) {
             builder.intercept(new BearerTokenInterceptor(token));
         }

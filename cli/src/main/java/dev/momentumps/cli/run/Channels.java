@@ -1,6 +1,7 @@
 package dev.momentumps.cli.run;
 
 import dev.momentumps.server.grpc.BearerTokenInterceptor;
+import dev.momentumps.server.grpc.LargeFrames;
 import dev.momentumps.server.grpc.TlsConfig;
 import io.grpc.ManagedChannel;
 import io.grpc.Metadata;
@@ -43,7 +44,7 @@ public final class Channels {
         }
         NettyChannelBuilder b;
         try {
-            b = NettyChannelBuilder.forAddress(host, port, tls.channelCredentials());
+            b = NettyChannelBuilder.forAddress(host, port, LargeFrames.channel(tls.channelCredentials()));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

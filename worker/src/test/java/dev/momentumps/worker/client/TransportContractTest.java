@@ -11,6 +11,7 @@ import dev.momentumps.server.core.TensorLayout;
 import dev.momentumps.server.grpc.AliasingMarshaller;
 import dev.momentumps.server.grpc.ServerHost;
 import dev.momentumps.server.optim.HeavyBallMomentum;
+import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
@@ -35,9 +36,9 @@ abstract class TransportContractTest {
     static final int TINY = 6;
     static final int BIG = 100_003; // 400 KB: seven 64 KiB chunks, the last one partial
 
-    private ParameterServerCore core;
+    ParameterServerCore core;
     private ServerHost host;
-    private GrpcParameterClient client;
+    GrpcParameterClient client;
 
     /** The transport the client is told to use. */
     abstract Transport transport();
@@ -48,10 +49,18 @@ abstract class TransportContractTest {
     @BeforeEach
     void start() throws Exception {
         core = new ParameterServerCore(new HeavyBallMomentum(LR, BETA, 0, false), t -> LR, 0, new Asynchronous(), 1);
-        host = new ServerHost(NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0)), core,
-                "127.0.0.1", CHUNK_BYTES, 10_000).start();
-        client = new GrpcParameterClient(NettyChannelBuilder.forAddress("127.0.0.1", host.port()).usePlaintext()
-                .build(), true, 10_000, transport());
+        host = new ServerHost(serverBuilder(), core, "127.0.0.1", CHUNK_BYTES, 10_000).start();
+        client = new GrpcParameterClient(channel(host.port()), true, 10_000, transport());
+    }
+
+    /** The server's builder, on an ephemeral loopback port: plaintext gRPC unless a transport says otherwise. */
+    NettyServerBuilder serverBuilder() {
+        return NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0));
+    }
+
+    /** The worker's channel to {@code port}: plaintext gRPC unless a transport says otherwise. */
+    ManagedChannel channel(int port) {
+        return NettyChannelBuilder.forAddress("127.0.0.1", port).usePlaintext().build();
     }
 
     @AfterEach
@@ -62,7 +71,8 @@ abstract class TransportContractTest {
         assertEquals(0, AliasingMarshaller.held(), "frames still holding transport buffers");
     }
 
-    private float[] setUp(int n) {
+    /** Registers, initialises the server with {@code n} random weights and returns them. */
+    float[] setUp(int n) {
         client.register(0, "test");
         float[] w0 = random(n, 1);
         client.initialize(TensorLayout.builder().add("w", n).build(), w0);
