@@ -191,6 +191,38 @@ public final class ParameterServerCore implements AutoCloseable {
         return s.version();
     }
 
+    /** Reads the live weights for {@link #pull(int, WeightsReader)}. */
+    @FunctionalInterface
+    public interface WeightsReader {
+        /**
+         * @param weights the live weights (exactly the model's elements), to be read only, and only until
+         *                this returns
+         * @param version their version
+         */
+        void read(float[] weights, long version);
+    }
+
+    /**
+     * A pull without the copy: hands {@code reader} the live weights (every row caught up) and their version
+     * while holding the core's lock, so nothing changes them meanwhile. For a transport that serialises them
+     * straight onto the wire; every push and pull waits while the reader runs, so it must not block.
+     * Returns the version; {@link #OBSERVER} may pull.
+     */
+    public synchronized long pull(int workerId, WeightsReader reader) {
+        WorkerRecord w = workerId == OBSERVER ? null : worker(workerId);
+        ParameterStore s = requireStore();
+        if (w != null) {
+            w.lastSeenNanos = System.nanoTime();
+        }
+        float[] weights = s.weights();
+        long version = s.version();
+        reader.read(weights, version);
+        if (w != null) {
+            compensation.onSent(workerId, weights);
+        }
+        return version;
+    }
+
     /**
      * Like {@link #pull(int, float[])} but straight into a buffer (a shared memory region), so a transport
      * needs no intermediate array. The buffer's position is left unchanged.

@@ -46,7 +46,7 @@ public final class ParameterServerService extends ParameterServerGrpc.ParameterS
     private final long waitMillis;
     private final boolean sharedRegions;
     private final String hostId;
-    // model-sized scratch arrays reused across calls (gradients in, weights out)
+    // model-sized scratch arrays reused across calls (gradients in; weights go out from the live array)
     // (at most 32 MiB of them idle: at 10M parameters none is kept, see FloatArrayPool)
     private final FloatArrayPool buffers = new FloatArrayPool(2 * Runtime.getRuntime().availableProcessors() + 2,
             32L << 20);
@@ -54,7 +54,7 @@ public final class ParameterServerService extends ParameterServerGrpc.ParameterS
     private final ConcurrentHashMap<Integer, SharedRegion> regions = new ConcurrentHashMap<>();
     /**
      * Above this many elements (default 4M; system property {@code mps.sharedScratchAbove}) an asynchronous
-     * server takes region pushes and streamed pulls one at a time through one scratch array (memory: at 10M
+     * server takes region pushes one at a time through one scratch array (memory: at 10M
      * parameters each array in flight is 40 MB, half the state); below it every call takes its own array
      * from the pool, so one worker's copy and check overlap another's update.
      */
@@ -183,19 +183,7 @@ public final class ParameterServerService extends ParameterServerGrpc.ParameterS
         try {
             int id = request.getWorkerId();
             awaitMayPull(id);
-            int n = numElements();
-            if (usesSharedScratch(n)) {
-                // the frames are serialised before onNext returns (Netty) or copied (generated binding)
-                synchronized (regionScratchLock) {
-                    float[] weights = sharedScratch(n);
-                    sendWeights(out, frames, WeightsHeader.newBuilder().setVersion(core.pull(id, weights)), weights);
-                }
-                return;
-            }
-            float[] weights = buffers.take(n);
-            long version = core.pull(id, weights);
-            sendWeights(out, frames, WeightsHeader.newBuilder().setVersion(version), weights);
-            buffers.give(weights);
+            sendLiveWeights(id, out, frames, WeightsHeader.newBuilder());
         } catch (Exception e) {
             out.onError(Statuses.of(e));
         }
@@ -253,10 +241,7 @@ public final class ParameterServerService extends ParameterServerGrpc.ParameterS
                         .setApplied(ticket.applied());
                 if (header.getReturnWeights()) {
                     awaitMayPull(id);
-                    float[] weights = buffers.take(numElements());
-                    h.setVersion(core.pull(id, weights));
-                    sendWeights(o, frames, h, weights);
-                    buffers.give(weights);
+                    sendLiveWeights(id, o, frames, h);
                 } else {
                     o.onNext(frames.header(h.setVersion(ticket.version()).build()));
                     o.onCompleted();
@@ -313,10 +298,11 @@ public final class ParameterServerService extends ParameterServerGrpc.ParameterS
             PushPullReply.Builder reply = PushPullReply.newBuilder();
             if (header.getReturnWeights()) {
                 awaitMayPull(id);
-                float[] weights = buffers.take(n);
-                h.setNumElements(n).setVersion(core.pull(id, weights));
-                reply.setWeights(TensorCodec.encodeBytes(weights, 0, n));
-                buffers.give(weights);
+                // encoded straight from the live weights, under the core's lock: no intermediate copy
+                core.pull(id, (weights, version) -> {
+                    h.setNumElements(n).setVersion(version);
+                    reply.setWeights(TensorCodec.encodeBytes(weights, 0, n));
+                });
             } else {
                 h.setVersion(ticket.version());
             }
@@ -491,6 +477,17 @@ public final class ParameterServerService extends ParameterServerGrpc.ParameterS
                     + " is more than the staleness bound ahead and the slowest worker did not catch up within "
                     + waitMillis + " ms");
         }
+    }
+
+    /**
+     * Sends the live weights as a reply stream, serialised while the core holds them still: on every binding
+     * a frame is serialised (Netty) or copied into a message (generated binding) inside {@code onNext}, so
+     * no copy of the model is made first, and {@code onNext} never blocks (gRPC buffers what flow control
+     * holds back).
+     */
+    private <R> void sendLiveWeights(int workerId, StreamObserver<R> out, WeightsFrames<R> frames,
+                                     WeightsHeader.Builder header) {
+        core.pull(workerId, (weights, version) -> sendWeights(out, frames, header.setVersion(version), weights));
     }
 
     private <R> void sendWeights(StreamObserver<R> out, WeightsFrames<R> frames, WeightsHeader.Builder header,

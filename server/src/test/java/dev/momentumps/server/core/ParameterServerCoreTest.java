@@ -44,6 +44,44 @@ class ParameterServerCoreTest {
     }
 
     @Test
+    void pullWithAReaderSeesTheLiveWeightsWhileNoPushCanChangeThem() throws Exception {
+        ParameterServerCore core = core(new Asynchronous());
+        int a = core.register(0, "a");
+        int b = core.register(1, "b");
+        core.initialize(a, LAYOUT, new float[] {1, 2, 3});
+        core.push(a, 0, 1, new float[] {2, 0, 0}, 1.0, 4); // lr 0.5: {0, 2, 3}, version 1
+        java.util.concurrent.CountDownLatch reading = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+        float[][] seen = new float[2][];
+        long[] seenVersion = new long[1];
+        Thread puller = new Thread(() -> core.pull(b, (weights, version) -> {
+            seen[0] = weights.clone();
+            seenVersion[0] = version;
+            reading.countDown();
+            try {
+                release.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            seen[1] = weights.clone(); // still the same values: the push below waits for the lock
+        }));
+        puller.start();
+        assertTrue(reading.await(5, java.util.concurrent.TimeUnit.SECONDS));
+        Thread pusher = new Thread(() -> core.push(b, 1, 1, new float[] {0, 4, 0}, 1.0, 4));
+        pusher.start();
+        pusher.join(200);
+        assertTrue(pusher.isAlive(), "a push went ahead while a reader held the weights");
+        release.countDown();
+        puller.join(5_000);
+        pusher.join(5_000);
+        assertArrayEquals(new float[] {0, 2, 3}, seen[0]);
+        assertArrayEquals(new float[] {0, 2, 3}, seen[1]);
+        assertEquals(1, seenVersion[0]);
+        assertArrayEquals(new float[] {0, 0, 3}, core.weights());
+        assertEquals(2, core.pull(ParameterServerCore.OBSERVER, (w, v) -> { }), "version after b's push");
+    }
+
+    @Test
     void synchronousWaitsForEveryLiveWorkerAndAppliesTheMean() {
         ParameterServerCore core = core(new Synchronous());
         int a = core.register(0, "a");
