@@ -11,11 +11,13 @@ if [ ! -f "$jar" ] || [ -n "$(find "$here/pom.xml" "$here/proto" "$here/server" 
   echo "mps: building the front end (./mvnw -q package -DskipTests) ..." >&2
   (cd "$here" && ./mvnw -q -B package -DskipTests -Dmaven.javadoc.skip=true) >&2
 fi
+# gRPC's Netty on both sides (JvmOptions.NETTY): 16 MiB pool chunks, no leak-detection sampling
+netty_opts=(-Dio.grpc.netty.shaded.io.netty.allocator.maxOrder=11 -Dio.grpc.netty.shaded.io.netty.leakDetection.level=disabled)
 # a server's JVM options (the same list as cli/.../run/JvmOptions.SERVER; JvmOptionsTest checks they agree)
-server_opts=(-XX:+UseSerialGC -Xms16m -XX:MaxNewSize=16m -XX:MinHeapFreeRatio=5 -XX:MaxHeapFreeRatio=10 -Dmps.gcAfterInitialize=true -XX:+UseTransparentHugePages -XX:+UnlockExperimentalVMOptions -XX:TrimNativeHeapInterval=2000)
+server_opts=(-XX:+UseSerialGC -Xms16m -XX:MaxNewSize=16m -XX:MinHeapFreeRatio=5 -XX:MaxHeapFreeRatio=10 -Dmps.gcAfterInitialize=true -XX:+UseTransparentHugePages -XX:+UnlockExperimentalVMOptions -XX:TrimNativeHeapInterval=2000 "${netty_opts[@]}")
 server_env=(MALLOC_ARENA_MAX=2)
 # a worker's JVM options (JvmOptions.WORKER)
-worker_opts=(-XX:+UseTransparentHugePages)
+worker_opts=(-XX:+UseTransparentHugePages "${netty_opts[@]}")
 if [ "${1:-}" = server ]; then
   exec env "${server_env[@]}" java "${server_opts[@]}" ${MPS_JAVA_OPTS:-} -jar "$jar" "$@"
 fi

@@ -16,6 +16,11 @@ class JvmOptionsTest {
     void theMpsScriptStartsAServerWithTheSameOptions() throws Exception {
         Path script = Path.of("..", "mps");
         String text = Files.readString(script);
+        Matcher n = Pattern.compile("(?m)^netty_opts=\\((.*)\\)$").matcher(text);
+        assertTrue(n.find(), "the mps script has no netty_opts=(...) line");
+        assertEquals(JvmOptions.NETTY, List.of(n.group(1).trim().split("\\s+")));
+        // the server's and the worker's lists take netty_opts as "${netty_opts[@]}"
+        text = text.replace("\"${netty_opts[@]}\"", n.group(1).trim());
         Matcher m = Pattern.compile("(?m)^server_opts=\\((.*)\\)$").matcher(text);
         assertTrue(m.find(), "the mps script has no server_opts=(...) line");
         assertEquals(JvmOptions.SERVER, List.of(m.group(1).trim().split("\\s+")));

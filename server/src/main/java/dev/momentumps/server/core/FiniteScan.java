@@ -16,7 +16,7 @@ import java.util.Arrays;
  */
 public final class FiniteScan {
     /** Values per block: 16 KiB of scratch. */
-    static final int BLOCK = 4096;
+    public static final int BLOCK = 4096;
     private static final float[] ZEROS = new float[BLOCK];
 
     private FiniteScan() {
@@ -24,11 +24,22 @@ public final class FiniteScan {
 
     /** True when no value of {@code values} is NaN or ±Inf. */
     public static boolean allFinite(float[] values) {
-        int n = values.length;
-        float[] block = new float[Math.min(BLOCK, n)];
-        for (int from = 0; from < n; from += BLOCK) {
-            int len = Math.min(BLOCK, n - from);
-            System.arraycopy(values, from, block, 0, len);
+        return allFinite(values, 0, values.length);
+    }
+
+    /**
+     * True when no value of {@code values[from, to)} is NaN or ±Inf. Cheapest on values still in cache: a
+     * decoder checks each block right after writing it (see {@code TensorCodec.decodeChecked}).
+     */
+    public static boolean allFinite(float[] values, int from, int to) {
+        return allFinite(values, from, to, new float[Math.min(BLOCK, Math.max(0, to - from))]);
+    }
+
+    /** {@link #allFinite(float[], int, int)} with the caller's scratch of at least min({@link #BLOCK}, to − from) values. */
+    public static boolean allFinite(float[] values, int from, int to, float[] block) {
+        for (int at = from; at < to; at += BLOCK) {
+            int len = Math.min(BLOCK, to - at);
+            System.arraycopy(values, at, block, 0, len);
             for (int j = 0; j < len; j++) {
                 block[j] = block[j] - block[j];
             }

@@ -275,6 +275,20 @@ public final class ParameterServerCore implements AutoCloseable {
      */
     public PushTicket push(int workerId, long baseVersion, long sequence, float[] gradient, double loss,
                            int batchSize) {
+        return push(workerId, baseVersion, sequence, gradient, loss, batchSize, false);
+    }
+
+    /**
+     * {@link #push(int, long, long, float[], double, int)} for a caller that has already checked, while it
+     * was producing the gradient, that every value is finite ({@code knownFinite}): no
+     * {@link NonFinitePolicy} changes a finite gradient, so the scan is skipped. With {@code knownFinite}
+     * false the gradient is scanned as usual.
+     */
+    public PushTicket push(int workerId, long baseVersion, long sequence, float[] gradient, double loss,
+                           int batchSize, boolean knownFinite) {
+        if (knownFinite) {
+            return pushValidated(workerId, baseVersion, sequence, gradient, loss, batchSize, false);
+        }
         // NaN/Inf handling reads only the caller's array, so it runs before the lock: another worker's update
         // is not held up by this scan. Nothing of the server's state is touched until pushValidated.
         boolean skip = false;

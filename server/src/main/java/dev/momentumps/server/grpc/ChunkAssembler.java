@@ -13,6 +13,7 @@ public final class ChunkAssembler {
     private final float[] values;
     private final ValueEncoding encoding;
     private int filled;
+    private boolean finite = true;
 
     public ChunkAssembler(int numElements) {
         this(new float[numElements]);
@@ -45,8 +46,17 @@ public final class ChunkAssembler {
             throw new RequestException(RequestException.Reason.INVALID_ARGUMENT, "chunk.data: chunk at offset "
                     + filled + " with " + n + " values runs past the tensor's " + values.length + " elements");
         }
-        WireValues.decode(chunk.getData(), encoding, values, filled);
+        finite &= WireValues.decodeChecked(chunk.getData(), encoding, values, filled);
         filled += n;
+    }
+
+    /**
+     * Whether every value received so far was checked as it was decoded and is finite (float32 chunks are
+     * checked block by block while in cache; float16 ones are not, so this is false for them): the core
+     * then need not scan the vector again.
+     */
+    public boolean knownFinite() {
+        return finite;
     }
 
     /** The assembled vector. @throws RequestException if chunks are missing */

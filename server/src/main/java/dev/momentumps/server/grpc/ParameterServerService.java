@@ -236,7 +236,7 @@ public final class ParameterServerService extends ParameterServerGrpc.ParameterS
                 }
                 int id = header.getWorkerId();
                 PushTicket ticket = sparse != null ? awaitOrThrow(id, sparse.submit(core, header))
-                        : submit(header, chunks.finish());
+                        : submit(header, chunks.finish(), chunks.knownFinite());
                 WeightsHeader.Builder h = WeightsHeader.newBuilder().setStaleness(ticket.staleness())
                         .setApplied(ticket.applied());
                 if (header.getReturnWeights()) {
@@ -259,6 +259,7 @@ public final class ParameterServerService extends ParameterServerGrpc.ParameterS
             int n = numElements();
             SharedRegion region = null;
             float[] gradient;
+            boolean knownFinite = false;
             switch (request.getPayloadCase()) {
                 case SHARED_REGION -> {
                     region = region(id, request.getSharedRegion(), n);
@@ -279,7 +280,7 @@ public final class ParameterServerService extends ParameterServerGrpc.ParameterS
                                 + (long) n * WireValues.bytesPer(enc) + " (" + n + " " + enc + " values)");
                     }
                     gradient = buffers.take(n);
-                    WireValues.decode(data, enc, gradient);
+                    knownFinite = WireValues.decodeChecked(data, enc, gradient, 0);
                 }
                 case SPARSE_GRADIENT -> {
                     SparsePushPull.answer(core, request, this::awaitMayPull, waitMillis, out);
@@ -287,7 +288,7 @@ public final class ParameterServerService extends ParameterServerGrpc.ParameterS
                 }
                 default -> throw invalid("payload: set gradient or shared_region");
             }
-            PushTicket ticket = submit(header, gradient);
+            PushTicket ticket = submit(header, gradient, knownFinite);
             if (region != null) {
                 out.onNext(replyThroughRegion(header, ticket, region, n));
                 out.onCompleted();
@@ -364,11 +365,12 @@ public final class ParameterServerService extends ParameterServerGrpc.ParameterS
      * the core is done with it (applied or dropped, or refused before it was taken); after a timeout the
      * core may still hold it, so it is left to the collector.
      */
-    private PushTicket submit(GradientHeader header, float[] gradient) throws InterruptedException {
+    private PushTicket submit(GradientHeader header, float[] gradient, boolean knownFinite)
+            throws InterruptedException {
         PushTicket ticket;
         try {
             ticket = core.push(header.getWorkerId(), header.getBaseVersion(), header.getSequence(), gradient,
-                    header.getLoss(), header.getBatchSize());
+                    header.getLoss(), header.getBatchSize(), knownFinite);
         } catch (RequestException e) {
             buffers.give(gradient);
             throw e;

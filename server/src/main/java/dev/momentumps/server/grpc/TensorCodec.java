@@ -3,8 +3,10 @@ package dev.momentumps.server.grpc;
 import com.google.protobuf.ByteString;
 import com.google.protobuf.UnsafeByteOperations;
 import dev.momentumps.proto.Chunk;
+import dev.momentumps.server.core.FiniteScan;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.FloatBuffer;
 import java.util.List;
 
 /**
@@ -49,7 +51,24 @@ public final class TensorCodec {
      * {@link AliasingMarshaller}); a float cut between two pieces is put together byte by byte.
      */
     public static void decode(ByteString data, float[] out, int offset) {
+        decode(data, out, offset, null);
+    }
+
+    /**
+     * {@link #decode}, checking the values as they land: each block of {@link FiniteScan#BLOCK} values is
+     * checked right after it is copied, while it is still in the L1 cache, instead of in a later pass over
+     * the whole vector from memory.
+     *
+     * @return whether every decoded value is finite (no NaN, no ±Inf)
+     */
+    public static boolean decodeChecked(ByteString data, float[] out, int offset) {
+        return decode(data, out, offset, new float[FiniteScan.BLOCK]);
+    }
+
+    /** @param scratch null to decode only; else a block for {@link FiniteScan}, and the result says finite */
+    private static boolean decode(ByteString data, float[] out, int offset, float[] scratch) {
         List<ByteBuffer> parts = data.asReadOnlyByteBufferList();
+        boolean finite = true;
         int at = offset;
         int carry = 0;
         int carried = 0;
@@ -58,18 +77,30 @@ public final class TensorCodec {
             while (carried > 0 && b.hasRemaining()) {
                 carry |= (b.get() & 0xff) << (8 * carried);
                 if (++carried == Float.BYTES) {
-                    out[at++] = Float.intBitsToFloat(carry);
+                    float v = Float.intBitsToFloat(carry);
+                    finite &= v - v == 0;
+                    out[at++] = v;
                     carry = 0;
                     carried = 0;
                 }
             }
             int whole = b.remaining() / Float.BYTES;
-            b.asFloatBuffer().get(out, at, whole);
+            FloatBuffer floats = b.asFloatBuffer();
+            if (scratch == null) {
+                floats.get(out, at, whole);
+            } else {
+                for (int done = 0; done < whole; done += FiniteScan.BLOCK) {
+                    int len = Math.min(FiniteScan.BLOCK, whole - done);
+                    floats.get(out, at + done, len);
+                    finite &= FiniteScan.allFinite(out, at + done, at + done + len, scratch);
+                }
+            }
             at += whole;
             b.position(b.position() + whole * Float.BYTES);
             while (b.hasRemaining()) {
                 carry |= (b.get() & 0xff) << (8 * carried++);
             }
         }
+        return scratch != null && finite;
     }
 }

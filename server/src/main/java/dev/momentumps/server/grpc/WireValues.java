@@ -62,6 +62,20 @@ public final class WireValues {
         }
     }
 
+    /**
+     * {@link #decode(ByteString, ValueEncoding, float[], int)}, checking float32 values as they land (see
+     * {@link TensorCodec#decodeChecked}).
+     *
+     * @return true when every value is known to be finite; float16 values are not checked (false)
+     */
+    public static boolean decodeChecked(ByteString data, ValueEncoding encoding, float[] out, int offset) {
+        if (encoding != ValueEncoding.FLOAT16) {
+            return TensorCodec.decodeChecked(data, out, offset);
+        }
+        decode(data, encoding, out, offset);
+        return false;
+    }
+
     /** Whether {@code encoding} is one this version knows (an unknown enum number reads as UNRECOGNIZED). */
     public static boolean known(ValueEncoding encoding) {
         return encoding == ValueEncoding.FLOAT32 || encoding == ValueEncoding.FLOAT16;
