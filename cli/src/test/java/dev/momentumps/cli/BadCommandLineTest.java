@@ -54,6 +54,8 @@ class BadCommandLineTest {
                 "missing.token");
         mentions(fails("server", "--tls-cert", dir.resolve("c.pem").toString()), "--tls-cert", "--tls-key");
         mentions(fails("bench", "compare", "--warmup-seconds", "-1"), "--warmup-seconds", "-1");
+        mentions(fails("bench", "compare", "--scaling-workers", "1,two"), "--scaling-workers", "two");
+        mentions(fails("bench", "compare", "--scaling-workers", "0"), "--scaling-workers", "0");
         mentions(fails("bench", "transport", "--warmup-seconds", "-1"), "--warmup-seconds");
     }
 

@@ -43,9 +43,12 @@ public final class CompareBench implements Callable<Integer> {
     @Option(names = "--runs", paramLabel = "N", defaultValue = "3",
             description = "Runs of each peer and ours configuration; the table shows the median. Default: ${DEFAULT-VALUE}.")
     int runs = 3;
-    @Option(names = "--scaling-workers", paramLabel = "W", split = ",", defaultValue = "1,2,4,8",
+    @Option(names = "--scaling-workers", paramLabel = "W[,W...]", defaultValue = "1,2,4,8",
             description = "Worker counts of the scaling rows (ours, shared memory, P = --scaling-params); empty to skip. Default: ${DEFAULT-VALUE}.")
-    List<Integer> scalingWorkers;
+    String scalingWorkers;
+    @Option(names = "--tiny", negatable = true, defaultValue = "true", fallbackValue = "true",
+            description = "Also the tiny model (P = 6, one worker). Default: ${DEFAULT-VALUE}.")
+    boolean tiny = true;
     @Option(names = "--scaling-params", paramLabel = "P", defaultValue = "1000000", description = "Default: ${DEFAULT-VALUE}.")
     int scalingParams = 1_000_000;
 
@@ -57,6 +60,7 @@ public final class CompareBench implements Callable<Integer> {
         if (!(warmupSeconds >= 0)) {
             throw new IllegalArgumentException("--warmup-seconds must be >= 0, got " + warmupSeconds);
         }
+        List<Integer> scaling = workerCounts(scalingWorkers, "--scaling-workers");
         Path bench = benchDir != null ? benchDir : defaultBenchDir();
         if (!Files.isDirectory(bench.resolve("torch-rpc"))) {
             throw new IllegalArgumentException("--bench-dir: no torch-rpc/ in " + bench);
@@ -75,7 +79,9 @@ public final class CompareBench implements Callable<Integer> {
             table.apply(t, echo(a.run()));
         }
         List<Integer> sizes = new ArrayList<>(params);
-        sizes.add(6); // the tiny model, one worker
+        if (tiny) {
+            sizes.add(6); // the tiny model, one worker
+        }
         for (int p : sizes) {
             int w = p == 6 ? 1 : workers;
             List<JsonNode> peerRuns = new ArrayList<>();
@@ -90,7 +96,7 @@ public final class CompareBench implements Callable<Integer> {
             table.ours(p, w, "auto", Medians.ofMaps(autoRuns));
             table.ours(p, w, "tcp", Medians.ofMaps(tcpRuns));
         }
-        for (int w : scalingWorkers == null ? List.<Integer>of() : scalingWorkers) {
+        for (int w : scaling) {
             table.scaling(echo(ours(scalingParams, w, "auto")));
         }
         System.out.println();
@@ -155,5 +161,26 @@ public final class CompareBench implements Callable<Integer> {
         } catch (Exception e) {
             return Path.of("..", "shared", "bench");
         }
+    }
+
+    /** "1,2,4" as worker counts, each >= 1; blank for none. @throws IllegalArgumentException naming {@code flag} */
+    static List<Integer> workerCounts(String text, String flag) {
+        List<Integer> counts = new ArrayList<>();
+        if (text == null || text.isBlank()) {
+            return counts;
+        }
+        for (String part : text.split(",")) {
+            int w;
+            try {
+                w = Integer.parseInt(part.trim());
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException(flag + ": '" + part.trim() + "' is not a worker count");
+            }
+            if (w < 1) {
+                throw new IllegalArgumentException(flag + " must be >= 1 each, got " + w);
+            }
+            counts.add(w);
+        }
+        return counts;
     }
 }

@@ -37,7 +37,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * <p>A frame of 1 MiB arrives in many socket reads (64 KiB each by default). Netty's HTTP/2 handler gathers
  * them with a merge cumulator, which copies every read into one buffer and, while gRPC still holds slices
  * of that buffer, copies the whole buffer again into a bigger one as it grows ({@code expandCumulation}:
- * 6–9% of a 1M-parameter round's CPU on each side in the profile). The wrapped handler uses Netty's
+ * 7–9% of a 1M-parameter round's CPU on each side in the profile). The wrapped handler uses Netty's
  * composite cumulator instead: the reads stay where the socket put them and a frame is a composite view of
  * them ({@link AliasingMarshaller} and {@link TensorCodec#decode} read such multi-buffer frames without a
  * copy). System property {@code mps.compositeCumulator=false} keeps the merge cumulator.

@@ -364,6 +364,8 @@ public final class ParameterServerService extends ParameterServerGrpc.ParameterS
      * Hands a gradient to the core and waits for its ticket. The gradient buffer goes back to the pool once
      * the core is done with it (applied or dropped, or refused before it was taken); after a timeout the
      * core may still hold it, so it is left to the collector.
+     *
+     * @param knownFinite every value was checked while it was decoded (the core then skips its own scan)
      */
     private PushTicket submit(GradientHeader header, float[] gradient, boolean knownFinite)
             throws InterruptedException {
