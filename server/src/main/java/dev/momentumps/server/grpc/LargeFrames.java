@@ -63,6 +63,7 @@ public final class LargeFrames {
     private static final AtomicLong RAISED = new AtomicLong();
     private static final AtomicLong LARGEST_READ_BY_SERVERS = new AtomicLong();
     private static final AtomicLong LARGEST_READ_BY_CLIENTS = new AtomicLong();
+    private static final AtomicLong MOST_BUFFERS_IN_A_FRAME = new AtomicLong();
 
     private LargeFrames() {
     }
@@ -135,10 +136,20 @@ public final class LargeFrames {
         return (byServers ? LARGEST_READ_BY_SERVERS : LARGEST_READ_BY_CLIENTS).get();
     }
 
-    /** Forgets {@link #largestDataFrameRead}'s values (for tests). */
+    /**
+     * The most buffers one DATA frame read so far was a view of (either side): more than one when a frame
+     * was left where several socket reads put it ({@link #COMPOSITE_CUMULATOR}); a merge cumulator always
+     * hands over one buffer (for tests and diagnostics).
+     */
+    public static long mostBuffersInADataFrame() {
+        return MOST_BUFFERS_IN_A_FRAME.get();
+    }
+
+    /** Forgets {@link #largestDataFrameRead}'s and {@link #mostBuffersInADataFrame}'s values (for tests). */
     public static void resetStatistics() {
         LARGEST_READ_BY_SERVERS.set(0);
         LARGEST_READ_BY_CLIENTS.set(0);
+        MOST_BUFFERS_IN_A_FRAME.set(0);
     }
 
     /** The wrapped negotiator: the same handshake, plus the frame listener decorated. */
@@ -198,6 +209,10 @@ public final class LargeFrames {
             int size = data.readableBytes() + padding;
             if (size > largestRead.get()) {
                 largestRead.accumulateAndGet(size, Math::max);
+            }
+            int buffers = data.nioBufferCount();
+            if (buffers > MOST_BUFFERS_IN_A_FRAME.get()) {
+                MOST_BUFFERS_IN_A_FRAME.accumulateAndGet(buffers, Math::max);
             }
             return super.onDataRead(ctx, streamId, data, padding, endOfStream);
         }

@@ -52,6 +52,9 @@ class LargeFrameTransportTest extends TcpTransportTest {
                 "largest DATA frame the server read: " + LargeFrames.largestDataFrameRead(true));
         assertTrue(LargeFrames.largestDataFrameRead(false) > LargeFrames.HTTP2_DEFAULT,
                 "largest DATA frame the client read: " + LargeFrames.largestDataFrameRead(false));
+        // the frames are views of the socket reads (composite cumulation), not one buffer they were copied into
+        assertTrue(LargeFrames.mostBuffersInADataFrame() > 1,
+                "most buffers in one DATA frame: " + LargeFrames.mostBuffersInADataFrame());
     }
 
     @Test
