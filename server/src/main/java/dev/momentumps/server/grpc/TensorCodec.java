@@ -62,7 +62,8 @@ public final class TensorCodec {
      * @return whether every decoded value is finite (no NaN, no ±Inf)
      */
     public static boolean decodeChecked(ByteString data, float[] out, int offset) {
-        return decode(data, out, offset, new float[FiniteScan.BLOCK]);
+        // a scratch no bigger than the data: a tiny model's inline push must not allocate 16 KiB a round
+        return decode(data, out, offset, new float[Math.max(1, Math.min(FiniteScan.BLOCK, data.size() / Float.BYTES))]);
     }
 
     /** @param scratch null to decode only; else a block for {@link FiniteScan}, and the result says finite */

@@ -62,8 +62,8 @@ class DecodeCheckedTest {
     @Test
     void oneBadValueAnywhereIsFound() {
         int b = FiniteScan.BLOCK;
-        // 0: first; b-1, b: a block edge; b+1: the float cut 2 bytes into it (cut at byte 4b+2 + 3 = offset);
-        // 2b: a float cut by the piece boundary at byte 9b+1; N-1: last, in the last short piece
+        // floats cut between two pieces (see pieces()): 0 (byte 3), b (byte 4b+2), b+1 (byte 4b+5),
+        // (9b+1)/4 (byte 9b+1), N-2 (byte 4N-6); block edges b-1, b, 2b; 1; and N-1, last in the last piece
         int[] positions = {0, 1, b - 1, b, b + 1, (9 * b + 1) / 4, 2 * b, N - 2, N - 1};
         for (int pos : positions) {
             for (float bad : new float[] {Float.NaN, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY,
