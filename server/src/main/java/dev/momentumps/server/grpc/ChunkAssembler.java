@@ -12,6 +12,7 @@ import dev.momentumps.server.core.RequestException;
 public final class ChunkAssembler {
     private final float[] values;
     private final ValueEncoding encoding;
+    private final boolean check;
     private int filled;
     private boolean finite = true;
 
@@ -26,8 +27,21 @@ public final class ChunkAssembler {
 
     /** Writes into {@code target}, reading the chunks' data in {@code encoding} (FLOAT32 or FLOAT16). */
     public ChunkAssembler(float[] target, ValueEncoding encoding) {
+        this(target, encoding, true);
+    }
+
+    private ChunkAssembler(float[] target, ValueEncoding encoding, boolean check) {
         this.values = target;
         this.encoding = encoding;
+        this.check = check;
+    }
+
+    /**
+     * Float32 chunks into {@code target} without checking the values (then {@link #knownFinite} is false):
+     * for a worker reading the server's weights, which only the server's own checks guard.
+     */
+    public static ChunkAssembler unchecked(float[] target) {
+        return new ChunkAssembler(target, ValueEncoding.FLOAT32, false);
     }
 
     public void accept(Chunk chunk) {
@@ -46,7 +60,12 @@ public final class ChunkAssembler {
             throw new RequestException(RequestException.Reason.INVALID_ARGUMENT, "chunk.data: chunk at offset "
                     + filled + " with " + n + " values runs past the tensor's " + values.length + " elements");
         }
-        finite &= WireValues.decodeChecked(chunk.getData(), encoding, values, filled);
+        if (check) {
+            finite &= WireValues.decodeChecked(chunk.getData(), encoding, values, filled);
+        } else {
+            WireValues.decode(chunk.getData(), encoding, values, filled);
+            finite = false;
+        }
         filled += n;
     }
 

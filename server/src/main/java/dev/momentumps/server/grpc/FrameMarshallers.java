@@ -4,6 +4,8 @@ import com.google.protobuf.Message;
 import dev.momentumps.proto.GradientFrame;
 import dev.momentumps.proto.ParameterServerGrpc;
 import dev.momentumps.proto.PullRequest;
+import dev.momentumps.proto.PushPullReply;
+import dev.momentumps.proto.PushPullRequest;
 import dev.momentumps.proto.WeightsFrame;
 import io.grpc.MethodDescriptor;
 import io.grpc.ServerMethodDefinition;
@@ -14,11 +16,12 @@ import io.grpc.stub.ServerCalls;
 import java.io.InputStream;
 
 /**
- * The streamed tensor RPCs ({@code Push}, {@code Pull}) bound with marshallers that copy each chunk once:
- * frames in are parsed aliasing Netty's buffers ({@link AliasingMarshaller}) and decoded straight into the
- * destination float[]; chunks out are {@link FloatChunkFrame}s serialised from the float[] into gRPC's
- * buffers. The wire format is the proto's, byte for byte, so any gRPC client or server still talks to
- * these. The other methods keep the generated binding.
+ * The tensor RPCs ({@code Push}, {@code Pull}, {@code PushPull}) bound with marshallers that copy each
+ * tensor once: messages in are parsed aliasing Netty's buffers ({@link AliasingMarshaller}) and decoded
+ * straight into the destination float[]; tensors out are {@link FloatChunkFrame}s and {@link InlineFloats}
+ * serialised from the float[] into gRPC's buffers. No message-sized byte[] is made on either side. The wire
+ * format is the proto's, byte for byte, so any gRPC client or server still talks to these. The other
+ * methods keep the generated binding.
  */
 public final class FrameMarshallers {
     /** GradientFrame in, zero-copy when the transport allows. */
@@ -35,6 +38,19 @@ public final class FrameMarshallers {
     /** Client side of Push: requests are GradientFrames or {@link FloatChunkFrame}s. */
     public static final MethodDescriptor<Object, WeightsFrame> PUSH =
             ParameterServerGrpc.getPushMethod().toBuilder(GRADIENT_OUT, WEIGHTS_IN).build();
+    /** PushPullRequest in, zero-copy when the transport allows. */
+    public static final AliasingMarshaller<PushPullRequest> PUSH_PULL_IN =
+            new AliasingMarshaller<>(PushPullRequest.getDefaultInstance());
+    /** PushPullReply in, zero-copy when the transport allows. */
+    public static final AliasingMarshaller<PushPullReply> PUSH_PULL_REPLY_IN =
+            new AliasingMarshaller<>(PushPullReply.getDefaultInstance());
+
+    /**
+     * Client side of PushPull: requests are PushPullRequests or {@link InlineFloats}; the reply may view the
+     * transport's buffers, so the caller must {@link AliasingMarshaller#release} it.
+     */
+    public static final MethodDescriptor<Object, PushPullReply> PUSH_PULL = ParameterServerGrpc.getPushPullMethod()
+            .toBuilder(new Out<>(PushPullRequest.getDefaultInstance()), PUSH_PULL_REPLY_IN).build();
     /** Client side of Pull. */
     public static final MethodDescriptor<PullRequest, WeightsFrame> PULL = ParameterServerGrpc.getPullMethod()
             .toBuilder(ProtoUtils.marshaller(PullRequest.getDefaultInstance()), WEIGHTS_IN).build();
@@ -53,6 +69,8 @@ public final class FrameMarshallers {
                 .toBuilder(GRADIENT_IN, WEIGHTS_OUT).build();
         MethodDescriptor<PullRequest, Object> pull = ParameterServerGrpc.getPullMethod()
                 .toBuilder(ProtoUtils.marshaller(PullRequest.getDefaultInstance()), WEIGHTS_OUT).build();
+        MethodDescriptor<PushPullRequest, Object> pushPull = ParameterServerGrpc.getPushPullMethod()
+                .toBuilder(PUSH_PULL_IN, new Out<>(PushPullReply.getDefaultInstance())).build();
         ServiceDescriptor.Builder descriptor = ServiceDescriptor.newBuilder(ParameterServerGrpc.SERVICE_NAME)
                 .setSchemaDescriptor(generated.getServiceDescriptor().getSchemaDescriptor());
         for (ServerMethodDefinition<?, ?> m : generated.getMethods()) {
@@ -61,6 +79,8 @@ public final class FrameMarshallers {
                 descriptor.addMethod(push);
             } else if (name.equals(pull.getFullMethodName())) {
                 descriptor.addMethod(pull);
+            } else if (name.equals(pushPull.getFullMethodName())) {
+                descriptor.addMethod(pushPull);
             } else {
                 descriptor.addMethod(m.getMethodDescriptor());
             }
@@ -74,6 +94,14 @@ public final class FrameMarshallers {
             } else if (name.equals(pull.getFullMethodName())) {
                 def.addMethod(pull, ServerCalls.asyncServerStreamingCall(
                         (request, out) -> service.pull(request, out, WeightsFrames.BY_REFERENCE)));
+            } else if (name.equals(pushPull.getFullMethodName())) {
+                def.addMethod(pushPull, ServerCalls.asyncUnaryCall((request, out) -> {
+                    try {
+                        service.pushPull(request, out, PushPullReplies.BY_REFERENCE);
+                    } finally {
+                        AliasingMarshaller.release(request);
+                    }
+                }));
             } else {
                 def.addMethod(m);
             }
@@ -81,7 +109,7 @@ public final class FrameMarshallers {
         return def.build();
     }
 
-    /** Serialises {@link FloatChunkFrame}s itself and any other message with protobuf. */
+    /** Serialises {@link FloatChunkFrame}s and {@link InlineFloats} itself and any other message with protobuf. */
     private static final class Out<M extends Message> implements MethodDescriptor.Marshaller<Object> {
         private final MethodDescriptor.Marshaller<M> plain;
 
@@ -94,6 +122,9 @@ public final class FrameMarshallers {
         public InputStream stream(Object value) {
             if (value instanceof FloatChunkFrame f) {
                 return f.stream();
+            }
+            if (value instanceof InlineFloats m) {
+                return m.stream();
             }
             return plain.stream((M) value);
         }

@@ -252,6 +252,11 @@ public final class ParameterServerService extends ParameterServerGrpc.ParameterS
 
     @Override
     public void pushPull(PushPullRequest request, StreamObserver<PushPullReply> out) {
+        pushPull(request, out, PushPullReplies.PROTO);
+    }
+
+    /** PushPull writing its reply with {@code replies} (see {@link FrameMarshallers#bind}). */
+    <R> void pushPull(PushPullRequest request, StreamObserver<R> out, PushPullReplies<R> replies) {
         try {
             GradientHeader header = request.getHeader();
             SparseStream.refuseStreamFields(header);
@@ -264,9 +269,12 @@ public final class ParameterServerService extends ParameterServerGrpc.ParameterS
                 case SHARED_REGION -> {
                     region = region(id, request.getSharedRegion(), n);
                     if (usesSharedScratch(n)) {
+                        PushPullReply reply;
                         synchronized (regionScratchLock) {
-                            answerThroughSharedScratch(header, region, n, out);
+                            reply = answerThroughSharedScratch(header, region, n);
                         }
+                        out.onNext(replies.reply(reply));
+                        out.onCompleted();
                         return;
                     }
                     gradient = buffers.take(n);
@@ -283,31 +291,28 @@ public final class ParameterServerService extends ParameterServerGrpc.ParameterS
                     knownFinite = WireValues.decodeChecked(data, enc, gradient, 0);
                 }
                 case SPARSE_GRADIENT -> {
-                    SparsePushPull.answer(core, request, this::awaitMayPull, waitMillis, out);
+                    out.onNext(replies.reply(SparsePushPull.answer(core, request, this::awaitMayPull, waitMillis)));
+                    out.onCompleted();
                     return;
                 }
                 default -> throw invalid("payload: set gradient or shared_region");
             }
             PushTicket ticket = submit(header, gradient, knownFinite);
             if (region != null) {
-                out.onNext(replyThroughRegion(header, ticket, region, n));
+                out.onNext(replies.reply(replyThroughRegion(header, ticket, region, n)));
                 out.onCompleted();
                 return;
             }
             WeightsHeader.Builder h = WeightsHeader.newBuilder().setStaleness(ticket.staleness())
                     .setApplied(ticket.applied());
-            PushPullReply.Builder reply = PushPullReply.newBuilder();
             if (header.getReturnWeights()) {
                 awaitMayPull(id);
-                // encoded straight from the live weights, under the core's lock: no intermediate copy
-                core.pull(id, (weights, version) -> {
-                    h.setNumElements(n).setVersion(version);
-                    reply.setWeights(TensorCodec.encodeBytes(weights, 0, n));
-                });
+                // serialised straight from the live weights inside onNext, under the core's lock: no copy first
+                core.pull(id, (weights, version) -> out.onNext(replies.withWeights(
+                        h.setNumElements(n).setVersion(version).build(), weights, n)));
             } else {
-                h.setVersion(ticket.version());
+                out.onNext(replies.reply(PushPullReply.newBuilder().setHeader(h.setVersion(ticket.version())).build()));
             }
-            out.onNext(reply.setHeader(h).build());
             out.onCompleted();
         } catch (Exception e) {
             out.onError(Statuses.of(e));
@@ -333,8 +338,8 @@ public final class ParameterServerService extends ParameterServerGrpc.ParameterS
      * {@link #regionScratchLock}): an asynchronous push is applied or refused before {@code core.push}
      * returns, so the array is free again when this returns.
      */
-    private void answerThroughSharedScratch(GradientHeader header, SharedRegion region, int n,
-                                            StreamObserver<PushPullReply> out) throws InterruptedException {
+    private PushPullReply answerThroughSharedScratch(GradientHeader header, SharedRegion region, int n)
+            throws InterruptedException {
         float[] gradient = sharedScratch(n);
         region.gradient().get(0, gradient, 0, n);
         PushTicket ticket = core.push(header.getWorkerId(), header.getBaseVersion(), header.getSequence(),
@@ -342,8 +347,7 @@ public final class ParameterServerService extends ParameterServerGrpc.ParameterS
         if (!ticket.isDone()) {
             throw new IllegalStateException("an asynchronous push was not applied at once");
         }
-        out.onNext(replyThroughRegion(header, ticket, region, n));
-        out.onCompleted();
+        return replyThroughRegion(header, ticket, region, n);
     }
 
     /** The reply to a region push: its fate, and (if asked) the fresh weights written into the region. */

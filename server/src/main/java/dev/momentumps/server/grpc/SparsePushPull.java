@@ -9,7 +9,6 @@ import dev.momentumps.proto.WeightsHeader;
 import dev.momentumps.server.consistency.PushTicket;
 import dev.momentumps.server.core.ParameterServerCore;
 import dev.momentumps.server.core.RequestException;
-import io.grpc.stub.StreamObserver;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -26,8 +25,9 @@ final class SparsePushPull {
     private SparsePushPull() {
     }
 
-    static void answer(ParameterServerCore core, PushPullRequest request, PullGate gate, long waitMillis,
-                       StreamObserver<PushPullReply> out) throws InterruptedException {
+    /** Applies a sparse PushPull and returns its reply. */
+    static PushPullReply answer(ParameterServerCore core, PushPullRequest request, PullGate gate, long waitMillis)
+            throws InterruptedException {
         GradientHeader header = request.getHeader();
         SparseGradient sparse = request.getSparseGradient();
         int[] rows = WireValues.decodeIndices(sparse.getIndices());
@@ -68,8 +68,7 @@ final class SparsePushPull {
         } else {
             h.setVersion(ticket.version());
         }
-        out.onNext(reply.setHeader(h).build());
-        out.onCompleted();
+        return reply.setHeader(h).build();
     }
 
     private static ByteString encode(float[] weights) {

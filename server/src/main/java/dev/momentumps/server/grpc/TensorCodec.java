@@ -18,6 +18,8 @@ public final class TensorCodec {
 
     /** About 1 MiB of float32 values per chunk. */
     public static final int DEFAULT_CHUNK_BYTES = 1 << 20;
+    /** {@link #decodeChecked}'s block, one per thread (transport threads live as long as the server). */
+    private static final ThreadLocal<float[]> SCRATCH = ThreadLocal.withInitial(() -> new float[FiniteScan.BLOCK]);
 
     private TensorCodec() {
     }
@@ -62,8 +64,7 @@ public final class TensorCodec {
      * @return whether every decoded value is finite (no NaN, no ±Inf)
      */
     public static boolean decodeChecked(ByteString data, float[] out, int offset) {
-        // a scratch no bigger than the data: a tiny model's inline push must not allocate 16 KiB a round
-        return decode(data, out, offset, new float[Math.max(1, Math.min(FiniteScan.BLOCK, data.size() / Float.BYTES))]);
+        return decode(data, out, offset, SCRATCH.get());
     }
 
     /** @param scratch null to decode only; else a block for {@link FiniteScan}, and the result says finite */

@@ -101,6 +101,15 @@ class DecodeCheckedTest {
                 .build());
         assertArrayEquals(small, half.finish());
         assertFalse(half.knownFinite());
+
+        // a worker's assembler of the server's weights decodes the same values and vouches for none
+        float[] clean = values();
+        ChunkAssembler unchecked = ChunkAssembler.unchecked(new float[N]);
+        for (Chunk c : TestChunks.of(clean, 4096)) {
+            unchecked.accept(c);
+        }
+        assertArrayEquals(clean, unchecked.finish());
+        assertFalse(unchecked.knownFinite());
     }
 
     @Test

@@ -11,6 +11,8 @@ import dev.momentumps.proto.Chunk;
 import dev.momentumps.proto.GradientFrame;
 import dev.momentumps.proto.GradientHeader;
 import dev.momentumps.proto.InitializeFrame;
+import dev.momentumps.proto.PushPullReply;
+import dev.momentumps.proto.PushPullRequest;
 import dev.momentumps.proto.WeightsFrame;
 import dev.momentumps.proto.WeightsHeader;
 import io.grpc.Status;
@@ -30,8 +32,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 
 /**
- * The frame marshallers against protobuf itself: what {@link FloatChunkFrame} writes is byte for byte what
- * protobuf writes for the same chunk, and what {@link AliasingMarshaller} parses out of a message split
+ * The frame marshallers against protobuf itself: what {@link FloatChunkFrame} and {@link InlineFloats} write
+ * is byte for byte what protobuf writes for the same message, and what {@link AliasingMarshaller} parses out of a message split
  * across many transport buffers (the shape Netty hands over) equals protobuf's parse, views those buffers
  * rather than copying them, and hands every buffer back on release or on a malformed frame.
  */
@@ -108,6 +110,46 @@ class FrameMarshallersTest {
         WeightsFrame w = WeightsFrame.newBuilder().setHeader(WeightsHeader.newBuilder().setVersion(5)
                 .setNumElements(7)).build();
         assertArrayEquals(w.toByteArray(), FrameMarshallers.WEIGHTS_OUT.stream(w).readAllBytes());
+    }
+
+    /** PushPull's tensors by reference: counts 0 (field omitted), 1, odd, beyond the scratch; empty heads too. */
+    @Test
+    void inlineTensorsAreByteForByteProtobufs() throws IOException {
+        GradientHeader gh = GradientHeader.newBuilder().setWorkerId(2).setBaseVersion(1L << 33).setSequence(4)
+                .setLoss(0.5).setReturnWeights(true).build();
+        WeightsHeader wh = WeightsHeader.newBuilder().setVersion(9).setNumElements(VALUES.length).setStaleness(3)
+                .setApplied(true).build();
+        for (int n : new int[] {0, 1, 5, 16_385, VALUES.length}) {
+            String what = n + " values";
+            PushPullRequest request = PushPullRequest.newBuilder().setHeader(gh)
+                    .setGradient(TensorCodec.encodeBytes(VALUES, 0, n)).build();
+            InputStream s = FrameMarshallers.PUSH_PULL.streamRequest(new InlineFloats(
+                    PushPullRequest.newBuilder().setHeader(gh).build(), PushPullRequest.GRADIENT_FIELD_NUMBER, VALUES, n));
+            assertEquals(request.getSerializedSize(), s.available(), what + ": known length");
+            assertArrayEquals(request.toByteArray(), drain(s), what + ": request");
+            PushPullReply reply = PushPullReply.newBuilder().setHeader(wh)
+                    .setWeights(TensorCodec.encodeBytes(VALUES, 0, n)).build();
+            Object byReference = PushPullReplies.BY_REFERENCE.withWeights(wh, VALUES, n);
+            assertArrayEquals(reply.toByteArray(), ((InlineFloats) byReference).stream().readAllBytes(), what + ": reply");
+            assertEquals(reply, PushPullReplies.PROTO.withWeights(wh, VALUES, n), what + ": the protobuf twin");
+            InlineFloats headless = new InlineFloats(PushPullReply.getDefaultInstance(),
+                    PushPullReply.WEIGHTS_FIELD_NUMBER, VALUES, n);
+            assertArrayEquals(PushPullReply.newBuilder().setWeights(TensorCodec.encodeBytes(VALUES, 0, n)).build()
+                    .toByteArray(), drain(headless.stream()), what + ": no header");
+        }
+    }
+
+    @Test
+    void inlineFloatsRefuseAFieldThatCannotHoldThem() {
+        PushPullRequest withGradient = PushPullRequest.newBuilder().setGradient(ByteString.copyFromUtf8("x")).build();
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> new InlineFloats(withGradient, PushPullRequest.GRADIENT_FIELD_NUMBER, VALUES, 1));
+        assertTrue(e.getMessage().contains("gradient is set in head"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> new InlineFloats(
+                PushPullRequest.getDefaultInstance(), PushPullRequest.HEADER_FIELD_NUMBER, VALUES, 1));
+        assertTrue(e.getMessage().contains("no bytes field 1"), e.getMessage());
+        assertThrows(IndexOutOfBoundsException.class, () -> new InlineFloats(
+                PushPullReply.getDefaultInstance(), PushPullReply.WEIGHTS_FIELD_NUMBER, VALUES, VALUES.length + 1));
     }
 
     @Test

@@ -26,7 +26,9 @@ import dev.momentumps.server.core.TensorLayout;
 import dev.momentumps.server.grpc.Layouts;
 import dev.momentumps.server.grpc.SharedRegion;
 import dev.momentumps.server.grpc.TensorCodec;
+import dev.momentumps.server.grpc.AliasingMarshaller;
 import dev.momentumps.server.grpc.FloatChunkFrame;
+import dev.momentumps.server.grpc.InlineFloats;
 import dev.momentumps.server.grpc.FrameMarshallers;
 import io.grpc.CallOptions;
 import io.grpc.ManagedChannel;
@@ -38,6 +40,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
+import java.util.function.Function;
 
 /**
  * A {@link ParameterClient} over gRPC. Every call carries a deadline. A push-and-pull takes the cheapest
@@ -183,13 +186,12 @@ public final class GrpcParameterClient implements ParameterClient {
             return pushFrames(h, req -> GradientFrames.sendDense(req, gradient, ValueEncoding.FLOAT16, chunkBytes),
                     weightsOut, Transport.STREAM);
         }
-        PushPullReply reply = pushPull(PushPullRequest.newBuilder().setHeader(header(baseVersion, sequence, loss,
+        PushResult r = pushPull(PushPullRequest.newBuilder().setHeader(header(baseVersion, sequence, loss,
                 batchSize, weightsOut != null)).setGradientEncoding(ValueEncoding.FLOAT16)
-                .setGradient(WireValues.encode(gradient, gradient.length, ValueEncoding.FLOAT16)).build(), false);
-        if (reply == null) {
-            return ParameterClient.super.pushHalf(baseVersion, sequence, gradient, loss, batchSize, weightsOut);
-        }
-        return inlineReply(reply, weightsOut);
+                .setGradient(WireValues.encode(gradient, gradient.length, ValueEncoding.FLOAT16)).build(), false,
+                reply -> inlineReply(reply, weightsOut));
+        return r != null ? r
+                : ParameterClient.super.pushHalf(baseVersion, sequence, gradient, loss, batchSize, weightsOut);
     }
 
     /**
@@ -208,21 +210,19 @@ public final class GrpcParameterClient implements ParameterClient {
                     Transport.SPARSE_STREAM);
         }
         boolean inlineWeights = weightsOut != null && (long) weightsOut.length * Float.BYTES <= chunkBytes;
-        PushPullReply reply = pushPull(PushPullRequest.newBuilder()
+        PushResult r = pushPull(PushPullRequest.newBuilder()
                 .setHeader(header(baseVersion, sequence, loss, batchSize, inlineWeights))
                 .setSparseGradient(SparseGradient.newBuilder().setIndices(WireValues.encodeIndices(rows, n))
-                        .setValues(WireValues.encode(values, n, enc)).setEncoding(enc)).build(), false);
-        if (reply == null) {
+                        .setValues(WireValues.encode(values, n, enc)).setEncoding(enc)).build(), false,
+                reply -> weightsOut == null || inlineWeights ? inlineReply(reply, weightsOut) : result(reply.getHeader()));
+        if (r == null) {
             return ParameterClient.super.pushSparse(baseVersion, sequence, numElements, rows, values, n, half, loss,
                     batchSize, weightsOut);
         }
+        used = Transport.SPARSE;
         if (weightsOut == null || inlineWeights) {
-            PushResult r = inlineReply(reply, weightsOut);
-            used = Transport.SPARSE;
             return r;
         }
-        PushResult r = result(reply.getHeader());
-        used = Transport.SPARSE;
         return new PushResult(pull(weightsOut), r.staleness(), r.applied());
     }
 
@@ -238,30 +238,31 @@ public final class GrpcParameterClient implements ParameterClient {
             region = SharedRegion.create(gradient.length);
         }
         region.gradient().put(0, gradient, 0, gradient.length);
-        PushPullReply reply = pushPull(PushPullRequest.newBuilder().setHeader(header).setSharedRegion(
+        WeightsHeader h = pushPull(PushPullRequest.newBuilder().setHeader(header).setSharedRegion(
                 dev.momentumps.proto.SharedRegion.newBuilder().setPath(region.path())
-                        .setNumElements(gradient.length)).build(), true);
-        if (reply == null) {
+                        .setNumElements(gradient.length)).build(), true, PushPullReply::getHeader);
+        if (h == null) {
             sameHost = false;
             closeRegion();
             return null;
         }
         if (weightsOut != null) {
-            checkLength(reply.getHeader().getNumElements(), weightsOut);
+            checkLength(h.getNumElements(), weightsOut);
             region.weights().get(0, weightsOut, 0, weightsOut.length);
         }
         used = Transport.SHARED_MEMORY;
-        return result(reply.getHeader());
+        return result(h);
     }
 
-    /** One unary call with the tensors inline; null when the server has no PushPull (an older server). */
+    /**
+     * One unary call with the tensors inline; null when the server has no PushPull (an older server). The
+     * gradient goes out by reference ({@link InlineFloats}, serialised while it is sent) and the weights are
+     * decoded from the transport's buffers: no byte[] the size of the model on this side either.
+     */
     private PushResult pushInline(GradientHeader header, float[] gradient, float[] weightsOut) {
-        PushPullReply reply = pushPull(PushPullRequest.newBuilder().setHeader(header)
-                .setGradient(TensorCodec.encodeBytes(gradient, 0, gradient.length)).build(), false);
-        if (reply == null) {
-            return null;
-        }
-        return inlineReply(reply, weightsOut);
+        return pushPull(new InlineFloats(PushPullRequest.newBuilder().setHeader(header).build(),
+                PushPullRequest.GRADIENT_FIELD_NUMBER, gradient, gradient.length), false,
+                reply -> inlineReply(reply, weightsOut));
     }
 
     /** The result of a unary reply, its inline weights (if asked for) decoded into {@code weightsOut}. */
@@ -279,13 +280,18 @@ public final class GrpcParameterClient implements ParameterClient {
     }
 
     /**
-     * The PushPull call. null means "take another path": UNIMPLEMENTED (a server older than PushPull), or,
-     * for a region, the server's refusal to map it (it is on another host after all, or has regions off).
-     * Such refusals come before the core sees the push, so the same sequence number can be sent again.
+     * The PushPull call, its reply read by {@code use} (the reply may view the transport's buffers, which are
+     * handed back once {@code use} returns). null means "take another path": UNIMPLEMENTED (a server older
+     * than PushPull), or, for a region, the server's refusal to map it (it is on another host after all, or
+     * has regions off). Such refusals come before the core sees the push, so the same sequence number can be
+     * sent again.
+     *
+     * @param request a PushPullRequest or an {@link InlineFloats} of one
      */
-    private PushPullReply pushPull(PushPullRequest request, boolean viaRegion) {
+    private <T> T pushPull(Object request, boolean viaRegion, Function<PushPullReply, T> use) {
+        PushPullReply reply;
         try {
-            return blocking().pushPull(request);
+            reply = ClientCalls.blockingUnaryCall(channel, FrameMarshallers.PUSH_PULL, callOptions(), request);
         } catch (StatusRuntimeException e) {
             Status.Code code = e.getStatus().getCode();
             if (code == Status.Code.UNIMPLEMENTED) {
@@ -298,6 +304,11 @@ public final class GrpcParameterClient implements ParameterClient {
                 return null;
             }
             throw e;
+        }
+        try {
+            return use.apply(reply);
+        } finally {
+            AliasingMarshaller.release(reply);
         }
     }
 

@@ -29,7 +29,7 @@ final class WeightsReceiver implements StreamObserver<WeightsFrame> {
                     throw Status.FAILED_PRECONDITION.withDescription("server sends " + header.getNumElements()
                             + " weights, this worker's model has " + target.length).asRuntimeException();
                 }
-                chunks = target == null ? null : new ChunkAssembler(target);
+                chunks = target == null ? null : ChunkAssembler.unchecked(target);
             } else if (chunks == null) {
                 throw Status.INTERNAL.withDescription("weights arrived without a header or unasked")
                         .asRuntimeException();

@@ -8,6 +8,8 @@ import dev.momentumps.proto.GradientFrame;
 import dev.momentumps.proto.GradientHeader;
 import dev.momentumps.proto.ParameterServerGrpc;
 import dev.momentumps.proto.PullRequest;
+import dev.momentumps.proto.PushPullReply;
+import dev.momentumps.proto.PushPullRequest;
 import dev.momentumps.proto.WeightsFrame;
 import dev.momentumps.server.consistency.Asynchronous;
 import dev.momentumps.server.core.ParameterServerCore;
@@ -40,9 +42,15 @@ import org.junit.jupiter.api.Test;
 class MixedFrameBindingTest {
     private static final int CHUNK_BYTES = 64 << 10;
     private static final int N = 100_003; // seven 64 KiB chunks, the last one partial
+    private static final int N_INLINE = 12_289; // 48 KiB: one unary PushPull with the tensors inline
 
     /** The weights after each of three pushes, then a pull's, laid end to end. */
     private static float[] run(boolean hostBinding, boolean stubClient) throws Exception {
+        return run(hostBinding, stubClient, N, Transport.STREAM);
+    }
+
+    /** {@link #run(boolean, boolean)} for a model of {@code n} values, pushed along {@code path}. */
+    private static float[] run(boolean hostBinding, boolean stubClient, int n, Transport path) throws Exception {
         ParameterServerCore core = new ParameterServerCore(new HeavyBallMomentum(0.1f, 0.9f, 0, false), t -> 0.1f,
                 0, new Asynchronous(), 1);
         ServerHost host = null;
@@ -58,24 +66,25 @@ class MixedFrameBindingTest {
             port = plain.getPort();
         }
         ManagedChannel channel = NettyChannelBuilder.forAddress("127.0.0.1", port).usePlaintext().build();
-        float[] all = new float[4 * N];
-        try (GrpcParameterClient client = new GrpcParameterClient(channel, false, 10_000, Transport.STREAM)) {
+        float[] all = new float[4 * n];
+        try (GrpcParameterClient client = new GrpcParameterClient(channel, false, 10_000, path)) {
             int id = client.register(0, "mixed").workerId();
-            client.initialize(TensorLayout.builder().add("w", N).build(), TransportContractTest.random(N, 1));
+            client.initialize(TensorLayout.builder().add("w", n).build(), TransportContractTest.random(n, 1));
             for (int step = 1; step <= 3; step++) {
-                float[] g = TransportContractTest.random(N, 10 + step);
-                float[] out = new float[N];
+                float[] g = TransportContractTest.random(n, 10 + step);
+                float[] out = new float[n];
                 if (stubClient) {
-                    assertEquals(step, stubPush(channel, id, step, g, out));
+                    assertEquals(step, path == Transport.UNARY ? stubPushPull(channel, id, step, g, out)
+                            : stubPush(channel, id, step, g, out));
                 } else {
                     assertEquals(step, client.push(step - 1, step, g, 0.5, 8, out).version());
-                    assertEquals(Transport.STREAM, client.lastTransport());
+                    assertEquals(path, client.lastTransport());
                 }
-                System.arraycopy(out, 0, all, (step - 1) * N, N);
+                System.arraycopy(out, 0, all, (step - 1) * n, n);
             }
-            float[] pulled = new float[N];
+            float[] pulled = new float[n];
             assertEquals(3, stubClient ? stubPull(channel, id, pulled) : client.pull(pulled));
-            System.arraycopy(pulled, 0, all, 3 * N, N);
+            System.arraycopy(pulled, 0, all, 3 * n, n);
             assertArrayEquals(core.weights(), pulled);
         } finally {
             channel.shutdownNow().awaitTermination(2, TimeUnit.SECONDS);
@@ -125,6 +134,18 @@ class MixedFrameBindingTest {
         return assemble(reply.iterator(), out);
     }
 
+    /** A unary PushPull the way any gRPC client does it: generated stub, the tensors as protobuf bytes. */
+    private static long stubPushPull(ManagedChannel channel, int id, long sequence, float[] g, float[] out) {
+        PushPullReply reply = ParameterServerGrpc.newBlockingStub(channel).withDeadlineAfter(10, TimeUnit.SECONDS)
+                .pushPull(PushPullRequest.newBuilder().setHeader(GradientHeader.newBuilder().setWorkerId(id)
+                        .setBaseVersion(sequence - 1).setSequence(sequence).setLoss(0.5).setBatchSize(8)
+                        .setReturnWeights(true)).setGradient(TensorCodec.encodeBytes(g, 0, g.length)).build());
+        assertEquals(out.length, reply.getHeader().getNumElements());
+        assertEquals((long) out.length * Float.BYTES, reply.getWeights().size());
+        TensorCodec.decode(reply.getWeights(), out, 0);
+        return reply.getHeader().getVersion();
+    }
+
     private static long stubPull(ManagedChannel channel, int id, float[] out) {
         return assemble(ParameterServerGrpc.newBlockingStub(channel).withDeadlineAfter(10, TimeUnit.SECONDS)
                 .pull(PullRequest.newBuilder().setWorkerId(id).build()), out);
@@ -148,5 +169,14 @@ class MixedFrameBindingTest {
         assertArrayEquals(reference, run(true, true), "generated-stub client, ServerHost's binding");
         assertArrayEquals(reference, run(false, false), "GrpcParameterClient, generated binding");
         assertArrayEquals(reference, run(false, true), "generated stubs on both ends");
+    }
+
+    /** The same for the unary PushPull, whose tensors travel by reference ({@code InlineFloats}) on our ends. */
+    @Test
+    void everyCombinationOfBindingsGivesTheSameWeightsInline() throws Exception {
+        float[] reference = run(true, false, N_INLINE, Transport.UNARY);
+        assertArrayEquals(reference, run(true, true, N_INLINE, Transport.UNARY), "generated-stub client, ServerHost's binding");
+        assertArrayEquals(reference, run(false, false, N_INLINE, Transport.UNARY), "GrpcParameterClient, generated binding");
+        assertArrayEquals(reference, run(false, true, N_INLINE, Transport.UNARY), "generated stubs on both ends");
     }
 }

@@ -1,0 +1,47 @@
+package dev.momentumps.server.grpc;
+
+import dev.momentumps.proto.PushPullReply;
+import dev.momentumps.proto.WeightsHeader;
+
+/**
+ * How the server writes a {@code PushPull} reply, as {@link WeightsFrames} does for the streams: as a
+ * protobuf message for any binding, or, on a binding whose marshaller knows {@link InlineFloats}, with the
+ * weights by reference instead of copied into a byte[] first. The bytes on the wire are the same.
+ *
+ * @param <R> the reply's type on the binding
+ */
+interface PushPullReplies<R> {
+    /** A reply without inline weights (a region's, a sparse one, a push that returns no weights). */
+    R reply(PushPullReply reply);
+
+    /** {@code header} with {@code weights[0, n)} inline; serialised in {@code onNext}, while the caller holds them still. */
+    R withWeights(WeightsHeader header, float[] weights, int n);
+
+    /** Plain protobuf messages (the generated binding, in-process servers). */
+    PushPullReplies<PushPullReply> PROTO = new PushPullReplies<>() {
+        @Override
+        public PushPullReply reply(PushPullReply reply) {
+            return reply;
+        }
+
+        @Override
+        public PushPullReply withWeights(WeightsHeader header, float[] weights, int n) {
+            return PushPullReply.newBuilder().setHeader(header).setWeights(TensorCodec.encodeBytes(weights, 0, n))
+                    .build();
+        }
+    };
+
+    /** Weights by reference, for {@link FrameMarshallers#bind}'s marshaller. */
+    PushPullReplies<Object> BY_REFERENCE = new PushPullReplies<>() {
+        @Override
+        public Object reply(PushPullReply reply) {
+            return reply;
+        }
+
+        @Override
+        public Object withWeights(WeightsHeader header, float[] weights, int n) {
+            return new InlineFloats(PushPullReply.newBuilder().setHeader(header).build(),
+                    PushPullReply.WEIGHTS_FIELD_NUMBER, weights, n);
+        }
+    };
+}
