@@ -11,8 +11,9 @@ if [ ! -f "$jar" ] || [ -n "$(find "$here/pom.xml" "$here/proto" "$here/server" 
   echo "mps: building the front end (./mvnw -q package -DskipTests) ..." >&2
   (cd "$here" && ./mvnw -q -B package -DskipTests -Dmaven.javadoc.skip=true) >&2
 fi
-# gRPC's Netty on both sides (JvmOptions.NETTY): 16 MiB pool chunks in one arena, no leak-detection sampling
-netty_opts=(-Dio.grpc.netty.shaded.io.netty.allocator.maxOrder=11 -Dio.grpc.netty.shaded.io.netty.allocator.numDirectArenas=1 -Dio.grpc.netty.shaded.io.netty.leakDetection.level=disabled)
+# gRPC's Netty on both sides (JvmOptions.NETTY): 16 MiB pool chunks in one arena, no leak-detection sampling,
+# direct memory allocated without zeroing it first
+netty_opts=(-Dio.grpc.netty.shaded.io.netty.allocator.maxOrder=11 -Dio.grpc.netty.shaded.io.netty.allocator.numDirectArenas=1 -Dio.grpc.netty.shaded.io.netty.leakDetection.level=disabled --add-opens=java.base/java.nio=ALL-UNNAMED -Dio.grpc.netty.shaded.io.netty.tryReflectionSetAccessible=true)
 # a server's JVM options (the same list as cli/.../run/JvmOptions.SERVER; JvmOptionsTest checks they agree)
 server_opts=(-XX:+UseSerialGC -Xms16m -XX:MaxNewSize=16m -XX:MinHeapFreeRatio=5 -XX:MaxHeapFreeRatio=10 -Dmps.gcAfterInitialize=true -XX:+UseTransparentHugePages -XX:+UnlockExperimentalVMOptions -XX:TrimNativeHeapInterval=2000 "${netty_opts[@]}")
 server_env=(MALLOC_ARENA_MAX=2)

@@ -58,4 +58,21 @@ class JvmOptionsTest {
         String out = new String(p.getInputStream().readAllBytes());
         assertEquals(0, p.waitFor(), out);
     }
+
+    /** The Netty options really switch direct memory to allocation without zeroing (and without them it is off). */
+    @Test
+    void nettyAllocatesDirectMemoryWithoutACleaner() throws Exception {
+        assertEquals("noCleaner=true", probe(JvmOptions.NETTY));
+        assertEquals("noCleaner=false", probe(List.of()));
+    }
+
+    private static String probe(List<String> options) throws Exception {
+        List<String> cmd = new java.util.ArrayList<>(List.of(MpsProcesses.javaBinary()));
+        cmd.addAll(options);
+        cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), NettyAllocatorProbe.class.getName()));
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes()).trim();
+        assertEquals(0, p.waitFor(), out);
+        return out;
+    }
 }

@@ -16,10 +16,17 @@ final class FloatArrayPool {
     private final AtomicInteger idleCount = new AtomicInteger();
     private final int capacity;
     private final long maxIdleBytes;
+    private final int keepAnySize;
 
-    FloatArrayPool(int capacity, long maxIdleBytes) {
+    /**
+     * @param capacity     the most idle buffers kept
+     * @param maxIdleBytes the most idle bytes kept, beyond the first {@code keepAnySize} buffers
+     * @param keepAnySize  how many idle buffers are kept whatever their size
+     */
+    FloatArrayPool(int capacity, long maxIdleBytes, int keepAnySize) {
         this.capacity = capacity;
         this.maxIdleBytes = maxIdleBytes;
+        this.keepAnySize = keepAnySize;
     }
 
     /** A buffer of exactly {@code n} elements (contents unspecified). */
@@ -40,7 +47,7 @@ final class FloatArrayPool {
             return;
         }
         int count = idleCount.incrementAndGet();
-        if (count <= capacity && (long) count * b.length * Float.BYTES <= maxIdleBytes) {
+        if (count <= capacity && (count <= keepAnySize || (long) count * b.length * Float.BYTES <= maxIdleBytes)) {
             idle.offerFirst(b);
         } else {
             idleCount.decrementAndGet();

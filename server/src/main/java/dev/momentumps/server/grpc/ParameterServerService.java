@@ -47,9 +47,9 @@ public final class ParameterServerService extends ParameterServerGrpc.ParameterS
     private final boolean sharedRegions;
     private final String hostId;
     // model-sized scratch arrays reused across calls (gradients in; weights go out from the live array)
-    // (at most 32 MiB of them idle: at 10M parameters none is kept, see FloatArrayPool)
+    // (two of any size idle, more only while at most 32 MiB are: at 10M parameters two, see FloatArrayPool)
     private final FloatArrayPool buffers = new FloatArrayPool(2 * Runtime.getRuntime().availableProcessors() + 2,
-            32L << 20);
+            32L << 20, 2);
     private static final boolean GC_AFTER_INITIALIZE = Boolean.getBoolean("mps.gcAfterInitialize");
     private final ConcurrentHashMap<Integer, SharedRegion> regions = new ConcurrentHashMap<>();
     /**

@@ -10,7 +10,7 @@ class FloatArrayPoolTest {
 
     @Test
     void givesBackWhatWasReturnedAndNeverTheSameArrayTwiceAtOnce() {
-        FloatArrayPool pool = new FloatArrayPool(2, Long.MAX_VALUE);
+        FloatArrayPool pool = new FloatArrayPool(2, Long.MAX_VALUE, 0);
         float[] a = pool.take(10);
         float[] b = pool.take(10);
         assertNotSame(a, b, "an array taken is owned until given back");
@@ -21,7 +21,7 @@ class FloatArrayPoolTest {
 
     @Test
     void dropsArraysOfAnotherLengthAndKeepsAtMostCapacity() {
-        FloatArrayPool pool = new FloatArrayPool(1, Long.MAX_VALUE);
+        FloatArrayPool pool = new FloatArrayPool(1, Long.MAX_VALUE, 0);
         float[] small = pool.take(3);
         pool.give(small);
         float[] big = pool.take(5);
@@ -36,7 +36,7 @@ class FloatArrayPoolTest {
 
     @Test
     void keepsNoMoreIdleBytesThanItsBudget() {
-        FloatArrayPool pool = new FloatArrayPool(8, 100 * Float.BYTES);
+        FloatArrayPool pool = new FloatArrayPool(8, 100 * Float.BYTES, 0);
         float[] a = pool.take(50);
         float[] b = pool.take(50);
         float[] c = pool.take(50);
@@ -51,5 +51,24 @@ class FloatArrayPoolTest {
         float[] huge = pool.take(101);
         pool.give(huge); // bigger than the whole budget: never kept
         assertNotSame(huge, pool.take(101));
+    }
+
+    @Test
+    void keepsTheFirstFewWhateverTheirSize() {
+        FloatArrayPool pool = new FloatArrayPool(8, 100 * Float.BYTES, 2);
+        float[] a = pool.take(1_000);
+        float[] b = pool.take(1_000);
+        float[] c = pool.take(1_000);
+        pool.give(a);
+        pool.give(b); // two kept although each is ten times the byte budget
+        pool.give(c); // a third is over the budget: dropped
+        assertSame(b, pool.take(1_000));
+        assertSame(a, pool.take(1_000));
+        assertNotSame(c, pool.take(1_000));
+        float[] small = pool.take(10);
+        pool.give(a);
+        pool.give(b);
+        pool.give(small); // the third idle array: kept, since three of its size (30 floats) fit the budget
+        assertSame(small, pool.take(10));
     }
 }
