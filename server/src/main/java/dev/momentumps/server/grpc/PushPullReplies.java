@@ -8,40 +8,24 @@ import dev.momentumps.proto.WeightsHeader;
  * protobuf message for any binding, or, on a binding whose marshaller knows {@link InlineFloats}, with the
  * weights by reference instead of copied into a byte[] first. The bytes on the wire are the same.
  *
- * @param <R> the reply's type on the binding
+ * @param <R> the reply's type on the binding (a supertype of {@link PushPullReply})
  */
+@FunctionalInterface
 interface PushPullReplies<R> {
-    /** A reply without inline weights (a region's, a sparse one, a push that returns no weights). */
-    R reply(PushPullReply reply);
-
     /** {@code header} with {@code weights[0, n)} inline; serialised in {@code onNext}, while the caller holds them still. */
     R withWeights(WeightsHeader header, float[] weights, int n);
 
-    /** Plain protobuf messages (the generated binding, in-process servers). */
-    PushPullReplies<PushPullReply> PROTO = new PushPullReplies<>() {
-        @Override
-        public PushPullReply reply(PushPullReply reply) {
-            return reply;
-        }
+    /** A reply without inline weights (a region's, a sparse one, a push that returns no weights), as is. */
+    @SuppressWarnings("unchecked")
+    default R reply(PushPullReply reply) {
+        return (R) reply;
+    }
 
-        @Override
-        public PushPullReply withWeights(WeightsHeader header, float[] weights, int n) {
-            return PushPullReply.newBuilder().setHeader(header).setWeights(TensorCodec.encodeBytes(weights, 0, n))
-                    .build();
-        }
-    };
+    /** Plain protobuf messages (the generated binding, in-process servers). */
+    PushPullReplies<PushPullReply> PROTO = (header, weights, n) -> PushPullReply.newBuilder().setHeader(header)
+            .setWeights(TensorCodec.encodeBytes(weights, 0, n)).build();
 
     /** Weights by reference, for {@link FrameMarshallers#bind}'s marshaller. */
-    PushPullReplies<Object> BY_REFERENCE = new PushPullReplies<>() {
-        @Override
-        public Object reply(PushPullReply reply) {
-            return reply;
-        }
-
-        @Override
-        public Object withWeights(WeightsHeader header, float[] weights, int n) {
-            return new InlineFloats(PushPullReply.newBuilder().setHeader(header).build(),
-                    PushPullReply.WEIGHTS_FIELD_NUMBER, weights, n);
-        }
-    };
+    PushPullReplies<Object> BY_REFERENCE = (header, weights, n) -> new InlineFloats(
+            PushPullReply.newBuilder().setHeader(header).build(), PushPullReply.WEIGHTS_FIELD_NUMBER, weights, n);
 }

@@ -56,18 +56,16 @@ class FloatArrayPoolTest {
     @Test
     void keepsTheFirstFewWhateverTheirSize() {
         FloatArrayPool pool = new FloatArrayPool(8, 100 * Float.BYTES, 2);
-        float[] a = pool.take(1_000);
-        float[] b = pool.take(1_000);
-        float[] c = pool.take(1_000);
-        pool.give(a);
-        pool.give(b); // two kept although each is ten times the byte budget
-        pool.give(c); // a third is over the budget: dropped
-        assertSame(b, pool.take(1_000));
-        assertSame(a, pool.take(1_000));
-        assertNotSame(c, pool.take(1_000));
+        float[][] abc = {pool.take(1_000), pool.take(1_000), pool.take(1_000)};
+        for (float[] x : abc) {
+            pool.give(x); // the first two are kept although each is ten times the byte budget; the third is not
+        }
+        assertSame(abc[1], pool.take(1_000));
+        assertSame(abc[0], pool.take(1_000));
+        assertNotSame(abc[2], pool.take(1_000));
         float[] small = pool.take(10);
-        pool.give(a);
-        pool.give(b);
+        pool.give(abc[0]);
+        pool.give(abc[1]);
         pool.give(small); // the third idle array: kept, since three of its size (30 floats) fit the budget
         assertSame(small, pool.take(10));
     }
