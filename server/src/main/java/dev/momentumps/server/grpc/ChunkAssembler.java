@@ -64,7 +64,6 @@ public final class ChunkAssembler {
             finite &= WireValues.decodeChecked(chunk.getData(), encoding, values, filled);
         } else {
             WireValues.decode(chunk.getData(), encoding, values, filled);
-            finite = false;
         }
         filled += n;
     }
@@ -75,7 +74,7 @@ public final class ChunkAssembler {
      * then need not scan the vector again.
      */
     public boolean knownFinite() {
-        return finite;
+        return check && finite;
     }
 
     /** The assembled vector. @throws RequestException if chunks are missing */

@@ -59,9 +59,9 @@ public final class FrameMarshallers {
     }
 
     /**
-     * The service's definition with Push and Pull bound to these marshallers. Only for transports that
-     * serialise a message inside {@code onNext} (Netty): the reply chunks reference pooled arrays that the
-     * service reuses once {@code onNext} returns.
+     * The service's definition with Push, Pull and PushPull bound to these marshallers. Only for transports
+     * that serialise a message inside {@code onNext} (Netty): the replies reference the live weights, which
+     * the core changes once {@code onNext} returns and its lock is let go.
      */
     public static ServerServiceDefinition bind(ParameterServerService service) {
         ServerServiceDefinition generated = service.bindService();

@@ -53,8 +53,8 @@ public final class ServerHost implements AutoCloseable {
         }
         health.setStatus("", ServingStatus.NOT_SERVING);
         ParameterServerService service = new ParameterServerService(core, address, chunkBytes, waitMillis, shard);
-        // Netty serialises a reply inside onNext, so Push and Pull may send chunks that reference the pooled
-        // weights (see FrameMarshallers); in-process transports keep the message for later and get protobuf's
+        // Netty serialises a reply inside onNext, so Push, Pull and PushPull may send replies that reference the
+        // live weights (see FrameMarshallers); in-process transports keep the message for later and get protobuf's
         this.server = (builder instanceof NettyServerBuilder ? builder.addService(FrameMarshallers.bind(service))
                 : builder.addService(service)).addService(health.getHealthService()).build();
     }
