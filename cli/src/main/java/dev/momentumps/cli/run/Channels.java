@@ -2,6 +2,7 @@ package dev.momentumps.cli.run;
 
 import dev.momentumps.server.grpc.BearerTokenInterceptor;
 import dev.momentumps.server.grpc.LargeFrames;
+import dev.momentumps.server.grpc.SocketTuning;
 import dev.momentumps.server.grpc.TlsConfig;
 import io.grpc.ManagedChannel;
 import io.grpc.Metadata;
@@ -53,7 +54,6 @@ public final class Channels {
             m.put(BearerTokenInterceptor.AUTHORIZATION, BearerTokenInterceptor.SCHEME + token);
             b.intercept(MetadataUtils.newAttachHeadersInterceptor(m));
         }
-        return b.maxInboundMessageSize(32 << 20).directExecutor()
-                .initialFlowControlWindow(dev.momentumps.server.grpc.ServerHost.FLOW_CONTROL_WINDOW).build();
+        return SocketTuning.channel(b).maxInboundMessageSize(32 << 20).directExecutor().build();
     }
 }

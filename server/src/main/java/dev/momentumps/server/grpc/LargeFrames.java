@@ -26,7 +26,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * {@code SETTINGS_MAX_FRAME_SIZE} (RFC 9113 §6.5.2). The peer then may, and Netty does, send DATA frames up
  * to that size; this side's frame reader accepts them once the peer has acknowledged the setting. A 1 MiB
  * tensor chunk then crosses as one or two frames instead of 64, each with its own header, flow-control
- * accounting, write promise, read slice and deframer step.
+ * accounting, write promise, read slice and deframer step, provided the channel lets the flow controller
+ * write that much at once ({@link SocketTuning}'s write-buffer water marks; Netty's default 64 KiB cuts
+ * every frame to 64 KiB).
  *
  * <p>gRPC-Java's builders have no setting for it, so this wraps the credentials' protocol negotiator
  * (gRPC's {@code Internal*} API, the same hook its ALTS and xDS transports use) and decorates the

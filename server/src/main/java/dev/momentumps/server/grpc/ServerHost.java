@@ -22,11 +22,6 @@ import java.util.concurrent.TimeUnit;
  * ({@code ""}) and for {@code momentumps.v1.ParameterServer}.
  */
 public final class ServerHost implements AutoCloseable {
-    /**
-     * Initial HTTP/2 flow-control window of Netty servers and of the channels workers open (four default
-     * chunks; BDP auto-tuning stays on). System property {@code mps.flowControlWindow} overrides it.
-     */
-    public static final int FLOW_CONTROL_WINDOW = Integer.getInteger("mps.flowControlWindow", 4 << 20);
     private final Server server;
     private final ParameterServerCore core;
     private final HealthStatusManager health = new HealthStatusManager();
@@ -48,8 +43,8 @@ public final class ServerHost implements AutoCloseable {
             builder.directExecutor();
         }
         if (builder instanceof NettyServerBuilder netty) {
-            // HTTP/2's default 1 MiB window is a single chunk: start with room for several in flight
-            netty.initialFlowControlWindow(FLOW_CONTROL_WINDOW);
+            // a flow-control window of several chunks, big socket reads and writes (see SocketTuning)
+            SocketTuning.server(netty);
         }
         health.setStatus("", ServingStatus.NOT_SERVING);
         ParameterServerService service = new ParameterServerService(core, address, chunkBytes, waitMillis, shard);

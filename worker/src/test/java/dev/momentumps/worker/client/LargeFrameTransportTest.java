@@ -9,6 +9,7 @@ import dev.momentumps.server.core.ParameterServerCore;
 import dev.momentumps.server.core.TensorLayout;
 import dev.momentumps.server.grpc.LargeFrames;
 import dev.momentumps.server.grpc.ServerHost;
+import dev.momentumps.server.grpc.SocketTuning;
 import dev.momentumps.server.optim.HeavyBallMomentum;
 import io.grpc.ChannelCredentials;
 import io.grpc.InsecureChannelCredentials;
@@ -36,8 +37,8 @@ class LargeFrameTransportTest extends TcpTransportTest {
 
     @Override
     ManagedChannel channel(int port) {
-        return NettyChannelBuilder.forAddress("127.0.0.1", port,
-                LargeFrames.channel(InsecureChannelCredentials.create(), FRAME)).build();
+        return SocketTuning.channel(NettyChannelBuilder.forAddress("127.0.0.1", port,
+                LargeFrames.channel(InsecureChannelCredentials.create(), FRAME))).build();
     }
 
     @Test
@@ -72,19 +73,38 @@ class LargeFrameTransportTest extends TcpTransportTest {
                 "a plain Netty client honours the server's raised limit: " + LargeFrames.largestDataFrameRead(true));
     }
 
+    @Test
+    void aWholeChunkCrossesAsOneFrameEachWay() throws Exception {
+        // Netty's default write-buffer high water mark (64 KiB) would cut every DATA frame to 64 KiB + 1 byte,
+        // whatever frame size the peer allows: SocketTuning raises it on the server (ServerHost) and the channel
+        int oneMiB = 1 << 20;
+        roundWith(LargeFrames.server(InsecureServerCredentials.create()),
+                LargeFrames.channel(InsecureChannelCredentials.create()), oneMiB, 3 * oneMiB / 4 + 1_000);
+        assertTrue(LargeFrames.largestDataFrameRead(true) > oneMiB / 2,
+                "largest DATA frame of the push: " + LargeFrames.largestDataFrameRead(true));
+        assertTrue(LargeFrames.largestDataFrameRead(false) > oneMiB / 2,
+                "largest DATA frame of the reply: " + LargeFrames.largestDataFrameRead(false));
+    }
+
     /** One BIG round on a fresh server and client built from these credentials; checks the weights. */
     private static void roundWith(ServerCredentials server, ChannelCredentials channel) throws Exception {
+        roundWith(server, channel, 64 << 10, BIG);
+    }
+
+    /** One round of {@code n} floats in {@code chunkBytes} chunks on a fresh, tuned server and client. */
+    private static void roundWith(ServerCredentials server, ChannelCredentials channel, int chunkBytes, int n)
+            throws Exception {
         ParameterServerCore core = new ParameterServerCore(new HeavyBallMomentum(0.1f, 0.9f, 0, false),
                 t -> 0.1f, 0, new Asynchronous(), 1);
         LargeFrames.resetStatistics();
         try (ServerHost host = new ServerHost(NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0),
-                server), core, "127.0.0.1", 64 << 10, 10_000).start();
-             GrpcParameterClient c = new GrpcParameterClient(NettyChannelBuilder.forAddress("127.0.0.1",
-                     host.port(), channel).build(), true, 10_000, Transport.TCP)) {
+                server), core, "127.0.0.1", chunkBytes, 10_000).start();
+             GrpcParameterClient c = new GrpcParameterClient(SocketTuning.channel(NettyChannelBuilder.forAddress(
+                     "127.0.0.1", host.port(), channel)).build(), true, 10_000, Transport.TCP)) {
             c.register(0, "test");
-            c.initialize(TensorLayout.builder().add("w", BIG).build(), random(BIG, 1));
-            float[] out = new float[BIG];
-            assertEquals(1, c.push(0, 1, random(BIG, 2), Double.NaN, 1, out).version());
+            c.initialize(TensorLayout.builder().add("w", n).build(), random(n, 1));
+            float[] out = new float[n];
+            assertEquals(1, c.push(0, 1, random(n, 2), Double.NaN, 1, out).version());
             assertArrayEquals(core.weights(), out);
         }
     }
