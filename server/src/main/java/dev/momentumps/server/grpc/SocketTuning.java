@@ -18,8 +18,8 @@ import io.grpc.netty.shaded.io.netty.channel.WriteBufferWaterMark;
  * byte, each its own {@code writev}, epoll wake-up and read on the other side (strace of a 1M-parameter round:
  * every {@code writev} and almost every {@code recvfrom} was 64 KiB). With 1 MiB / 4 MiB marks and reads of up
  * to 1 MiB, a chunk leaves as one frame in one {@code writev}, and the reads take 0.1–1 MiB: 1M parameters,
- * W = 2 over loopback TCP went from 216–226 to 265–284 rounds/s, server + worker CPU from 8.6–8.8 to 6.7–7.2 ms
- * a round (README "Where the time goes", item 10).
+ * W = 2 over loopback TCP went from a median of 218 to 268 rounds/s in interleaved runs, server + worker CPU
+ * from 8.8 to 7.1 ms a round (README "Where the time goes", item 10).
  */
 public final class SocketTuning {
     /**
