@@ -34,17 +34,17 @@ class SocketTuningTest {
 
     @Test
     void aValueBelowTheLeastIsRefusedNamingTheProperty() {
-        System.setProperty(KEY, "1000");
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> SocketTuning.atLeast(KEY, 123_456, 65_536));
-        assertEquals(KEY + " must be at least 65536 bytes, got 1000", e.getMessage());
+        assertEquals(KEY + " must be at least 65536 bytes, got 1000", refusal("1000", 65_536));
     }
 
     @Test
     void notANumberIsRefusedNamingTheProperty() {
-        System.setProperty(KEY, "4MiB");
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> SocketTuning.atLeast(KEY, 123_456, 1));
-        assertEquals(KEY + " must be a number of bytes, got '4MiB'", e.getMessage());
+        assertEquals(KEY + " must be a number of bytes, got '4MiB'", refusal("4MiB", 1));
+    }
+
+    private static String refusal(String value, int least) {
+        System.setProperty(KEY, value);
+        return assertThrows(IllegalArgumentException.class, () -> SocketTuning.atLeast(KEY, 123_456, least))
+                .getMessage();
     }
 }
