@@ -15,9 +15,10 @@ import io.grpc.netty.shaded.io.netty.channel.WriteBufferWaterMark;
  * <p>Why the write-buffer water marks matter: Netty's HTTP/2 flow controller writes at most what the channel
  * still accepts ({@code bytesBeforeUnwritable()}) in one pass, and Netty's default high water mark is 64 KiB.
  * With it, even with 1 MiB frames allowed ({@link LargeFrames}), a 4 MB push left as DATA frames of 64 KiB + 1
- * byte, each its own {@code writev}, epoll wake-up and read on the other side (strace of a 1M-parameter round:
- * 707 of 731 {@code writev} calls and 1,120 of 1,173 {@code recvfrom} calls were 64 KiB). With 1 MiB / 4 MiB marks and reads of up
- * to 1 MiB, a chunk leaves as one frame in one {@code writev}, and the reads take 0.1–1 MiB: 1M parameters,
+ * byte, each its own {@code writev}, epoll wake-up and read on the other side (strace of a 1M-parameter
+ * round: 707 of 731 {@code writev} calls and 1,120 of 1,173 {@code recvfrom} calls were 64 KiB). With 1 MiB /
+ * 4 MiB marks and reads of up to 1 MiB, a chunk leaves as one frame in one {@code writev}, and the reads take
+ * 0.1–1 MiB: 1M parameters,
  * W = 2 over loopback TCP went from a median of 218 to 268 rounds/s in interleaved runs, server + worker CPU
  * from 8.8 to 7.1 ms a round (README "Where the time goes", item 10).
  */
