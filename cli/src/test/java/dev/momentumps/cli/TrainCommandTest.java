@@ -40,9 +40,9 @@ class TrainCommandTest {
         }
         assertEquals(updates, sum, "every applied gradient is in the staleness histogram");
         List<String> lines = Files.readAllLines(dir.resolve("metrics.csv"));
-        assertEquals("update,wall_seconds,worker,staleness,minibatch_loss,train_loss", lines.get(0));
+        assertEquals("update,wall_seconds,worker,staleness,minibatch_loss,train_loss,test_loss", lines.get(0));
         assertEquals(updates + 1, lines.size());
-        assertTrue(lines.stream().skip(1).anyMatch(l -> !l.endsWith(",")), "train_loss is filled at intervals");
+        assertTrue(lines.stream().skip(1).anyMatch(l -> !l.endsWith(",,")), "train_loss is filled at intervals");
         assertTrue(Files.size(dir.resolve("loss.png")) > 1000);
         assertTrue(Files.size(dir.resolve("staleness.png")) > 1000);
     }

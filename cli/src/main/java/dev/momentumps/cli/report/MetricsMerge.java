@@ -9,7 +9,8 @@ import java.util.List;
 
 /**
  * Joins the server's per-update lines with the full-training-loss evaluations taken during the run into
- * {@code metrics.csv}: each evaluation lands in the {@code train_loss} column of the update it was taken at.
+ * {@code metrics.csv}: each evaluation lands in the {@code train_loss} and {@code test_loss} columns
+ * (empty without a test split) of the update it was taken at.
  */
 public final class MetricsMerge {
     private MetricsMerge() {
@@ -22,7 +23,7 @@ public final class MetricsMerge {
             if (header == null) {
                 header = MetricsCsv.HEADER;
             }
-            out.write(header + ",train_loss");
+            out.write(header + ",train_loss,test_loss");
             out.newLine();
             int next = 0;
             for (String line = in.readLine(); line != null; line = in.readLine()) {
@@ -31,10 +32,11 @@ public final class MetricsMerge {
                     continue; // a line torn when a killed server's buffer was cut off
                 }
                 long update = Long.parseLong(line.substring(0, comma));
-                String loss = "";
+                String loss = ",";
                 while (next < evaluations.size() && evaluations.get(next).version() <= update) {
                     if (evaluations.get(next).version() == update) {
-                        loss = Double.toString(evaluations.get(next).trainLoss());
+                        Evaluation e = evaluations.get(next);
+                        loss = e.trainLoss() + "," + (Double.isNaN(e.testLoss()) ? "" : Double.toString(e.testLoss()));
                     }
                     next++;
                 }

@@ -2,7 +2,7 @@ package dev.momentumps.cli.run;
 
 import dev.momentumps.cli.report.Evaluation;
 import dev.momentumps.cli.report.MetricsMerge;
-import dev.momentumps.cli.report.Plots;
+import dev.momentumps.cli.report.RunPlots;
 import dev.momentumps.cli.report.RunSummary;
 import dev.momentumps.server.core.ServerStatus;
 import dev.momentumps.worker.client.ParameterClient;
@@ -156,9 +156,7 @@ public final class TrainRun {
 
     private Evaluation evaluate(ParameterClient monitor, float[] w, long startNanos) {
         long version = monitor.pull(w);
-        double seconds = (System.nanoTime() - startNanos) / 1e9;
-        double accuracy = task.test() == null ? Double.NaN : task.model().accuracy(w, task.test());
-        return new Evaluation(version, seconds, task.model().loss(w, task.train()), accuracy);
+        return Evaluation.of(task, version, (System.nanoTime() - startNanos) / 1e9, w);
     }
 
     private RunSummary summarize(ServerStatus s, Evaluation last, double wall, String transport) {
@@ -180,18 +178,11 @@ public final class TrainRun {
         summary.write(dir.resolve("summary.json"));
         MetricsMerge.merge(updatesCsv, evaluations, dir.resolve("metrics.csv"));
         Files.deleteIfExists(updatesCsv);
-        double[] x = new double[evaluations.size()];
-        double[] y = new double[evaluations.size()];
-        for (int i = 0; i < x.length; i++) {
-            x[i] = evaluations.get(i).version();
-            y[i] = evaluations.get(i).trainLoss();
-        }
-        Plots.lines(dir.resolve("loss.png"), "Training loss — " + summary.optimizer() + ", " + summary.mode() + ", "
-                + summary.workers() + " workers", "update", "loss over the training set",
-                List.of(new Plots.Line("training loss", x, y)), true);
-        Plots.histogram(dir.resolve("staleness.png"), "Staleness of applied gradients (mean "
-                + String.format(java.util.Locale.ROOT, "%.2f", summary.staleness().mean()) + ")",
-                "staleness τ (versions)", summary.staleness().histogram());
+        String setting = summary.optimizer() + ", " + summary.mode() + ", " + summary.workers() + " workers";
+        RunPlots.loss(dir.resolve("loss.png"), "Loss — " + setting, evaluations);
+        RunPlots.staleness(dir.resolve("staleness.png"), "Staleness of applied gradients — mean "
+                + String.format(java.util.Locale.ROOT, "%.2f", summary.staleness().mean()) + ", max "
+                + summary.staleness().max(), summary.staleness().histogram());
     }
 
     /** The lines printed at the end of a run. */

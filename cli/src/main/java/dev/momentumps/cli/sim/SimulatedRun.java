@@ -52,25 +52,20 @@ public final class SimulatedRun {
                     fit.observe(w);
                 }
                 if (v % every == 0) {
-                    evaluations.add(evaluate(task, v, w, t));
+                    evaluations.add(Evaluation.of(task, v, t, w));
                     last[0] = v;
                 }
             });
             result = sim.run();
         }
         if (last[0] != result.version()) {
-            evaluations.add(evaluate(task, result.version(), result.finalWeights(), result.virtualSeconds()));
+            evaluations.add(Evaluation.of(task, result.version(), result.virtualSeconds(), result.finalWeights()));
         }
         double wall = (System.nanoTime() - wallStart) / 1e9;
         String transport = "simulated, " + sources.size() + " workers, " + describe(config) + ", "
                 + String.format(java.util.Locale.ROOT, "%.3f", result.virtualSeconds()) + " virtual s";
         return reporter.report(result.status(), evaluations, wall, transport, updates,
                 fit == null ? null : fit.estimate());
-    }
-
-    private static Evaluation evaluate(Task task, long version, float[] w, double seconds) {
-        double accuracy = task.test() == null ? Double.NaN : task.model().accuracy(w, task.test());
-        return new Evaluation(version, seconds, task.model().loss(w, task.train()), accuracy);
     }
 
     /** e.g. {@code compute exp:1.0, network fixed:0.0, straggler 3:4.0} or {@code fixed delay 4}. */
