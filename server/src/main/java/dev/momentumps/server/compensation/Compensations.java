@@ -27,6 +27,13 @@ public final class Compensations implements StalenessCompensation {
     }
 
     @Override
+    public void onSentRows(int workerId, int[] rows, int n, float[] values) {
+        for (StalenessCompensation p : parts) {
+            p.onSentRows(workerId, rows, n, values);
+        }
+    }
+
+    @Override
     public void adjustGradient(int workerId, long staleness, float[] gradient, float[] weights) {
         for (StalenessCompensation p : parts) {
             p.adjustGradient(workerId, staleness, gradient, weights);

@@ -62,6 +62,21 @@ public final class DelayCompensation implements StalenessCompensation, Checkpoin
         System.arraycopy(weights, 0, bak, 0, weights.length);
     }
 
+    /**
+     * Only the rows sent change in the worker's copy, so only they change in its backup. A worker that has
+     * no backup yet (it never got the whole weights) keeps none: its other rows are not known here.
+     */
+    @Override
+    public void onSentRows(int workerId, int[] rows, int n, float[] values) {
+        float[] bak = backups.get(workerId);
+        if (bak == null) {
+            return;
+        }
+        for (int j = 0; j < n; j++) {
+            bak[rows[j]] = values[j];
+        }
+    }
+
     @Override
     public void adjustGradient(int workerId, long staleness, float[] g, float[] w) {
         float[] bak = backups.get(workerId);
@@ -97,6 +112,11 @@ public final class DelayCompensation implements StalenessCompensation, Checkpoin
     public float[] backupOf(int workerId) {
         float[] bak = backups.get(workerId);
         return bak == null ? null : bak.clone();
+    }
+
+    /** MeanSquare of the adaptive variant (a copy), or null before the first gradient or when λ is constant. */
+    public float[] meanSquare() {
+        return meanSquare == null ? null : meanSquare.clone();
     }
 
     @Override

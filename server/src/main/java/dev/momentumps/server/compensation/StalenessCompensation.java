@@ -7,7 +7,8 @@ import java.util.List;
  * A server-side correction for stale gradients that composes with any update rule and any consistency
  * model. The core calls it, under its lock, at three points:
  * <ol>
- *   <li>{@link #onSent} whenever it sends weights to a worker (a pull, or the weights in a push reply);</li>
+ *   <li>{@link #onSent} whenever it sends weights to a worker (a pull, or the weights in a push reply), or
+ *       {@link #onSentRows} when it sends only some rows (a sparse reply);</li>
  *   <li>{@link #adjustGradient} when a validated gradient arrives, before the consistency model sees it;</li>
  *   <li>{@link #learningRateScale} for every update, to scale the schedule's learning rate.</li>
  * </ol>
@@ -28,6 +29,13 @@ public interface StalenessCompensation {
 
     /** The server sent {@code weights} (live; copy what you keep) to worker {@code workerId}. */
     default void onSent(int workerId, float[] weights) {
+    }
+
+    /**
+     * The server sent worker {@code workerId} only the rows {@code rows[0..n)}, row {@code rows[j]} with value
+     * {@code values[j]} (the worker keeps its other rows as they were).
+     */
+    default void onSentRows(int workerId, int[] rows, int n, float[] values) {
     }
 
     /**

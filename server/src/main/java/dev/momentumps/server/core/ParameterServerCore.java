@@ -8,6 +8,7 @@ import dev.momentumps.server.consistency.PushTicket;
 import dev.momentumps.server.consistency.Submission;
 import dev.momentumps.server.consistency.UpdateSink;
 import dev.momentumps.server.optim.LearningRateSchedule;
+import dev.momentumps.server.optim.LookAhead;
 import dev.momentumps.server.optim.UpdateRule;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -50,6 +51,7 @@ public final class ParameterServerCore implements AutoCloseable {
     private long gradientsApplied;
     private long gradientsDropped;
     private long lossesSeen;
+    private float[] lookAheadScratch;
 
     /**
      * @param rule        the update rule (its state is allocated when the model is initialised)
@@ -74,9 +76,18 @@ public final class ParameterServerCore implements AutoCloseable {
         listeners.add(listener);
     }
 
-    /** Sets the staleness compensation (default none); it sees every later pull, push and update. */
+    /**
+     * Sets the staleness compensation (default none); it sees every later pull, push and update.
+     *
+     * @throws IllegalArgumentException if it and the update rule both send look-ahead weights
+     */
     public synchronized void setCompensation(StalenessCompensation compensation) {
-        this.compensation = compensation == null ? StalenessCompensation.NONE : compensation;
+        StalenessCompensation c = compensation == null ? StalenessCompensation.NONE : compensation;
+        if (c instanceof LookAhead && rule instanceof LookAhead) {
+            throw new IllegalArgumentException("the compensation " + c + " and the update rule " + rule
+                    + " both send look-ahead weights; use one of them");
+        }
+        this.compensation = c;
     }
 
     public synchronized StalenessCompensation compensation() {
@@ -174,71 +185,60 @@ public final class ParameterServerCore implements AutoCloseable {
     }
 
     /** Copies the current weights into {@code out} and returns their version; {@link #OBSERVER} may pull. */
-    public synchronized long pull(int workerId, float[] out) {
-        WorkerRecord w = workerId == OBSERVER ? null : worker(workerId);
-        ParameterStore s = requireStore();
-        if (out.length != s.numElements()) {
-            throw RequestException.invalid("weights buffer has " + out.length + " elements, model has "
-                    + s.numElements());
-        }
-        if (w != null) {
-            w.lastSeenNanos = System.nanoTime();
-        }
-        s.copyWeights(out);
-        if (w != null) {
-            compensation.onSent(workerId, s.weights());
-        }
-        return s.version();
-    }
-
-    /** Reads the live weights for {@link #pull(int, WeightsReader)}. */
-    @FunctionalInterface
-    public interface WeightsReader {
-        /**
-         * @param weights the live weights (exactly the model's elements), to be read only, and only until
-         *                this returns
-         * @param version their version
-         */
-        void read(float[] weights, long version);
-    }
-
-    /**
-     * A pull without the copy: hands {@code reader} the live weights (every row caught up) and their version
-     * while holding the core's lock, so nothing changes them meanwhile. For a transport that serialises them
-     * straight onto the wire; every push and pull waits while the reader runs, so it must not block.
-     * Returns the version; {@link #OBSERVER} may pull.
-     */
-    public synchronized long pull(int workerId, WeightsReader reader) {
-        WorkerRecord w = workerId == OBSERVER ? null : worker(workerId);
-        ParameterStore s = requireStore();
-        if (w != null) {
-            w.lastSeenNanos = System.nanoTime();
-        }
-        float[] weights = s.weights();
-        long version = s.version();
-        reader.read(weights, version);
-        if (w != null) {
-            compensation.onSent(workerId, weights);
-        }
-        return version;
+    public long pull(int workerId, float[] out) {
+        return pull(workerId, PullTarget.into(out));
     }
 
     /**
      * Like {@link #pull(int, float[])} but straight into a buffer (a shared memory region), so a transport
      * needs no intermediate array. The buffer's position is left unchanged.
      */
-    public synchronized long pull(int workerId, java.nio.FloatBuffer out) {
+    public long pull(int workerId, java.nio.FloatBuffer out) {
+        return pull(workerId, PullTarget.into(out));
+    }
+
+    /**
+     * The one pull every transport takes: hands {@code target} the weights this worker is sent and their
+     * version while holding the core's lock, so nothing changes them meanwhile. The bookkeeping happens here
+     * once, whatever the target: the worker's lease is renewed; a {@link LookAhead} in force (the update
+     * rule's or the compensation's) turns the live weights into the ones this worker is sent; the staleness
+     * compensation learns what was sent ({@link StalenessCompensation#onSent}). Without a look-ahead the live
+     * weights (every row caught up) go to the target with no copy. Returns the version; {@link #OBSERVER}
+     * may pull (it gets the live weights, and nothing is recorded).
+     */
+    public synchronized long pull(int workerId, PullTarget target) {
         WorkerRecord w = workerId == OBSERVER ? null : worker(workerId);
         ParameterStore s = requireStore();
-        if (out.remaining() < s.numElements()) {
-            throw RequestException.invalid("weights buffer has room for " + out.remaining() + " elements, model has "
-                    + s.numElements());
+        target.requireRoom(s.numElements());
+        float[] sent = s.weights();
+        long version = s.version();
+        if (w == null) {
+            target.accept(sent, version);
+            return version;
         }
-        if (w != null) {
-            w.lastSeenNanos = System.nanoTime();
+        w.lastSeenNanos = System.nanoTime();
+        LookAhead ahead = lookAheadFor(workerId);
+        if (ahead != null) {
+            sent = lookAhead(ahead, workerId, sent, s);
         }
-        out.put(out.position(), s.weights(), 0, s.numElements());
-        return s.version();
+        target.accept(sent, version);
+        compensation.onSent(workerId, sent);
+        return version;
+    }
+
+    /** The look-ahead in force for this worker (the compensation's, else the update rule's), or null. */
+    private LookAhead lookAheadFor(int workerId) {
+        LookAhead ahead = compensation instanceof LookAhead c ? c : rule instanceof LookAhead r ? r : null;
+        return ahead != null && ahead.looksAhead(workerId) ? ahead : null;
+    }
+
+    /** The look-ahead weights of {@code live} for this worker, in the core's one scratch array. */
+    private float[] lookAhead(LookAhead ahead, int workerId, float[] live, ParameterStore s) {
+        if (lookAheadScratch == null || lookAheadScratch.length != live.length) {
+            lookAheadScratch = new float[live.length];
+        }
+        ahead.lookAhead(workerId, live, s.nextLr(), lookAheadScratch);
+        return lookAheadScratch;
     }
 
     /** Whether the consistency model lets this worker pull now (SSP holds back one too far ahead). */
@@ -363,6 +363,9 @@ public final class ParameterServerCore implements AutoCloseable {
     /**
      * Copies the current weights of the rows {@code rows[0..n)} (each caught up to the current version)
      * into {@code out[0..n)}; returns the version. Rows must be valid (as {@link #pushSparse} checks them).
+     * The bookkeeping is {@link #pull(int, PullTarget)}'s, for the rows sent: the lease is renewed, a
+     * look-ahead in force gives the rows' values, and the compensation learns them
+     * ({@link StalenessCompensation#onSentRows}).
      */
     public synchronized long pullRows(int workerId, int[] rows, int n, float[] out) {
         WorkerRecord w = workerId == OBSERVER ? null : worker(workerId);
@@ -372,12 +375,21 @@ public final class ParameterServerCore implements AutoCloseable {
                     + out.length);
         }
         SparseRows.checkIndices(rows, n, s.numElements());
+        LookAhead ahead = w == null ? null : lookAheadFor(workerId);
+        if (ahead != null) {
+            float[] sent = lookAhead(ahead, workerId, s.weights(), s);
+            for (int j = 0; j < n; j++) {
+                out[j] = sent[rows[j]];
+            }
+        } else {
+            s.settleRows(rows, n);
+            for (int j = 0; j < n; j++) {
+                out[j] = s.weightAt(rows[j]);
+            }
+        }
         if (w != null) {
             w.lastSeenNanos = System.nanoTime();
-        }
-        s.settleRows(rows, n);
-        for (int j = 0; j < n; j++) {
-            out[j] = s.weightAt(rows[j]);
+            compensation.onSentRows(workerId, rows, n, out);
         }
         return s.version();
     }

@@ -74,11 +74,6 @@ public final class ParameterStore {
         return weights;
     }
 
-    public void copyWeights(float[] out) {
-        settle();
-        System.arraycopy(weights, 0, out, 0, weights.length);
-    }
-
     /** Whether the rule can apply a sparse gradient lazily (else the core scatters it into a dense one). */
     public boolean supportsSparse() {
         return rule instanceof SparseUpdateRule;
@@ -97,6 +92,11 @@ public final class ParameterStore {
         float lr = lrScale == 1f ? schedule.lr(step) : schedule.lr(step) * lrScale;
         ((SparseUpdateRule) rule).applySparse(weights, rows, values, n, step, lr);
         version = step;
+    }
+
+    /** The learning rate the next update will use (the schedule's at the next version). */
+    public float nextLr() {
+        return schedule.lr(version + 1);
     }
 
     /** Brings the rows {@code rows[0..n)} up to the current version (a sparse reply reads only those). */

@@ -124,6 +124,20 @@ class CompensationTest {
     }
 
     @Test
+    void dcAsgdBackupTakesTheRowsOfASparseReplyOnly() {
+        DelayCompensation dc = new DelayCompensation(1f, false);
+        try (ParameterServerCore core = core(new FixtureRule(), dc, 2, new float[] {1, 1})) {
+            float[] out = new float[2];
+            core.pullRows(0, new int[] {1}, 1, out);
+            assertEquals(null, dc.backupOf(0), "no backup from rows alone: the worker's other rows are unknown");
+            core.pull(0, out);
+            core.push(1, 0, 1, new float[] {2, 4}, 0, 1); // w = (0, -1)
+            core.pullRows(0, new int[] {1}, 1, out);
+            assertArrayEquals(new float[] {1, -1}, dc.backupOf(0), "row 0 as sent before, row 1 as sent now");
+        }
+    }
+
+    @Test
     void badLambdaIsRefused() {
         assertThrows(IllegalArgumentException.class, () -> new DelayCompensation(-1f, false));
         assertThrows(IllegalArgumentException.class, () -> new DelayCompensation(Float.NaN, true));

@@ -4,7 +4,7 @@ import dev.momentumps.server.optim.UpdateRule;
 import java.util.Map;
 
 /** w ← w − lr·g, for core tests that must not depend on the optimizer package. */
-public final class FixtureRule implements UpdateRule {
+public class FixtureRule implements UpdateRule {
     @Override
     public void initialize(int n) {
     }
