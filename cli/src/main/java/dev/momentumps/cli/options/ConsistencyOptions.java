@@ -1,7 +1,9 @@
 package dev.momentumps.cli.options;
 
 import dev.momentumps.server.compensation.Compensations;
+import dev.momentumps.server.compensation.DelayAdaptiveLearningRate;
 import dev.momentumps.server.compensation.DelayCompensation;
+import dev.momentumps.server.compensation.GapAware;
 import dev.momentumps.server.compensation.StalenessAwareLearningRate;
 import dev.momentumps.server.compensation.StalenessCompensation;
 import dev.momentumps.server.consistency.Asynchronous;
@@ -36,6 +38,16 @@ public final class ConsistencyOptions {
             description = "Staleness-aware learning rate (Zhang et al. 2016): a gradient of staleness tau > 0 is "
                     + "applied with lr/tau. Composes with any optimizer and mode.")
     public boolean stalenessLr;
+
+    @Option(names = "--delay-adaptive-lr", paramLabel = "M",
+            description = "Delay-adaptive step size (Mishchenko et al. 2022): a gradient of delay tau is applied with "
+                    + "lr*M/max(M, tau), M the number of workers. Composes with any optimizer and mode.")
+    public Integer delayAdaptiveWorkers;
+
+    @Option(names = "--gap-aware",
+            description = "Gap-Aware (Barkai et al. 2020): divide each gradient element by 1 + |w - w_stale|/C, "
+                    + "w_stale the weights last sent to its worker, C the running RMS step of that element.")
+    public boolean gapAware;
 
     @Option(names = "--dc-lambda", paramLabel = "LAMBDA", defaultValue = "0",
             description = "DC-ASGD (Zheng et al. 2017): g + LAMBDA*g*g*(w - w_bak), w_bak being the weights last "
@@ -82,8 +94,18 @@ public final class ConsistencyOptions {
         if (dcLambda > 0) {
             parts.add(new DelayCompensation((float) dcLambda, dcAdaptive));
         }
+        if (gapAware) {
+            parts.add(new GapAware());
+        }
         if (stalenessLr) {
             parts.add(new StalenessAwareLearningRate());
+        }
+        if (delayAdaptiveWorkers != null) {
+            if (delayAdaptiveWorkers < 1) {
+                throw new IllegalArgumentException("--delay-adaptive-lr must be >= 1 (the number of workers M), got "
+                        + delayAdaptiveWorkers);
+            }
+            parts.add(new DelayAdaptiveLearningRate(delayAdaptiveWorkers));
         }
         return Compensations.of(parts);
     }
@@ -95,6 +117,8 @@ public final class ConsistencyOptions {
         Args.flag(a, "--staleness-lr", stalenessLr);
         Args.add(a, "--dc-lambda", dcLambda);
         Args.flag(a, "--dc-adaptive", dcAdaptive);
+        Args.flag(a, "--gap-aware", gapAware);
+        Args.add(a, "--delay-adaptive-lr", delayAdaptiveWorkers);
         return a;
     }
 }

@@ -37,6 +37,11 @@ public final class OptimizerOptions {
     @Option(names = "--eps", paramLabel = "EPS", description = "ε of adagrad, rmsprop, adadelta, adam.")
     public Double eps;
 
+    @Option(names = "--eps-inside-root",
+            description = "adagrad, rmsprop, adam, adamw: divide by sqrt(G + eps), the textbook form, instead of "
+                    + "torch's sqrt(G) + eps.")
+    public boolean epsInsideRoot;
+
     @Option(names = "--rho", paramLabel = "RHO", description = "AdaDelta ρ (default 0.9).")
     public Double rho;
 
@@ -85,7 +90,8 @@ public final class OptimizerOptions {
         if (weightDecay != null) {
             b.weightDecay(weightDecay);
         }
-        return b.allowNegativeMomentum(allowNegativeMomentum).centered(centered).clipNorm(clipNorm)
+        return b.allowNegativeMomentum(allowNegativeMomentum).centered(centered).epsInsideRoot(epsInsideRoot)
+                .clipNorm(clipNorm)
                 .schedule(schedule).build();
     }
 
@@ -111,6 +117,7 @@ public final class OptimizerOptions {
         Args.add(a, "--schedule", schedule);
         Args.flag(a, "--allow-negative-momentum", allowNegativeMomentum);
         Args.flag(a, "--centered", centered);
+        Args.flag(a, "--eps-inside-root", epsInsideRoot);
         return a;
     }
 }

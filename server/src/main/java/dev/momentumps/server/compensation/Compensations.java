@@ -19,6 +19,14 @@ public final class Compensations implements StalenessCompensation {
         return parts.size() == 1 ? parts.get(0) : new Compensations(parts);
     }
 
+    /**
+     * The parts of {@code c}: its parts if it is a composition, else {@code c} alone. The core checkpoints
+     * every part that is {@link dev.momentumps.server.core.Checkpointable}.
+     */
+    public static List<StalenessCompensation> partsOf(StalenessCompensation c) {
+        return c instanceof Compensations composed ? composed.parts : List.of(c);
+    }
+
     @Override
     public void onSent(int workerId, float[] weights) {
         for (StalenessCompensation p : parts) {

@@ -2,9 +2,6 @@ package dev.momentumps.server.compensation;
 
 import dev.momentumps.server.core.Checkpointable;
 import java.nio.ByteBuffer;
-import java.util.HashMap;
-import java.util.Map;
-import java.util.TreeMap;
 
 /**
  * DC-ASGD, delay-compensated asynchronous SGD (Zheng, Meng, Wang, Chen, Yu, Ma, Liu, "Asynchronous
@@ -37,7 +34,7 @@ public final class DelayCompensation implements StalenessCompensation, Checkpoin
 
     private final float lambda;
     private final boolean adaptive;
-    private final Map<Integer, float[]> backups = new HashMap<>();
+    private final SentWeights backups = new SentWeights();
     private float[] meanSquare;
 
     /**
@@ -54,12 +51,7 @@ public final class DelayCompensation implements StalenessCompensation, Checkpoin
 
     @Override
     public void onSent(int workerId, float[] weights) {
-        float[] bak = backups.get(workerId);
-        if (bak == null || bak.length != weights.length) {
-            bak = new float[weights.length];
-            backups.put(workerId, bak);
-        }
-        System.arraycopy(weights, 0, bak, 0, weights.length);
+        backups.record(workerId, weights);
     }
 
     /**
@@ -79,7 +71,7 @@ public final class DelayCompensation implements StalenessCompensation, Checkpoin
 
     @Override
     public void adjustGradient(int workerId, long staleness, float[] g, float[] w) {
-        float[] bak = backups.get(workerId);
+        float[] bak = backups.of(workerId);
         if (adaptive) {
             if (meanSquare == null || meanSquare.length != g.length) {
                 meanSquare = new float[g.length];
@@ -110,7 +102,7 @@ public final class DelayCompensation implements StalenessCompensation, Checkpoin
 
     /** The weights last sent to the worker (a copy), or null if it never pulled. */
     public float[] backupOf(int workerId) {
-        float[] bak = backups.get(workerId);
+        float[] bak = backups.of(workerId);
         return bak == null ? null : bak.clone();
     }
 
@@ -124,48 +116,22 @@ public final class DelayCompensation implements StalenessCompensation, Checkpoin
         return "dc-asgd";
     }
 
-    /** backups (count; per worker id, length, floats, by id) then MeanSquare (length, -1 for none, floats). */
+    /** backups (see {@link SentWeights}) then MeanSquare (length, -1 for none, floats). */
     @Override
     public byte[] saveState() {
-        Map<Integer, float[]> sorted = new TreeMap<>(backups);
-        long bytes = 8 + (meanSquare == null ? 0 : 4L * meanSquare.length);
-        for (float[] b : sorted.values()) {
-            bytes += 8 + 4L * b.length;
-        }
-        ByteBuffer out = ByteBuffer.allocate(Math.toIntExact(bytes));
-        out.putInt(sorted.size());
-        for (Map.Entry<Integer, float[]> e : sorted.entrySet()) {
-            out.putInt(e.getKey()).putInt(e.getValue().length);
-            out.asFloatBuffer().put(e.getValue());
-            out.position(out.position() + 4 * e.getValue().length);
-        }
-        out.putInt(meanSquare == null ? -1 : meanSquare.length);
-        if (meanSquare != null) {
-            out.asFloatBuffer().put(meanSquare);
-        }
+        ByteBuffer out = ByteBuffer.allocate(Math.toIntExact(backups.encodedBytes() + Floats.nullableBytes(meanSquare)));
+        backups.write(out);
+        Floats.putNullable(out, meanSquare);
         return out.array();
     }
 
     @Override
     public void restoreState(byte[] state) {
         ByteBuffer in = ByteBuffer.wrap(state);
-        Map<Integer, float[]> restored = new HashMap<>();
-        int n = in.getInt();
-        for (int k = 0; k < n; k++) {
-            int id = in.getInt();
-            float[] b = new float[in.getInt()];
-            in.asFloatBuffer().get(b);
-            in.position(in.position() + 4 * b.length);
-            restored.put(id, b);
-        }
-        int m = in.getInt();
-        float[] ms = null;
-        if (m >= 0) {
-            ms = new float[m];
-            in.asFloatBuffer().get(ms);
-        }
-        backups.clear();
-        backups.putAll(restored);
+        SentWeights restored = new SentWeights();
+        restored.read(in);
+        float[] ms = Floats.getNullable(in);
+        backups.copyFrom(restored);
         meanSquare = ms;
     }
 

@@ -1,8 +1,5 @@
 package dev.momentumps.server.compensation;
 
-import dev.momentumps.server.consistency.Submission;
-import java.util.List;
-
 /**
  * Staleness-dependent learning rate (Zhang, Gupta, Lian, Liu, "Staleness-aware Async-SGD for Distributed
  * Deep Learning", IJCAI 2016): a gradient of staleness τ is applied with learning rate η/τ when τ > 0 and η
@@ -13,23 +10,16 @@ import java.util.List;
  * gradient by its own τ inside the average; with a linear rule such as SGD or heavy-ball that is the same
  * thing whenever the round's τᵢ are equal, which they are in every synchronous model here: all 0.)
  */
-public final class StalenessAwareLearningRate implements StalenessCompensation {
+public final class StalenessAwareLearningRate extends DelayScaledLearningRate {
 
     /** 1/τ for τ > 0, 1 for τ = 0. */
-    public static float factor(long staleness) {
+    public static float staleFactor(long staleness) {
         return staleness <= 1 ? 1f : 1f / staleness;
     }
 
     @Override
-    public float learningRateScale(List<Submission> contributors, long versionBefore) {
-        if (contributors.size() == 1) {
-            return factor(versionBefore - contributors.get(0).baseVersion());
-        }
-        double sum = 0;
-        for (Submission s : contributors) {
-            sum += factor(versionBefore - s.baseVersion());
-        }
-        return (float) (sum / contributors.size());
+    float factor(long staleness) {
+        return staleFactor(staleness);
     }
 
     @Override

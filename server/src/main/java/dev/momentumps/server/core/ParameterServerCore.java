@@ -1,5 +1,6 @@
 package dev.momentumps.server.core;
 
+import dev.momentumps.server.compensation.Compensations;
 import dev.momentumps.server.compensation.StalenessCompensation;
 import dev.momentumps.server.consistency.Clocks;
 import dev.momentumps.server.consistency.ConsistencyKind;
@@ -613,8 +614,10 @@ public final class ParameterServerCore implements AutoCloseable {
         if (consistency instanceof Checkpointable c) {
             all.add(c);
         }
-        if (compensation instanceof Checkpointable c) {
-            all.add(c);
+        for (StalenessCompensation part : Compensations.partsOf(compensation)) {
+            if (part instanceof Checkpointable c) {
+                all.add(c);
+            }
         }
         all.addAll(checkpointables);
         return all;

@@ -11,6 +11,10 @@ package dev.momentumps.server.optim;
  *   denom = (exp_avg_sq.sqrt() / sqrt(1 - β2^t)).add_(eps)
  *   param.addcdiv_(exp_avg, denom, value=-step_size)
  * </pre>
+ * With {@code epsInsideRoot} ε goes under the root of the bias-corrected second moment,
+ * {@code denom = sqrt(exp_avg_sq / (1 - β2^t) + eps)} (float32: the quotient by {@code 1 - β2^t}, cast
+ * from double, then {@code add_(eps).sqrt_()}), the form the textbooks use for Adagrad and RMSProp carried
+ * over to Adam.
  */
 abstract class AbstractAdam extends AbstractUpdateRule implements SparseUpdateRule {
 
@@ -26,12 +30,14 @@ abstract class AbstractAdam extends AbstractUpdateRule implements SparseUpdateRu
     private final float oneMinusB2;
     private final float epsF;
     private final boolean decoupled;
+    private final boolean epsInsideRoot;
     private float[] m;
     private float[] v;
 
     AbstractAdam(String name, double lr, double beta1, double beta2, double eps, double weightDecay,
-            boolean decoupled) {
+            boolean decoupled, boolean epsInsideRoot) {
         super(name, lr, weightDecay, EXP_AVG, EXP_AVG_SQ);
+        this.epsInsideRoot = epsInsideRoot;
         this.beta1 = Checks.unitInterval("beta1", beta1);
         this.beta2 = Checks.unitInterval("beta2", beta2);
         this.eps = Checks.positive("eps", eps);
@@ -61,6 +67,7 @@ abstract class AbstractAdam extends AbstractUpdateRule implements SparseUpdateRu
         final double bc2 = 1.0 - Math.pow(beta2, t);
         final float negStepSize = (float) -(lr / bc1);
         final float bc2Sqrt = (float) Math.sqrt(bc2);
+        final float bc2F = (float) bc2;
         for (int i = from; i < to; i++) {
             float wi = w[i];
             float gi = withL2(g[i], wi, l2);
@@ -68,9 +75,14 @@ abstract class AbstractAdam extends AbstractUpdateRule implements SparseUpdateRu
             float vi = v[i] * b2 + oneMinusB2 * gi * gi;
             m[i] = mi;
             v[i] = vi;
-            float denom = (float) Math.sqrt(vi) / bc2Sqrt + epsF;
+            float denom = denominator(vi, bc2Sqrt, bc2F);
             w[i] = wi * shrink + negStepSize * mi / denom;
         }
+    }
+
+    /** √v̂ + ε (torch), or √(v̂ + ε) with {@code epsInsideRoot}. */
+    private float denominator(float vi, float bc2Sqrt, float bc2) {
+        return epsInsideRoot ? (float) Math.sqrt(vi / bc2 + epsF) : (float) Math.sqrt(vi) / bc2Sqrt + epsF;
     }
 
     /**
@@ -85,6 +97,7 @@ abstract class AbstractAdam extends AbstractUpdateRule implements SparseUpdateRu
         final float shrink = decoupled ? (float) (1.0 - lr * weightDecay) : 1f;
         final float negStepSize = (float) -(lr / (1.0 - Math.pow(beta1, t)));
         final float bc2Sqrt = (float) Math.sqrt(1.0 - Math.pow(beta2, t));
+        final float bc2F = (float) (1.0 - Math.pow(beta2, t));
         for (int j = 0; j < n; j++) {
             int i = rows[j];
             float wi = w[i];
@@ -93,7 +106,7 @@ abstract class AbstractAdam extends AbstractUpdateRule implements SparseUpdateRu
             float vi = v[i] * b2 + oneMinusB2 * gi * gi;
             m[i] = mi;
             v[i] = vi;
-            float denom = (float) Math.sqrt(vi) / bc2Sqrt + epsF;
+            float denom = denominator(vi, bc2Sqrt, bc2F);
             w[i] = wi * shrink + negStepSize * mi / denom;
         }
     }
@@ -114,6 +127,6 @@ abstract class AbstractAdam extends AbstractUpdateRule implements SparseUpdateRu
 
     @Override
     protected final String hyperParameters() {
-        return "beta1=" + beta1 + ", beta2=" + beta2 + ", eps=" + eps;
+        return "beta1=" + beta1 + ", beta2=" + beta2 + ", eps=" + eps + (epsInsideRoot ? ", eps_inside_root=true" : "");
     }
 }

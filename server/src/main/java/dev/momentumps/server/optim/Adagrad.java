@@ -14,6 +14,10 @@ package dev.momentumps.server.optim;
  * {@code initial_accumulator_value=0}. Float32 order as torch: {@code state_sum.addcmul_(g, g)},
  * {@code std = state_sum.sqrt().add_(eps)}, {@code param.addcdiv_(g, std, value=-clr)} (i.e.
  * {@code w + (−clr·g)/std}); clr is computed in double.
+ *
+ * <p>With {@code epsInsideRoot} ε goes under the root, {@code w <- w − clr · g / sqrt(sum + ε)}, as the
+ * textbook writes Adagrad (Dive into Deep Learning §12.7, https://d2l.ai/chapter_optimization/adagrad.html);
+ * float32 order {@code (sum + ε).sqrt()}.
  */
 public final class Adagrad extends AbstractUpdateRule {
 
@@ -22,6 +26,7 @@ public final class Adagrad extends AbstractUpdateRule {
     private final double lrDecay;
     private final double eps;
     private final float epsF;
+    private final boolean epsInsideRoot;
     private float[] sum;
 
     /**
@@ -31,10 +36,16 @@ public final class Adagrad extends AbstractUpdateRule {
      * @param weightDecay L2 weight decay λ, {@code >= 0}
      */
     public Adagrad(double lr, double lrDecay, double eps, double weightDecay) {
+        this(lr, lrDecay, eps, weightDecay, false);
+    }
+
+    /** @param epsInsideRoot divide by {@code sqrt(sum + ε)} instead of torch's {@code sqrt(sum) + ε} */
+    public Adagrad(double lr, double lrDecay, double eps, double weightDecay, boolean epsInsideRoot) {
         super("adagrad", lr, weightDecay, SUM);
         this.lrDecay = Checks.nonNegative("lr_decay", lrDecay);
         this.eps = Checks.positive("eps", eps);
         this.epsF = (float) eps;
+        this.epsInsideRoot = epsInsideRoot;
     }
 
     @Override
@@ -52,12 +63,13 @@ public final class Adagrad extends AbstractUpdateRule {
             float gi = decayed(g[i], wi);
             float s = sum[i] + gi * gi;
             sum[i] = s;
-            w[i] = wi + negClr * gi / ((float) Math.sqrt(s) + epsF);
+            float std = epsInsideRoot ? (float) Math.sqrt(s + epsF) : (float) Math.sqrt(s) + epsF;
+            w[i] = wi + negClr * gi / std;
         }
     }
 
     @Override
     protected String hyperParameters() {
-        return "lr_decay=" + lrDecay + ", eps=" + eps;
+        return "lr_decay=" + lrDecay + ", eps=" + eps + (epsInsideRoot ? ", eps_inside_root=true" : "");
     }
 }

@@ -23,6 +23,11 @@ public final class Adam extends AbstractAdam {
      * @param weightDecay L2 weight decay λ (added to the gradient), {@code >= 0}
      */
     public Adam(double lr, double beta1, double beta2, double eps, double weightDecay) {
-        super("adam", lr, beta1, beta2, eps, weightDecay, false);
+        this(lr, beta1, beta2, eps, weightDecay, false);
+    }
+
+    /** @param epsInsideRoot divide by {@code sqrt(v̂ + ε)} instead of torch's {@code sqrt(v̂) + ε} */
+    public Adam(double lr, double beta1, double beta2, double eps, double weightDecay, boolean epsInsideRoot) {
+        super("adam", lr, beta1, beta2, eps, weightDecay, false, epsInsideRoot);
     }
 }

@@ -23,6 +23,11 @@ public final class AdamW extends AbstractAdam {
      * @param weightDecay decoupled weight decay λ, {@code >= 0}
      */
     public AdamW(double lr, double beta1, double beta2, double eps, double weightDecay) {
-        super("adamw", lr, beta1, beta2, eps, weightDecay, true);
+        this(lr, beta1, beta2, eps, weightDecay, false);
+    }
+
+    /** @param epsInsideRoot divide by {@code sqrt(v̂ + ε)} instead of torch's {@code sqrt(v̂) + ε} */
+    public AdamW(double lr, double beta1, double beta2, double eps, double weightDecay, boolean epsInsideRoot) {
+        super("adamw", lr, beta1, beta2, eps, weightDecay, true, epsInsideRoot);
     }
 }

@@ -14,10 +14,11 @@ import java.util.Locale;
  *   <li>sgd: lr, weightDecay</li>
  *   <li>momentum: lr, beta (momentum), weightDecay, allowNegativeMomentum</li>
  *   <li>ema-momentum, nesterov: lr, beta, weightDecay</li>
- *   <li>adagrad: lr, lrDecay, eps, weightDecay</li>
- *   <li>rmsprop: lr, alpha, eps, beta (torch's {@code momentum}, 0 = none), centered, weightDecay</li>
+ *   <li>adagrad: lr, lrDecay, eps, epsInsideRoot, weightDecay</li>
+ *   <li>rmsprop: lr, alpha, eps, epsInsideRoot, beta (torch's {@code momentum}, 0 = none), centered,
+ *       weightDecay</li>
  *   <li>adadelta: lr, rho, eps, weightDecay</li>
- *   <li>adam, adamw: lr, beta1, beta2, eps, weightDecay (AdamW's is decoupled)</li>
+ *   <li>adam, adamw: lr, beta1, beta2, eps, epsInsideRoot, weightDecay (AdamW's is decoupled)</li>
  * </ul>
  * {@code clipNorm} (global L2 clipping, 0 = off) and {@code schedule} (a {@link LearningRateSchedules}
  * spec, null = constant) apply to every rule. Setting a field the rule does not use is an error, so a
@@ -36,11 +37,15 @@ public record OptimizerConfig(
         double lrDecay,
         boolean allowNegativeMomentum,
         boolean centered,
+        boolean epsInsideRoot,
         double clipNorm,
         String schedule) {
 
     /** Marks a numeric field as not given. */
     public static final double UNSET = Double.NaN;
+
+    /** The rules that can put ε inside the square root. */
+    private static final List<String> EPS_INSIDE_ROOT_RULES = List.of("adagrad", "rmsprop", "adam", "adamw");
 
     public OptimizerConfig {
         if (rule == null || rule.isBlank()) {
@@ -62,21 +67,21 @@ public record OptimizerConfig(
         }
         switch (r) {
             case "sgd":
-                return new OptimizerConfig(r, 0.01, u, u, u, u, u, u, 0, u, false, false, 0, null);
+                return new OptimizerConfig(r, 0.01, u, u, u, u, u, u, 0, u, false, false, false, 0, null);
             case "momentum":
             case "ema-momentum":
             case "nesterov":
-                return new OptimizerConfig(r, 0.01, 0.9, u, u, u, u, u, 0, u, false, false, 0, null);
+                return new OptimizerConfig(r, 0.01, 0.9, u, u, u, u, u, 0, u, false, false, false, 0, null);
             case "adagrad": // torch.optim.Adagrad
-                return new OptimizerConfig(r, 0.01, u, u, u, 1e-10, u, u, 0, 0, false, false, 0, null);
+                return new OptimizerConfig(r, 0.01, u, u, u, 1e-10, u, u, 0, 0, false, false, false, 0, null);
             case "rmsprop": // torch.optim.RMSprop; beta is its momentum
-                return new OptimizerConfig(r, 0.01, 0, u, u, 1e-8, u, 0.99, 0, u, false, false, 0, null);
+                return new OptimizerConfig(r, 0.01, 0, u, u, 1e-8, u, 0.99, 0, u, false, false, false, 0, null);
             case "adadelta": // torch.optim.Adadelta
-                return new OptimizerConfig(r, 1.0, u, u, u, 1e-6, 0.9, u, 0, u, false, false, 0, null);
+                return new OptimizerConfig(r, 1.0, u, u, u, 1e-6, 0.9, u, 0, u, false, false, false, 0, null);
             case "adam": // torch.optim.Adam
-                return new OptimizerConfig(r, 0.001, u, 0.9, 0.999, 1e-8, u, u, 0, u, false, false, 0, null);
+                return new OptimizerConfig(r, 0.001, u, 0.9, 0.999, 1e-8, u, u, 0, u, false, false, false, 0, null);
             case "adamw": // torch.optim.AdamW
-                return new OptimizerConfig(r, 0.001, u, 0.9, 0.999, 1e-8, u, u, 0.01, u, false, false, 0, null);
+                return new OptimizerConfig(r, 0.001, u, 0.9, 0.999, 1e-8, u, u, 0.01, u, false, false, false, 0, null);
             default:
                 throw UpdateRules.unknownRule(rule);
         }
@@ -100,7 +105,10 @@ public record OptimizerConfig(
                 pick("alpha", alpha, d.alpha, unused),
                 pick("weight_decay", weightDecay, d.weightDecay, unused),
                 pick("lr_decay", lrDecay, d.lrDecay, unused),
-                allowNegativeMomentum, centered, clipNorm, schedule);
+                allowNegativeMomentum, centered, epsInsideRoot, clipNorm, schedule);
+        if (epsInsideRoot && !EPS_INSIDE_ROOT_RULES.contains(rule)) {
+            unused.add("eps_inside_root");
+        }
         if (allowNegativeMomentum && !rule.equals("momentum")) {
             unused.add("allow_negative_momentum");
         }
@@ -139,6 +147,9 @@ public record OptimizerConfig(
         if (rule.equals("rmsprop")) {
             used.add("centered");
         }
+        if (EPS_INSIDE_ROOT_RULES.contains(rule)) {
+            used.add("eps_inside_root");
+        }
         return String.join(", ", used);
     }
 
@@ -166,6 +177,7 @@ public record OptimizerConfig(
         private double lrDecay = UNSET;
         private boolean allowNegativeMomentum;
         private boolean centered;
+        private boolean epsInsideRoot;
         private double clipNorm;
         private String schedule;
 
@@ -228,6 +240,11 @@ public record OptimizerConfig(
             return this;
         }
 
+        public Builder epsInsideRoot(boolean v) {
+            epsInsideRoot = v;
+            return this;
+        }
+
         public Builder clipNorm(double v) {
             clipNorm = v;
             return this;
@@ -240,7 +257,7 @@ public record OptimizerConfig(
 
         public OptimizerConfig build() {
             return new OptimizerConfig(rule, lr, beta, beta1, beta2, eps, rho, alpha, weightDecay, lrDecay,
-                    allowNegativeMomentum, centered, clipNorm, schedule);
+                    allowNegativeMomentum, centered, epsInsideRoot, clipNorm, schedule);
         }
     }
 }

@@ -17,6 +17,11 @@ package dev.momentumps.server.optim;
  * {@code grad_avg.mul_(α).add_(g, alpha=1-α)}, {@code square_avg.addcmul(a, a, value=-1).sqrt_()},
  * {@code add_(eps)}, {@code buf.mul_(μ).addcdiv_(g, d)}, {@code param.add_(buf, alpha=-lr)} or
  * {@code param.addcdiv_(g, d, value=-lr)}.
+ *
+ * <p>With {@code epsInsideRoot} ε goes under the root, {@code d = sqrt(s + ε)} (centered:
+ * {@code sqrt(s − a² + ε)}), as the textbook writes RMSProp (Dive into Deep Learning §12.8,
+ * https://d2l.ai/chapter_optimization/rmsprop.html; Goodfellow, Bengio &amp; Courville, Deep Learning,
+ * Algorithm 8.5); float32 order {@code (s + ε).sqrt()}.
  */
 public final class RmsProp extends AbstractUpdateRule {
 
@@ -28,6 +33,7 @@ public final class RmsProp extends AbstractUpdateRule {
     private final double eps;
     private final double momentum;
     private final boolean centered;
+    private final boolean epsInsideRoot;
     private final float alphaF;
     private final float oneMinusAlpha;
     private final float epsF;
@@ -45,11 +51,18 @@ public final class RmsProp extends AbstractUpdateRule {
      * @param weightDecay L2 weight decay λ, {@code >= 0}
      */
     public RmsProp(double lr, double alpha, double eps, double momentum, boolean centered, double weightDecay) {
+        this(lr, alpha, eps, momentum, centered, weightDecay, false);
+    }
+
+    /** @param epsInsideRoot divide by {@code sqrt(s + ε)} instead of torch's {@code sqrt(s) + ε} */
+    public RmsProp(double lr, double alpha, double eps, double momentum, boolean centered, double weightDecay,
+                   boolean epsInsideRoot) {
         super("rmsprop", lr, weightDecay, stateNames(momentum, centered));
         this.alpha = Checks.unitInterval("alpha", alpha);
         this.eps = Checks.positive("eps", eps);
         this.momentum = Checks.unitInterval("momentum", momentum);
         this.centered = centered;
+        this.epsInsideRoot = epsInsideRoot;
         this.alphaF = (float) alpha;
         this.oneMinusAlpha = (float) (1.0 - alpha);
         this.epsF = (float) eps;
@@ -88,9 +101,10 @@ public final class RmsProp extends AbstractUpdateRule {
             if (centered) {
                 float a = avg[i] * alphaF + oneMinusAlpha * gi;
                 avg[i] = a;
-                d = (float) Math.sqrt(s + -1f * a * a) + epsF;
+                float var = s + -1f * a * a;
+                d = epsInsideRoot ? (float) Math.sqrt(var + epsF) : (float) Math.sqrt(var) + epsF;
             } else {
-                d = (float) Math.sqrt(s) + epsF;
+                d = epsInsideRoot ? (float) Math.sqrt(s + epsF) : (float) Math.sqrt(s) + epsF;
             }
             if (withMomentum) {
                 float bi = buf[i] * mu + gi / d;
@@ -104,6 +118,7 @@ public final class RmsProp extends AbstractUpdateRule {
 
     @Override
     protected String hyperParameters() {
-        return "alpha=" + alpha + ", eps=" + eps + ", momentum=" + momentum + ", centered=" + centered;
+        return "alpha=" + alpha + ", eps=" + eps + ", momentum=" + momentum + ", centered=" + centered
+                + (epsInsideRoot ? ", eps_inside_root=true" : "");
     }
 }

@@ -36,15 +36,16 @@ public final class UpdateRules {
             case "nesterov":
                 return new Nesterov(c.lr(), c.beta(), c.weightDecay());
             case "adagrad":
-                return new Adagrad(c.lr(), c.lrDecay(), c.eps(), c.weightDecay());
+                return new Adagrad(c.lr(), c.lrDecay(), c.eps(), c.weightDecay(), c.epsInsideRoot());
             case "rmsprop":
-                return new RmsProp(c.lr(), c.alpha(), c.eps(), c.beta(), c.centered(), c.weightDecay());
+                return new RmsProp(c.lr(), c.alpha(), c.eps(), c.beta(), c.centered(), c.weightDecay(),
+                        c.epsInsideRoot());
             case "adadelta":
                 return new AdaDelta(c.lr(), c.rho(), c.eps(), c.weightDecay());
             case "adam":
-                return new Adam(c.lr(), c.beta1(), c.beta2(), c.eps(), c.weightDecay());
+                return new Adam(c.lr(), c.beta1(), c.beta2(), c.eps(), c.weightDecay(), c.epsInsideRoot());
             case "adamw":
-                return new AdamW(c.lr(), c.beta1(), c.beta2(), c.eps(), c.weightDecay());
+                return new AdamW(c.lr(), c.beta1(), c.beta2(), c.eps(), c.weightDecay(), c.epsInsideRoot());
             default:
                 throw unknownRule(c.rule());
         }

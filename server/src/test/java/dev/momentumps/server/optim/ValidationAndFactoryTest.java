@@ -110,7 +110,7 @@ class ValidationAndFactoryTest {
 
     @Test
     void fieldsTheRuleDoesNotUseAreRejected() {
-        rejects("rho is not a hyper-parameter of adam; it uses lr, beta1, beta2, eps, weight_decay",
+        rejects("rho is not a hyper-parameter of adam; it uses lr, beta1, beta2, eps, weight_decay, eps_inside_root",
                 () -> UpdateRules.create(OptimizerConfig.builder("adam").rho(0.9).build()));
         rejects("allow_negative_momentum is not a hyper-parameter of nesterov; it uses lr, beta, weight_decay",
                 () -> UpdateRules.create(OptimizerConfig.builder("nesterov").allowNegativeMomentum(true).build()));
