@@ -120,7 +120,7 @@ final class TrainCommand implements Callable<Integer> {
             server.recovery.checkpointDir = dir.resolve("checkpoints");
         }
         System.out.printf("%s%n%d workers, %d pushes in all, %s, mode %s%n", t.description(), workers, total,
-                server.optimizer.rule(), server.consistency.mode);
+                server.optimizer.rule(), server.consistency.kind().cliName());
         Map<String, Object> config = new LinkedHashMap<>();
         config.put("args", String.join(" ", argsOf()));
         config.put("seed", spec.seed());

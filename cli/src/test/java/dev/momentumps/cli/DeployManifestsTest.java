@@ -9,6 +9,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.MappingIterator;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import dev.momentumps.server.grpc.Tokens;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -27,14 +28,6 @@ import picocli.CommandLine.Model.OptionSpec;
 
 /** The Kubernetes manifests and the Dockerfile in src/deploy parse and agree with the real command line. */
 class DeployManifestsTest {
-    /**
-     * Flags and variables of issue #6 (branch reliability: TLS, token, checkpoints), used by the manifests
-     * before that branch is merged. While a flag is missing from the command it is reported, not failed;
-     * once it exists it is checked like every other.
-     */
-    private static final Set<String> FROM_ISSUE_6 = Set.of("--tls-cert", "--tls-key", "--tls-ca", "--checkpoint-dir");
-    private static final Set<String> ENV_FROM_ISSUE_6 = Set.of("MPS_TOKEN");
-
     private static Path deploy;
     private static final Map<String, JsonNode> byKind = new HashMap<>();
 
@@ -104,17 +97,16 @@ class DeployManifestsTest {
                 continue;
             }
             String flag = a.split("=", 2)[0];
-            if (sub.getCommandSpec().findOption(flag) == null) {
-                assertTrue(FROM_ISSUE_6.contains(flag), "mps " + args.get(0) + " has no option " + flag);
-                System.out.println("note: " + flag + " (issue #6, branch reliability) is not on mps " + args.get(0)
-                        + " on this branch yet");
-            }
+            assertNotNull(sub.getCommandSpec().findOption(flag), "mps " + args.get(0) + " has no option " + flag);
         }
         for (JsonNode e : container.path("env")) {
             String name = e.get("name").asText();
-            if (name.startsWith("MPS_") && !ENV_FROM_ISSUE_6.contains(name)) {
-                assertTrue(envDefaults.indexOf("${env:" + name + ":") >= 0, "mps " + args.get(0)
-                        + " reads no environment variable " + name);
+            if (name.startsWith("MPS_")) {
+                // picocli reads most variables as an option's default; the token is read by the security
+                // options (Tokens.load), which a command has when it has --token-file
+                boolean read = envDefaults.indexOf("${env:" + name + ":") >= 0
+                        || name.equals(Tokens.ENV) && sub.getCommandSpec().findOption("--token-file") != null;
+                assertTrue(read, "mps " + args.get(0) + " reads no environment variable " + name);
             }
         }
     }

@@ -78,6 +78,23 @@ class TrainCommandTest {
     }
 
     @Test
+    void modeTakesTheLiteraturesNamesBspAndAsp(@TempDir Path tmp) throws Exception {
+        for (String[] names : new String[][] {{"bsp", "sync"}, {"asp", "async"}}) {
+            Path dir = tmp.resolve(names[0]);
+            CliRunner.Result r = CliRunner.run("train", "--in-process", "--no-progress", "--workers", "2",
+                    "--model", "linear", "--samples", "400", "--updates", "20", "--mode", names[0],
+                    "--out", dir.toString());
+            assertEquals(0, r.exit(), r.err() + r.out());
+            assertTrue(r.out().contains(", mode " + names[1] + "\n"), r.out());
+            JsonNode s = summary(dir);
+            assertEquals(names[1], s.get("mode").asText(), s.toString());
+            if (names[1].equals("sync")) {
+                assertEquals(0, s.at("/staleness/max").asLong(), "BSP applies no stale gradient: " + s);
+            }
+        }
+    }
+
+    @Test
     void badFlagsGetOneLineNamingTheFlag() {
         expectError(List.of("train", "--workers", "0"), "--workers");
         expectError(List.of("train", "--in-process", "--lr", "-1"), "lr");

@@ -20,7 +20,7 @@ import picocli.CommandLine.Option;
 public final class ConsistencyOptions {
 
     @Option(names = "--mode", paramLabel = "MODE", defaultValue = "async",
-            description = "Consistency: async (ASP: apply each push), sync (BSP: average one gradient per worker), "
+            description = "Consistency: async or asp (apply each push), sync or bsp (average one gradient per worker), "
                     + "ssp (stale synchronous, bound --staleness-bound), backup (BSP over the first N of N+b "
                     + "workers, b = --backup-workers). Default: ${DEFAULT-VALUE}.")
     public String mode = "async";

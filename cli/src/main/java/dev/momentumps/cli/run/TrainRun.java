@@ -76,7 +76,7 @@ public final class TrainRun {
                     }
                 }
                 long pushes = s.gradientsApplied() + s.gradientsDropped();
-                String note = String.format(java.util.Locale.ROOT, " loss %.4f  staleness %.2f",
+                String note = progressNote(
                         evaluations.isEmpty() ? s.recentLoss() : evaluations.get(evaluations.size() - 1).trainLoss(),
                         s.staleness().mean());
                 if (bar != null) {
@@ -120,6 +120,15 @@ public final class TrainRun {
         }
         writeReports(summary, updatesCsv, evaluations);
         return summary;
+    }
+
+    /**
+     * The progress line's loss and staleness: {@code -} for the loss until one exists (before the first push
+     * and the first evaluation the server's recent loss is NaN).
+     */
+    static String progressNote(double loss, double meanStaleness) {
+        String l = Double.isNaN(loss) ? "-" : String.format(java.util.Locale.ROOT, "%.4f", loss);
+        return String.format(java.util.Locale.ROOT, " loss %s  staleness %.2f", l, meanStaleness);
     }
 
     /** The file a run's server records its trajectory in, for the implicit-momentum fit. */

@@ -41,17 +41,23 @@ import org.junit.jupiter.api.AfterAll;
  * version by one, and the weights stay finite.
  *
  * <p>{@code ./mvnw verify} runs it in fuzzing mode for a bounded time (JAZZER_FUZZ=1 and maxDuration in
- * the server module's surefire setup); without JAZZER_FUZZ it only replays its inputs.
+ * the server module's surefire setup); without JAZZER_FUZZ it only replays its inputs, one of which
+ * ({@code an-accepted-push}) gets a push accepted, so a replay reaches the update path too.
  */
 class RequestPathFuzzTest {
     private static final int N = 10;
     private static final AtomicLong ACCEPTED = new AtomicLong();
     private static final AtomicLong PUSHES = new AtomicLong();
 
-    /** How deep the fuzzer got: pushes tried and accepted (a fuzzer that never gets one accepted tests little). */
+    /**
+     * How deep the fuzzer got: pushes tried and accepted. A run that never got a push accepted never reached
+     * the update path, so it fails.
+     */
     @AfterAll
-    static void report() {
+    static void reachedAcceptedPushes() {
         System.out.println("fuzz: " + PUSHES.get() + " pushes, " + ACCEPTED.get() + " accepted");
+        assertTrue(ACCEPTED.get() > 0, "the fuzzer tried " + PUSHES.get() + " pushes and none was accepted: "
+                + "the update path was never reached");
     }
 
     /** Collects a unary or streaming reply and its end. */
