@@ -26,9 +26,20 @@ public final class ExperimentCommand implements Callable<Integer> {
     @Option(names = "--out", paramLabel = "DIR", description = "Run directory (created); default runs/NAME-<date>-<time>.")
     Path out;
 
-    @Option(names = "--seed", paramLabel = "S", defaultValue = "42", description = "Seed for data order and "
-            + "initial weights. Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--seed", paramLabel = "S", defaultValue = "42", description = "First seed (data order, "
+            + "initial weights, schedules). Default: ${DEFAULT-VALUE}.")
     long seed;
+
+    @Option(names = "--seeds", paramLabel = "N", description = "Replicate over N seeds (--seed, --seed + 1, "
+            + "...): tables give means with standard errors and 95 % intervals. Default: each experiment's own.")
+    Integer seeds;
+
+    @Option(names = "--quick", description = "The CI-sized version: fewer seeds, updates and grid cells.")
+    boolean quick;
+
+    @Option(names = "--threads", paramLabel = "N", description = "Threads that run replicates in parallel "
+            + "(results do not depend on it). Default: the number of cores.")
+    Integer threads;
 
     @Option(names = "--data", paramLabel = "FILE", description = "Data file for experiments that read one "
             + "(airfoil: the airfoil_self_noise.dat file; default ../shared/data/airfoil_self_noise.dat).")
@@ -56,8 +67,14 @@ public final class ExperimentCommand implements Callable<Integer> {
                 "unknown experiment '" + name + "'; valid: " + String.join(", ", Experiments.names())));
         Path dir = out != null ? out : Path.of("runs", name + "-"
                 + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
+        if (seeds != null && seeds < 1) {
+            throw new IllegalArgumentException("--seeds must be >= 1, got " + seeds);
+        }
+        if (threads != null) {
+            Replicates.threads(threads);
+        }
         long start = System.nanoTime();
-        Table table = e.run(new RunDirectory(dir, seed, data));
+        Table table = e.run(new RunDirectory(dir, seed, seeds == null ? 0 : seeds, quick, data));
         pw.print(table.text());
         pw.printf("%s: %.1f s; wrote %s (report.md, summary.json, CSV, PNG)%n", e.name(),
                 (System.nanoTime() - start) / 1e9, dir);

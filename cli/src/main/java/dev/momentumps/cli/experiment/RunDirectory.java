@@ -10,18 +10,54 @@ import java.util.Map;
 
 /**
  * Where an experiment writes: {@code summary.json} (Jackson, snake_case as {@link RunSummary}), CSV tables,
- * PNG plots and {@code report.md}. Also carries the run's seed and optional data file.
+ * PNG plots and {@code report.md}. Also carries the run's seeds ({@code --seed}, {@code --seeds}), whether
+ * it is the CI-sized version ({@code --quick}) and the optional data file.
  */
 public final class RunDirectory {
     private final Path dir;
     private final long seed;
+    private final int seeds;
+    private final boolean quick;
     private final Path data;
 
     /** @param data the {@code --data} file, or null for the experiment's default */
     public RunDirectory(Path dir, long seed, Path data) throws IOException {
+        this(dir, seed, 0, false, data);
+    }
+
+    /**
+     * @param seeds how many seeds to replicate over, or 0 for the experiment's default
+     * @param quick the CI-sized version (fewer seeds, updates and grid cells)
+     * @param data  the {@code --data} file, or null for the experiment's default
+     */
+    public RunDirectory(Path dir, long seed, int seeds, boolean quick, Path data) throws IOException {
+        if (seeds < 0) {
+            throw new IllegalArgumentException("--seeds must be >= 1, got " + seeds);
+        }
         this.dir = Files.createDirectories(dir);
         this.seed = seed;
+        this.seeds = seeds;
+        this.quick = quick;
         this.data = data;
+    }
+
+    /**
+     * The seeds to replicate over: {@code --seed}, {@code --seed} + 1, … ({@code --seeds} of them, or
+     * {@code byDefault}, or {@code quickDefault} under {@code --quick}). Every cell of a grid runs on the
+     * same seeds, so cells are compared seed by seed (paired).
+     */
+    public long[] seeds(int byDefault, int quickDefault) {
+        int n = seeds > 0 ? seeds : quick ? quickDefault : byDefault;
+        long[] s = new long[n];
+        for (int i = 0; i < n; i++) {
+            s[i] = seed + i;
+        }
+        return s;
+    }
+
+    /** The CI-sized version ({@code --quick}). */
+    public boolean quick() {
+        return quick;
     }
 
     public Path dir() {
@@ -49,6 +85,7 @@ public final class RunDirectory {
         Map<String, Object> all = new LinkedHashMap<>();
         all.put("experiment", experiment);
         all.put("seed", seed);
+        all.put("quick", quick);
         all.putAll(new java.util.TreeMap<>(fields)); // a fixed key order, whatever map the caller built
         RunSummary.mapper().writeValue(file("summary.json").toFile(), all);
     }

@@ -16,8 +16,9 @@ public final class SimulationOptions {
     public boolean simulate;
 
     @Option(names = "--compute-time", paramLabel = "DIST",
-            description = "--simulate: each gradient's compute time, fixed:T (or T), uniform:LO:HI or exp:MEAN, "
-                    + "in virtual seconds. Default: fixed:1.")
+            description = "--simulate: each gradient's compute time in virtual seconds: fixed:T (or T), "
+                    + "uniform:LO:HI, exp:MEAN, gamma:SHAPE:SCALE, lognormal:MU:SIGMA, pareto:ALPHA:XMIN, or "
+                    + "trace:FILE (measured times, one per line, resampled). Default: fixed:1.")
     public String computeTime;
 
     @Option(names = "--network-delay", paramLabel = "DIST",
