@@ -99,6 +99,10 @@ public final class D2lQuadratic implements Experiment {
         return table;
     }
 
+    /** The shared frame of the trajectory plots: x₁ ∈ [−6, 6], x₂ ∈ [−3, 3]. */
+    static final double FRAME_X1 = 6;
+    static final double FRAME_X2 = 3;
+
     private static void plot(RunDirectory run, String png, String rule, double lr, double beta, List<double[]> path)
             throws IOException {
         // level sets f = c as closed ellipses x₁ = √(c/0.1)·cos θ, x₂ = √(c/2)·sin θ
@@ -114,9 +118,9 @@ public final class D2lQuadratic implements Experiment {
             }
             levels.add(new Plots.Line("f=" + c, xs, ys));
         }
-        // a diverging path would squash the picture: draw it until it first leaves the frame
+        // every panel shares one frame with equal scales; a diverging path is drawn until it leaves it
         int shown = 0;
-        while (shown < path.size() && Math.abs(path.get(shown)[1]) <= 6 && Math.abs(path.get(shown)[0]) <= 8) {
+        while (shown < path.size() && Math.abs(path.get(shown)[1]) <= FRAME_X2 && Math.abs(path.get(shown)[0]) <= FRAME_X1) {
             shown++;
         }
         shown = Math.min(path.size(), shown + 1);
@@ -129,6 +133,7 @@ public final class D2lQuadratic implements Experiment {
         String label = rule.equals("sgd") ? "gradient descent, lr " + lr : "momentum, lr " + lr + ", beta " + beta;
         String title = "f = 0.1 x1^2 + 2 x2^2: " + label
                 + (shown < path.size() ? " (diverges; first " + shown + " points shown)" : "");
-        Plots.paths(run.file(png), title, "x1", "x2", levels, List.of(new Plots.Line(label, xs, ys)));
+        Plots.paths(run.file(png), title, "x1", "x2", levels, List.of(new Plots.Line(label, xs, ys)),
+                new double[] {-FRAME_X1, FRAME_X1}, new double[] {-FRAME_X2, FRAME_X2});
     }
 }

@@ -14,7 +14,10 @@ import org.knowm.xchart.XYChartBuilder;
 import org.knowm.xchart.XYSeries;
 import org.knowm.xchart.style.Styler;
 
-/** PNG plots with XChart: loss curves, staleness histograms, trajectories over level sets, heat maps. */
+/**
+ * The study's PNG plots, in {@link ChartStyle}: lines with error bars, bars over categories, paths over level
+ * sets with equal axis scales, heat maps.
+ */
 public final class Plots {
     private Plots() {
     }
@@ -36,57 +39,75 @@ public final class Plots {
         }
     }
 
-    /** Series with at most this many points are measured points and get markers; denser ones are curves. */
-    static final int MARKER_POINTS = 40;
-
     static {
         System.setProperty("java.awt.headless", "true");
     }
 
-    /** A line chart; {@code logY} for losses that fall over orders of magnitude. */
+    /**
+     * A line chart in {@link ChartStyle}: a marker on every measured point (small ones on dense curves),
+     * error bars where a line has them; {@code logY} for values that fall over orders of magnitude (a log
+     * axis only when they span more than a decade). Non-finite points are left out.
+     */
     public static void lines(Path png, String title, String xLabel, String yLabel, List<Line> lines, boolean logY)
             throws IOException {
-        XYChart chart = new XYChartBuilder().width(900).height(560).title(title).xAxisTitle(xLabel)
-                .yAxisTitle(yLabel).build();
-        chart.getStyler().setLegendPosition(Styler.LegendPosition.InsideNE);
-        chart.getStyler().setDefaultSeriesRenderStyle(XYSeries.XYSeriesRenderStyle.Line);
-        boolean log = logY && spansDecades(lines);
-        chart.getStyler().setYAxisLogarithmic(log);
-        boolean sparse = true;
-        for (Line l : lines) {
-            sparse &= l.x().length <= MARKER_POINTS;
+        XYChart chart = ChartStyle.xy(title, xLabel, yLabel);
+        double[][] ys = new double[lines.size()][];
+        int points = 0;
+        for (int i = 0; i < lines.size(); i++) {
+            ys[i] = lines.get(i).y();
+            points = Math.max(points, lines.get(i).x().length);
         }
-        chart.getStyler().setMarkerSize(sparse ? 7 : 0);
+        if (logY) {
+            ChartStyle.logYIfSpansDecades(chart, ys);
+        }
+        ChartStyle.markersFor(chart, points);
         chart.getStyler().setErrorBarsColorSeriesColor(true);
-        houseStyle(chart, log);
+        int index = 0;
         for (Line l : lines) {
             Line f = finite(l);
             if (f.x().length > 0) {
-                if (f.err() != null) {
-                    chart.addSeries(f.name(), f.x(), f.y(), f.err());
-                } else {
-                    chart.addSeries(f.name(), f.x(), f.y());
-                }
+                XYSeries s = f.err() != null ? chart.addSeries(f.name(), f.x(), f.y(), f.err())
+                        : chart.addSeries(f.name(), f.x(), f.y());
+                ChartStyle.look(s, index);
             }
+            index++;
         }
-        BitmapEncoder.saveBitmap(chart, png.toString(), BitmapEncoder.BitmapFormat.PNG);
+        ChartStyle.save(chart, png);
     }
 
     /**
      * One value per category (methods, modes), grouped by series, as bars with error bars: a categorical
-     * axis, never a line. A NaN value (a diverged or failed run) draws no bar; its category label gets
-     * {@code "(diverged)"} appended, so it is shown as such instead of vanishing.
+     * axis, never a line over made-up numbers. A non-finite value (a diverged or failed run) draws no bar
+     * and its category label gets {@code "(diverged)"}, so it is shown as such instead of vanishing.
      *
-     * @param values values.get(s)[c]: series s, category c; errs likewise (or null)
+     * @param values values.get(s)[c]: series s, category c; errs likewise (or null for no error bars)
      */
     public static void bars(Path png, String title, String xLabel, String yLabel, List<String> categories,
-                            List<String> series, List<double[]> values, List<double[]> errs, boolean logY)
-            throws IOException {
-        CategoryChart chart = new CategoryChartBuilder().width(900).height(560).title(title).xAxisTitle(xLabel)
-                .yAxisTitle(yLabel).build();
+                            List<String> series, List<double[]> values, List<double[]> errs) throws IOException {
+        CategoryChart chart = ChartStyle.category(title, xLabel, yLabel);
         chart.getStyler().setLegendVisible(series.size() > 1);
-        chart.getStyler().setLegendPosition(Styler.LegendPosition.InsideNE);
         chart.getStyler().setErrorBarsColorSeriesColor(false);
+        chart.getStyler().setXAxisLabelRotation(categories.size() > 4 ? 20 : 0);
+        for (int s = 0; s < series.size(); s++) {
+            List<Number> y = new ArrayList<>();
+            List<Number> e = new ArrayList<>();
+            for (int c = 0; c < categories.size(); c++) {
+                double v = values.get(s)[c];
+                y.add(Double.isFinite(v) ? v : 0);
+                double err = errs == null ? 0 : errs.get(s)[c];
+                e.add(Double.isFinite(v) && Double.isFinite(err) ? err : 0);
+            }
+            if (errs == null) {
+                chart.addSeries(series.get(s), barLabels(categories, values), y);
+            } else {
+                chart.addSeries(series.get(s), barLabels(categories, values), y, e);
+            }
+        }
+        ChartStyle.save(chart, png);
+    }
+
+    /** The category labels of {@link #bars}: {@code " (diverged)"} appended where any series is not finite. */
+    static List<String> barLabels(List<String> categories, List<double[]> values) {
         List<String> labels = new ArrayList<>();
         for (int c = 0; c < categories.size(); c++) {
             boolean diverged = false;
@@ -95,138 +116,66 @@ public final class Plots {
             }
             labels.add(categories.get(c) + (diverged ? " (diverged)" : ""));
         }
-        boolean log = logY;
-        for (double[] v : values) {
-            for (double x : v) {
-                log &= !(x <= 0);
-            }
-        }
-        chart.getStyler().setYAxisLogarithmic(log);
-        chart.getStyler().setXAxisLabelRotation(categories.size() > 4 ? 20 : 0);
-        houseStyle(chart, log);
-        for (int s = 0; s < series.size(); s++) {
-            List<Number> y = new ArrayList<>();
-            List<Number> e = new ArrayList<>();
-            for (int c = 0; c < categories.size(); c++) {
-                double v = values.get(s)[c];
-                y.add(Double.isFinite(v) ? v : null);
-                double err = errs == null ? 0 : errs.get(s)[c];
-                e.add(Double.isFinite(v) && Double.isFinite(err) ? err : 0);
-            }
-            chart.addSeries(series.get(s), labels, y, errs == null ? null : e);
-        }
-        BitmapEncoder.saveBitmap(chart, png.toString(), BitmapEncoder.BitmapFormat.PNG);
+        return labels;
     }
-
-    /**
-     * The house style shared by every plot: white background, a light grid, readable tick labels (numbers
-     * through {@link #tick}, so no {@code 6.516257689594506E64}), decade ticks on log axes.
-     */
-    static void houseStyle(org.knowm.xchart.internal.chartpart.Chart<?, ?> chart, boolean logY) {
-        Styler st = chart.getStyler();
-        st.setChartBackgroundColor(java.awt.Color.WHITE);
-        st.setPlotBackgroundColor(java.awt.Color.WHITE);
-        st.setLegendBorderColor(java.awt.Color.LIGHT_GRAY);
-        if (st instanceof org.knowm.xchart.style.AxesChartStyler ax) {
-            ax.setPlotGridLinesColor(new java.awt.Color(0xE0E0E0));
-            ax.setYAxisDecimalPattern(null);
-            ax.setyAxisTickLabelsFormattingFunction(Plots::tick);
-            if (logY) {
-                ax.setYAxisLogarithmicDecadeOnly(true);
-            }
-        }
-    }
-
-    /** A tick label: at most 4 significant digits, scientific only outside [1e-3, 1e5). */
-    public static String tick(Double v) {
-        if (v == null || v.isNaN()) {
-            return "";
-        }
-        double a = Math.abs(v);
-        if (a == 0) {
-            return "0";
-        }
-        if (a < 1e-3 || a >= 1e5) {
-            String m = String.format(java.util.Locale.ROOT, "%.2e", v);
-            return m.replaceAll("\\.?0+e", "e").replace("e+0", "e").replace("e-0", "e-").replace("e+", "e");
-        }
-        return String.format(java.util.Locale.ROOT, "%.4g", v).replaceAll("(\\.\\d*?)0+$", "$1")
-                .replaceAll("\\.$", "");
-    }
-
-    /**
-     * A histogram of counts per integer bucket (staleness 0, 1, 2, ...): bars on a categorical axis for up to
-     * {@value #CATEGORY_BUCKETS} buckets, else a filled step outline on a numeric axis (bucket i spans [i, i + 1)) whose ticks are
-     * spaced by XChart (a max staleness of 156 would otherwise draw 157 overlapping labels).
-     */
-    public static void histogram(Path png, String title, String xLabel, long[] counts) throws IOException {
-        int n = Math.max(1, counts.length);
-        if (n <= CATEGORY_BUCKETS) {
-            CategoryChart chart = new CategoryChartBuilder().width(900).height(560).title(title).xAxisTitle(xLabel)
-                    .yAxisTitle("gradients").build();
-            chart.getStyler().setLegendVisible(false);
-            houseStyle(chart, false);
-            List<String> x = new ArrayList<>();
-            List<Number> y = new ArrayList<>();
-            for (int i = 0; i < n; i++) {
-                x.add(Integer.toString(i));
-                y.add(i < counts.length ? counts[i] : 0);
-            }
-            chart.addSeries("count", x, y);
-            BitmapEncoder.saveBitmap(chart, png.toString(), BitmapEncoder.BitmapFormat.PNG);
-            return;
-        }
-        XYChart chart = new XYChartBuilder().width(900).height(560).title(title).xAxisTitle(xLabel)
-                .yAxisTitle("gradients").build();
-        chart.getStyler().setLegendVisible(false);
-        chart.getStyler().setMarkerSize(0);
-        houseStyle(chart, false);
-        chart.getStyler().setxAxisTickLabelsFormattingFunction(Plots::tick);
-        double[] x = new double[2 * n];
-        double[] y = new double[2 * n];
-        for (int i = 0; i < n; i++) {
-            x[2 * i] = i;
-            x[2 * i + 1] = i + 1;
-            y[2 * i] = counts[i];
-            y[2 * i + 1] = counts[i];
-        }
-        XYSeries s = chart.addSeries("count", x, y);
-        s.setXYSeriesRenderStyle(XYSeries.XYSeriesRenderStyle.Area);
-        BitmapEncoder.saveBitmap(chart, png.toString(), BitmapEncoder.BitmapFormat.PNG);
-    }
-
-    /** Histograms with more buckets than this use a numeric axis. */
-    static final int CATEGORY_BUCKETS = 30;
 
     /**
      * Paths in the plane over a background of unlabeled grey curves (e.g. the level sets f = c of a
-     * quadratic, drawn as closed polylines since XChart has no contour plot). Paths get markers at each point.
+     * quadratic, drawn as closed polylines since XChart has no contour plot), in the fixed frame
+     * {@code xRange} × {@code yRange} with equal scales on both axes (the chart's height follows the frame's
+     * aspect), so that panels drawn with the same frame compare. Paths get a marker at each point.
      */
     public static void paths(Path png, String title, String xLabel, String yLabel, List<Line> background,
-                             List<Line> paths) throws IOException {
-        XYChart chart = new XYChartBuilder().width(900).height(620).title(title).xAxisTitle(xLabel)
-                .yAxisTitle(yLabel).build();
-        chart.getStyler().setLegendPosition(Styler.LegendPosition.InsideSE);
-        chart.getStyler().setDefaultSeriesRenderStyle(XYSeries.XYSeriesRenderStyle.Line);
+                             List<Line> paths, double[] xRange, double[] yRange) throws IOException {
+        int plotWidth = ChartStyle.WIDTH - 110;
+        int height = (int) Math.round(plotWidth * (yRange[1] - yRange[0]) / (xRange[1] - xRange[0])) + 140;
+        XYChart chart = ChartStyle.xy(title, xLabel, yLabel);
+        chart.getStyler().setChartTitleFont(chart.getStyler().getChartTitleFont().deriveFont(13f));
+        XYChart sized = new org.knowm.xchart.XYChartBuilder().width(ChartStyle.WIDTH).height(height).build();
+        sized.setTitle(chart.getTitle());
+        sized.setXAxisTitle(xLabel);
+        sized.setYAxisTitle(yLabel);
+        copyStyle(chart, sized);
+        sized.getStyler().setXAxisMin(xRange[0]);
+        sized.getStyler().setXAxisMax(xRange[1]);
+        sized.getStyler().setYAxisMin(yRange[0]);
+        sized.getStyler().setYAxisMax(yRange[1]);
         for (Line l : background) {
-            XYSeries s = chart.addSeries(l.name(), l.x(), l.y());
+            XYSeries s = sized.addSeries(l.name(), l.x(), l.y());
             s.setShowInLegend(false);
             s.setMarker(org.knowm.xchart.style.markers.SeriesMarkers.NONE);
             s.setLineColor(java.awt.Color.LIGHT_GRAY);
             s.setLineWidth(1f);
         }
-        java.awt.Color[] strong = {new java.awt.Color(0x1f77b4), new java.awt.Color(0xd62728),
-            new java.awt.Color(0x2ca02c), new java.awt.Color(0x9467bd)};
         for (int i = 0; i < paths.size(); i++) {
-            Line l = paths.get(i);
-            XYSeries s = chart.addSeries(l.name(), l.x(), l.y());
-            s.setMarker(org.knowm.xchart.style.markers.SeriesMarkers.CIRCLE);
-            s.setLineColor(strong[i % strong.length]);
-            s.setMarkerColor(strong[i % strong.length]);
+            XYSeries s = sized.addSeries(paths.get(i).name(), paths.get(i).x(), paths.get(i).y());
+            ChartStyle.look(s, i);
             s.setLineWidth(2f);
         }
-        chart.getStyler().setMarkerSize(5);
-        BitmapEncoder.saveBitmap(chart, png.toString(), BitmapEncoder.BitmapFormat.PNG);
+        sized.getStyler().setMarkerSize(5);
+        ChartStyle.save(sized, png);
+    }
+
+    /** The house style of a chart built by {@link ChartStyle#xy}, onto one built at another size. */
+    private static void copyStyle(XYChart from, XYChart to) {
+        org.knowm.xchart.style.XYStyler a = from.getStyler();
+        org.knowm.xchart.style.XYStyler b = to.getStyler();
+        b.setChartBackgroundColor(a.getChartBackgroundColor());
+        b.setPlotBackgroundColor(a.getPlotBackgroundColor());
+        b.setPlotBorderVisible(a.isPlotBorderVisible());
+        b.setPlotGridLinesColor(a.getPlotGridLinesColor());
+        b.setChartTitleBoxVisible(false);
+        b.setChartTitleFont(a.getChartTitleFont());
+        b.setAxisTitleFont(a.getAxisTitleFont());
+        b.setAxisTickLabelsFont(a.getAxisTickLabelsFont());
+        b.setLegendFont(a.getLegendFont());
+        b.setLegendPosition(a.getLegendPosition());
+        b.setLegendLayout(a.getLegendLayout());
+        b.setLegendBorderColor(a.getLegendBorderColor());
+        b.setSeriesColors(a.getSeriesColors());
+        b.setxAxisTickLabelsFormattingFunction(ChartStyle::number);
+        b.setyAxisTickLabelsFormattingFunction(ChartStyle::number);
+        b.setDefaultSeriesRenderStyle(XYSeries.XYSeriesRenderStyle.Line);
     }
 
     /**
@@ -332,19 +281,4 @@ public final class Plots {
         return new Line(l.name(), x, y);
     }
 
-    /** Log scale only helps (and XChart only labels it) when every value is positive and they span > 10×. */
-    private static boolean spansDecades(List<Line> lines) {
-        double min = Double.POSITIVE_INFINITY;
-        double max = 0;
-        for (Line l : lines) {
-            for (double v : l.y()) {
-                if (!(v > 0)) {
-                    return false;
-                }
-                min = Math.min(min, v);
-                max = Math.max(max, v);
-            }
-        }
-        return max > 10 * min;
-    }
 }
