@@ -80,9 +80,10 @@ def open_channel(server, tls_ca=None, tls_cert=None, tls_key=None):
     if tls_cert is not None and tls_ca is None:
         raise UsageError("--tls-cert needs --tls-ca (mutual TLS is TLS with a client certificate)")
     options = [("grpc.max_receive_message_length", 32 << 20), ("grpc.max_send_message_length", 32 << 20),
-               # after a server restart, connect again within about a second, not grpc's default 20 s+
-               ("grpc.initial_reconnect_backoff_ms", 100), ("grpc.min_reconnect_backoff_ms", 100),
-               ("grpc.max_reconnect_backoff_ms", 1000)]
+               # after a server restart, connect again within about a second, not grpc's default 20 s+ (not
+               # grpc.min_reconnect_backoff_ms: grpc-core also takes it as the time a connection attempt,
+               # TLS handshake included, may take)
+               ("grpc.initial_reconnect_backoff_ms", 100), ("grpc.max_reconnect_backoff_ms", 1000)]
     if tls_ca is None:
         return grpc.insecure_channel(server, options=options)
     creds = grpc.ssl_channel_credentials(

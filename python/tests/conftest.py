@@ -42,7 +42,7 @@ class ServerProcess:
     def start(self):
         if os.path.exists(self.port_file):
             os.unlink(self.port_file)
-        cmd = [java(), "-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-jar", mps_jar(), "server",
+        cmd = [java(), "-jar", mps_jar(), "server",
                "--port", str(self.port), "--port-file", self.port_file] + self.args
         log = open(self.log_path, "a")
         self.process = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT)
