@@ -54,6 +54,10 @@ final class ServerCommand implements Callable<Integer> {
             + "here (models of at most 100,000 parameters), for the implicit-momentum fit of mps train.")
     Path trajectory;
 
+    @Option(names = "--checkpoint-report", paramLabel = "FILE", description = "Write the checkpoint counters "
+            + "(written, failures, last error) to this JSON file whenever they change (mps train reads it).")
+    Path checkpointReport;
+
     @Override
     public Integer call() throws Exception {
         if (port < 0 || port > 65535) {
@@ -67,7 +71,7 @@ final class ServerCommand implements Callable<Integer> {
         if (token != null) {
             builder.intercept(new BearerTokenInterceptor(token));
         }
-        Recovery recovery = Recovery.start(core, server.recovery, System.err);
+        Recovery recovery = Recovery.start(core, server.recovery, System.err, checkpointReport);
         MetricsCsv csv = metrics == null ? null : new MetricsCsv(metrics, System.nanoTime());
         if (csv != null) {
             core.addListener(csv);

@@ -158,11 +158,12 @@ final class TrainCommand implements Callable<Integer> {
                 trajectory = new TrajectoryFile.Recorder(TrainRun.trajectoryFile(dir), core);
                 core.addListener(trajectory);
             }
-            recovery = dev.momentumps.cli.run.Recovery.start(core, server.recovery, System.err);
+            dev.momentumps.cli.run.Recovery r = dev.momentumps.cli.run.Recovery.start(core, server.recovery, System.err);
+            recovery = r;
             List<GradientSource> slowed = new ArrayList<>(sources);
             stragglers.forEach((rank, k) -> slowed.set(rank, new Straggler(sources.get(rank), k, delayMillis)));
             cluster = new ThreadCluster(core, slowed, steps, delayMillis, server.waitMillis,
-                    (client, source) -> wire.wrap(client, source, wireStats));
+                    (client, source) -> wire.wrap(client, source, wireStats)).recovery(r);
         } else {
             List<List<String>> workerArgs = new ArrayList<>();
             for (int rank = 0; rank < workers; rank++) {
@@ -222,6 +223,11 @@ final class TrainCommand implements Callable<Integer> {
         if (inProcess) {
             System.out.println("gradients sent (--sparse " + wire.sparse + ", --compress " + wire.compress + "): "
                     + wireStats);
+        }
+        if (summary.checkpoint() != null && summary.checkpoint().written() == 0) {
+            System.out.println("ERROR: no checkpoint could be written to " + server.recovery.checkpointDirectory() + ": "
+                    + summary.checkpoint().lastError());
+            return 1;
         }
         return summary.perWorker().size() < workers || !cluster.failures().isEmpty() ? 1 : 0;
     }

@@ -1,5 +1,6 @@
 package dev.momentumps.cli.run;
 
+import dev.momentumps.server.checkpoint.CheckpointReport;
 import dev.momentumps.worker.client.ParameterClient;
 import java.util.List;
 
@@ -32,6 +33,15 @@ public interface Cluster extends AutoCloseable {
      * (an in-process server's metrics are closed by the caller).
      */
     default void stopServer() throws Exception {
+    }
+
+    /**
+     * The checkpoint counters of the run's servers (summed over shards and restarts), complete once
+     * {@link #stopServer} has returned (a server writes its last checkpoint as it stops); null when they
+     * write no checkpoints. Default: null.
+     */
+    default CheckpointReport checkpoints() {
+        return null;
     }
 
     /** Stops the server (and any worker still running). */

@@ -1,5 +1,7 @@
 package dev.momentumps.cli.run;
 
+import dev.momentumps.cli.report.CheckpointReports;
+import dev.momentumps.server.checkpoint.CheckpointReport;
 import dev.momentumps.server.checkpoint.CheckpointStore;
 import dev.momentumps.server.core.ShardPlan;
 import dev.momentumps.server.core.TensorLayout;
@@ -35,6 +37,9 @@ public final class ProcessCluster implements Cluster {
     private final int port;
     private final List<List<String>> serverArgs = new ArrayList<>();
     private final List<Path> checkpoints = new ArrayList<>();
+    private final List<Path> checkpointReports = new ArrayList<>();
+    private CheckpointReport surfaced = CheckpointReport.NONE;
+    private boolean checkpointsFailing;
     private final List<String> events = new ArrayList<>();
     private final boolean[] reported;
     private int serverRestarts;
@@ -123,6 +128,12 @@ public final class ProcessCluster implements Cluster {
                 ckpt = d; // --checkpoint-dir wins over --resume, as in the server
             }
         }
+        if (ckpt != null) {
+            Path report = dir.resolve(subdir == null ? "checkpoint-report.json" : "checkpoint-report-" + subdir + ".json");
+            Files.deleteIfExists(report);
+            checkpointReports.add(report);
+            args.addAll(List.of("--checkpoint-report", report.toString()));
+        }
         serverArgs.add(args);
         checkpoints.add(ckpt);
         servers.add(start(args, log));
@@ -158,8 +169,39 @@ public final class ProcessCluster implements Cluster {
                 now.add(restart(k));
             }
         }
+        String checkpointEvent = checkpointEvent();
+        if (checkpointEvent != null) {
+            now.add(checkpointEvent);
+        }
         events.addAll(now);
         return now;
+    }
+
+    /**
+     * A line when the servers' checkpoints start failing (a new error) or succeed again after failures, from
+     * their report files; null when nothing changed that way since the last line.
+     */
+    private String checkpointEvent() {
+        CheckpointReport r = checkpoints();
+        if (r == null) {
+            return null;
+        }
+        CheckpointReport before = surfaced;
+        surfaced = r;
+        if (r.failures() > before.failures() && !checkpointsFailing) {
+            checkpointsFailing = true;
+            return "checkpoint failed: " + r.lastError() + " (the server retries with backoff; training goes on)";
+        }
+        if (checkpointsFailing && r.written() > before.written() && r.failures() == before.failures()) {
+            checkpointsFailing = false;
+            return "checkpoints are written again (" + r.written() + " written, " + r.failures() + " failed attempts)";
+        }
+        return null;
+    }
+
+    @Override
+    public synchronized CheckpointReport checkpoints() {
+        return checkpointReports.isEmpty() ? null : CheckpointReports.sum(checkpointReports);
     }
 
     /** Starts dead server {@code k} again on its port, from its newest valid checkpoint when it has one. */
@@ -175,6 +217,13 @@ public final class ProcessCluster implements Cluster {
         int mf = args.indexOf("--metrics");
         if (mf >= 0) {
             args.set(mf + 1, dir.resolve("updates-restart-" + serverRestarts + ".csv").toString());
+        }
+        int cr = args.indexOf("--checkpoint-report");
+        if (cr >= 0) {
+            // a restarted server counts from zero: its own file, summed with the others
+            Path report = dir.resolve("checkpoint-report-restart-" + serverRestarts + ".json");
+            args.set(cr + 1, report.toString());
+            checkpointReports.add(report);
         }
         // what the restarted server will resume: it reads the same newest valid checkpoint
         CheckpointStore.Loaded newest = ckpt == null ? null : new CheckpointStore(ckpt, 1).loadNewestValid(m -> { });

@@ -1,6 +1,8 @@
 package dev.momentumps.cli.run;
 
 import dev.momentumps.cli.options.RecoveryOptions;
+import dev.momentumps.cli.report.CheckpointReports;
+import dev.momentumps.server.checkpoint.CheckpointReport;
 import dev.momentumps.server.checkpoint.CheckpointStore;
 import dev.momentumps.server.checkpoint.Checkpointer;
 import dev.momentumps.server.core.CoreSnapshot;
@@ -19,6 +21,7 @@ import java.util.Locale;
 public final class Recovery implements AutoCloseable {
     private final Checkpointer checkpointer;
     private final LeaseMonitor leases;
+    private boolean closed;
 
     private Recovery(Checkpointer checkpointer, LeaseMonitor leases) {
         this.checkpointer = checkpointer;
@@ -27,9 +30,18 @@ public final class Recovery implements AutoCloseable {
 
     /** Resumes {@code core} if asked, then starts the checkpointer and the lease monitor. Logs to {@code log}. */
     public static Recovery start(ParameterServerCore core, RecoveryOptions o, PrintStream log) throws IOException {
+        return start(core, o, log, null);
+    }
+
+    /**
+     * As {@link #start(ParameterServerCore, RecoveryOptions, PrintStream)}; with a {@code reportFile}, the
+     * checkpoint counters ({@link CheckpointReport}) are written there as JSON whenever they change.
+     */
+    public static Recovery start(ParameterServerCore core, RecoveryOptions o, PrintStream log, Path reportFile)
+            throws IOException {
         if (o.resume != null) {
-            CheckpointStore.Loaded loaded = new CheckpointStore(o.resume, o.keepCheckpoints)
-                    .loadNewestValid(msg -> log.println("momentum-ps server: " + msg));
+            CheckpointStore.Loaded loaded = new CheckpointStore(o.resume, o.keepCheckpoints, msg -> log.println(
+                    "momentum-ps server: " + msg)).loadNewestValid(msg -> log.println("momentum-ps server: " + msg));
             if (loaded == null) {
                 throw new IllegalArgumentException("--resume " + o.resume + ": no valid checkpoint in it");
             }
@@ -46,8 +58,14 @@ public final class Recovery implements AutoCloseable {
         Checkpointer cp = null;
         Path dir = o.checkpointDirectory();
         if (dir != null) {
-            cp = new Checkpointer(core, new CheckpointStore(dir, o.keepCheckpoints), o.checkpointEvery,
-                    o.checkpointSeconds * 1000, msg -> log.println("momentum-ps server: " + msg)).start();
+            cp = new Checkpointer(core, new CheckpointStore(dir, o.keepCheckpoints,
+                    msg -> log.println("momentum-ps server: " + msg)), o.checkpointEvery,
+                    o.checkpointSeconds * 1000, msg -> log.println("momentum-ps server: " + msg));
+            if (reportFile != null) {
+                CheckpointReports.write(reportFile, CheckpointReport.NONE);
+                cp.onReport(r -> CheckpointReports.writeQuietly(reportFile, r, log));
+            }
+            cp.start();
         }
         LeaseMonitor lm = o.leaseMillis > 0
                 ? new LeaseMonitor(core, o.leaseMillis, msg -> log.println("momentum-ps server: " + msg)).start()
@@ -56,9 +74,18 @@ public final class Recovery implements AutoCloseable {
         return new Recovery(cp, lm);
     }
 
-    /** Stops the lease monitor and writes the final checkpoint. */
+    /** The checkpoint counters, or null when this server writes no checkpoints. */
+    public CheckpointReport checkpoints() {
+        return checkpointer == null ? null : checkpointer.report();
+    }
+
+    /** Stops the lease monitor and writes the final checkpoint (once; later calls do nothing). */
     @Override
-    public void close() throws IOException, InterruptedException {
+    public synchronized void close() throws InterruptedException {
+        if (closed) {
+            return;
+        }
+        closed = true;
         if (leases != null) {
             leases.close();
         }

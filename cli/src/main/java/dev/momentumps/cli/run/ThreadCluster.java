@@ -1,5 +1,6 @@
 package dev.momentumps.cli.run;
 
+import dev.momentumps.server.checkpoint.CheckpointReport;
 import dev.momentumps.server.core.ParameterServerCore;
 import dev.momentumps.worker.client.InProcessParameterClient;
 import dev.momentumps.worker.client.RegistrationBarrier;
@@ -15,6 +16,7 @@ public final class ThreadCluster implements Cluster {
     private final ParameterServerCore core;
     private final List<Thread> threads = new ArrayList<>();
     private final List<String> failures = Collections.synchronizedList(new ArrayList<>());
+    private Recovery recovery;
 
     /** How a worker's client is dressed (e.g. for sparse or compressed pushes). */
     public interface ClientWrapper {
@@ -53,6 +55,24 @@ public final class ThreadCluster implements Cluster {
         }
     }
 
+    /** The in-process server's checkpoints and leases: closed (a final checkpoint) by {@link #stopServer}. */
+    public ThreadCluster recovery(Recovery r) {
+        this.recovery = r;
+        return this;
+    }
+
+    @Override
+    public void stopServer() throws InterruptedException {
+        if (recovery != null) {
+            recovery.close();
+        }
+    }
+
+    @Override
+    public CheckpointReport checkpoints() {
+        return recovery == null ? null : recovery.checkpoints();
+    }
+
     @Override
     public String transport() {
         return "in-process, " + threads.size() + " worker threads";
@@ -84,6 +104,7 @@ public final class ThreadCluster implements Cluster {
             t.interrupt();
             t.join(5_000);
         }
+        stopServer();
         core.close();
     }
 }

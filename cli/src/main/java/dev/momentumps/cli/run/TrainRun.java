@@ -113,7 +113,7 @@ public final class TrainRun {
         for (String failure : cluster.failures()) {
             out.println("WARNING: " + failure);
         }
-        RunSummary summary = summarize(status, last, wall, cluster.transport());
+        RunSummary summary = summarize(status, last, wall, cluster.transport()).withCheckpoint(cluster.checkpoints());
         dev.momentumps.cli.sim.ImplicitMomentum fit = fitTrajectory(status.numElements());
         if (fit != null) {
             summary = summary.withImplicitMomentum(fit);
@@ -214,6 +214,11 @@ public final class TrainRun {
         }
         out.printf(java.util.Locale.ROOT, "  wall time     %.2f s, %.0f updates/s, %.0f examples/s%n", s.wallSeconds(),
                 s.updatesPerSecond(), s.examplesPerSecond());
+        if (s.checkpoint() != null) {
+            out.printf(java.util.Locale.ROOT, "  checkpoints   %d written (newest version %d), %d failed attempts%s%n",
+                    s.checkpoint().written(), s.checkpoint().lastVersion(), s.checkpoint().failures(),
+                    s.checkpoint().lastError() == null ? "" : "; last error: " + s.checkpoint().lastError());
+        }
         out.printf("  run directory %s%n", dir);
     }
 }

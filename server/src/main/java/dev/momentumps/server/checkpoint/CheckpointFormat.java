@@ -19,8 +19,10 @@ import java.util.Map;
 import java.util.zip.CRC32C;
 
 /**
- * The checkpoint file format, version 1. All integers big-endian ({@link DataOutputStream}), float vectors
- * little-endian float32 as on the wire:
+ * The checkpoint file format, version 2. All integers big-endian ({@link DataOutputStream}), float vectors
+ * little-endian float32 as on the wire, strings as an int byte count and that many UTF-8 bytes (version 1
+ * wrote strings with {@link DataOutputStream#writeUTF}, which cannot hold more than 65,535 bytes; this build
+ * still reads it):
  *
  * <pre>
  *   magic        8 bytes  "MPSCKPT\0"
@@ -36,7 +38,9 @@ import java.util.zip.CRC32C;
  */
 public final class CheckpointFormat {
     static final byte[] MAGIC = "MPSCKPT\0".getBytes(StandardCharsets.US_ASCII);
-    public static final int FORMAT_VERSION = 1;
+    public static final int FORMAT_VERSION = 2;
+    /** The oldest format this build reads. */
+    static final int OLDEST_READABLE = 1;
     /** magic + format + body length */
     static final int HEADER_BYTES = MAGIC.length + 4 + 8;
 
@@ -57,26 +61,9 @@ public final class CheckpointFormat {
 
     /** Decodes a whole file's bytes; {@code file} only names it in errors. */
     public static CoreSnapshot decode(byte[] bytes, Path file) throws CorruptCheckpointException {
-        if (bytes.length < HEADER_BYTES + 4) {
-            throw new CorruptCheckpointException(file, "truncated: " + bytes.length + " bytes, shorter than a header");
-        }
         ByteBuffer in = ByteBuffer.wrap(bytes);
-        byte[] magic = new byte[MAGIC.length];
-        in.get(magic);
-        if (!Arrays.equals(magic, MAGIC)) {
-            throw new CorruptCheckpointException(file, "not a momentum-ps checkpoint (bad magic)");
-        }
-        int format = in.getInt();
-        if (format != FORMAT_VERSION) {
-            throw new CorruptCheckpointException(file, "format version " + format + ", this build reads "
-                    + FORMAT_VERSION);
-        }
-        long bodyLength = in.getLong();
-        long expected = HEADER_BYTES + bodyLength + 4;
-        if (bodyLength < 0 || expected != bytes.length) {
-            throw new CorruptCheckpointException(file, (bytes.length < expected ? "truncated" : "trailing bytes")
-                    + ": " + bytes.length + " bytes, the header says " + expected);
-        }
+        int format = checkHeader(in, bytes.length, file);
+        long bodyLength = bytes.length - HEADER_BYTES - 4;
         CRC32C crc = new CRC32C();
         crc.update(bytes, HEADER_BYTES, (int) bodyLength);
         int stored = ByteBuffer.wrap(bytes, HEADER_BYTES + (int) bodyLength, 4).getInt();
@@ -85,7 +72,8 @@ public final class CheckpointFormat {
                     stored, (int) crc.getValue()));
         }
         try {
-            return readBody(new DataInputStream(new java.io.ByteArrayInputStream(bytes, HEADER_BYTES, (int) bodyLength)));
+            return readBody(new DataInputStream(new java.io.ByteArrayInputStream(bytes, HEADER_BYTES, (int) bodyLength)),
+                    format);
         } catch (IOException | RuntimeException e) {
             // a checksum collision or a writer bug: still refuse it rather than restore garbage
             throw new CorruptCheckpointException(file, "undecodable body: " + e);
@@ -93,7 +81,38 @@ public final class CheckpointFormat {
     }
 
     /**
-     * version, gradients applied, gradients dropped, update rule (UTF), layout (tensor count; per tensor
+     * Checks a header (the first {@link #HEADER_BYTES} of {@code header}, read from its position) against the
+     * file's size: the magic, a format this build reads, and a body length that makes exactly {@code size}
+     * bytes, so a truncated or padded file fails here before its body is read. @return the format version
+     */
+    static int checkHeader(ByteBuffer header, long size, Path file) throws CorruptCheckpointException {
+        if (size < HEADER_BYTES + 4) {
+            throw new CorruptCheckpointException(file, "truncated: " + size + " bytes, shorter than a header");
+        }
+        byte[] magic = new byte[MAGIC.length];
+        header.get(magic);
+        if (!Arrays.equals(magic, MAGIC)) {
+            throw new CorruptCheckpointException(file, "not a momentum-ps checkpoint (bad magic)");
+        }
+        int format = header.getInt();
+        if (format < OLDEST_READABLE || format > FORMAT_VERSION) {
+            throw new CorruptCheckpointException(file, "format version " + format + ", this build reads "
+                    + OLDEST_READABLE + " to " + FORMAT_VERSION);
+        }
+        long bodyLength = header.getLong();
+        if (bodyLength < 0 || bodyLength > size - HEADER_BYTES - 4) {
+            throw new CorruptCheckpointException(file, "truncated: " + size + " bytes, the header says "
+                    + (bodyLength < 0 ? "a negative body length " + bodyLength : HEADER_BYTES + bodyLength + 4));
+        }
+        if (HEADER_BYTES + bodyLength + 4 != size) {
+            throw new CorruptCheckpointException(file, "trailing bytes: " + size + " bytes, the header says "
+                    + (HEADER_BYTES + bodyLength + 4));
+        }
+        return format;
+    }
+
+    /**
+     * version, gradients applied, gradients dropped, update rule, layout (tensor count; per tensor
      * name, rank, dims), weights, state vectors (count; per vector name and values), staleness histogram,
      * workers (count; per worker id, rank, name, pushes, last sequence, alive, histogram), extensions
      * (count; per part key and bytes).
@@ -102,11 +121,11 @@ public final class CheckpointFormat {
         out.writeLong(s.version());
         out.writeLong(s.gradientsApplied());
         out.writeLong(s.gradientsDropped());
-        out.writeUTF(s.updateRule());
+        writeString(out, s.updateRule());
         List<TensorLayout.Tensor> tensors = s.layout().tensors();
         out.writeInt(tensors.size());
         for (TensorLayout.Tensor t : tensors) {
-            out.writeUTF(t.name());
+            writeString(out, t.name());
             long[] shape = t.shape();
             out.writeInt(shape.length);
             for (long d : shape) {
@@ -116,7 +135,7 @@ public final class CheckpointFormat {
         writeFloats(out, s.weights());
         out.writeInt(s.ruleState().size());
         for (Map.Entry<String, float[]> e : s.ruleState().entrySet()) {
-            out.writeUTF(e.getKey());
+            writeString(out, e.getKey());
             writeFloats(out, e.getValue());
         }
         writeLongs(out, s.stalenessHistogram());
@@ -124,7 +143,7 @@ public final class CheckpointFormat {
         for (CoreSnapshot.WorkerState w : s.workers()) {
             out.writeInt(w.id());
             out.writeInt(w.rank());
-            out.writeUTF(w.name());
+            writeString(out, w.name());
             out.writeLong(w.pushes());
             out.writeLong(w.lastSequence());
             out.writeBoolean(w.alive());
@@ -132,22 +151,22 @@ public final class CheckpointFormat {
         }
         out.writeInt(s.extensions().size());
         for (Map.Entry<String, byte[]> e : s.extensions().entrySet()) {
-            out.writeUTF(e.getKey());
+            writeString(out, e.getKey());
             out.writeInt(e.getValue().length);
             out.write(e.getValue());
         }
         out.flush();
     }
 
-    private static CoreSnapshot readBody(DataInputStream in) throws IOException {
+    private static CoreSnapshot readBody(DataInputStream in, int format) throws IOException {
         long version = in.readLong();
         long applied = in.readLong();
         long dropped = in.readLong();
-        String rule = in.readUTF();
+        String rule = readString(in, format);
         int nt = count(in.readInt(), "tensors");
         TensorLayout.Builder layout = TensorLayout.builder();
         for (int i = 0; i < nt; i++) {
-            String name = in.readUTF();
+            String name = readString(in, format);
             long[] shape = new long[count(in.readInt(), "dimensions")];
             for (int d = 0; d < shape.length; d++) {
                 shape[d] = in.readLong();
@@ -162,19 +181,21 @@ public final class CheckpointFormat {
         int ns = count(in.readInt(), "state vectors");
         Map<String, float[]> state = new LinkedHashMap<>();
         for (int i = 0; i < ns; i++) {
-            state.put(in.readUTF(), readFloats(in));
+            state.put(readString(in, format), readFloats(in));
         }
         long[] hist = readLongs(in);
         int nw = count(in.readInt(), "workers");
         List<CoreSnapshot.WorkerState> workers = new ArrayList<>(nw);
         for (int i = 0; i < nw; i++) {
-            workers.add(new CoreSnapshot.WorkerState(in.readInt(), in.readInt(), in.readUTF(), in.readLong(),
+            int id = in.readInt();
+            int rank = in.readInt();
+            workers.add(new CoreSnapshot.WorkerState(id, rank, readString(in, format), in.readLong(),
                     in.readLong(), in.readBoolean(), readLongs(in)));
         }
         int ne = count(in.readInt(), "extensions");
         Map<String, byte[]> ext = new LinkedHashMap<>();
         for (int i = 0; i < ne; i++) {
-            String key = in.readUTF();
+            String key = readString(in, format);
             byte[] b = new byte[count(in.readInt(), "extension bytes")];
             in.readFully(b);
             ext.put(key, b);
@@ -190,6 +211,25 @@ public final class CheckpointFormat {
             throw new IOException("negative count of " + what + ": " + n);
         }
         return n;
+    }
+
+    private static void writeString(DataOutputStream out, String v) throws IOException {
+        byte[] b = v.getBytes(StandardCharsets.UTF_8);
+        out.writeInt(b.length);
+        out.write(b);
+    }
+
+    private static String readString(DataInputStream in, int format) throws IOException {
+        if (format == 1) {
+            return in.readUTF();
+        }
+        int n = count(in.readInt(), "string bytes");
+        if (n > in.available()) {
+            throw new EOFException("a string of " + n + " bytes runs past the end");
+        }
+        byte[] b = new byte[n];
+        in.readFully(b);
+        return new String(b, StandardCharsets.UTF_8);
     }
 
     private static void writeFloats(DataOutputStream out, float[] v) throws IOException {

@@ -107,12 +107,14 @@ public final class ParameterServerCore implements AutoCloseable {
      * Registers a worker and returns its id (ids count from 0 in registration order). A worker that comes
      * back (after its lease expired, after it crashed and restarted, or after a server restart from a
      * checkpoint) gets its old id back if that rank's record is not alive: it keeps its clock and its
-     * staleness counts, and its push sequence starts afresh.
+     * staleness counts, and its push sequence starts afresh. A name longer than
+     * {@link RequestBounds#MAX_NAME_BYTES} is refused.
      */
     public synchronized int register(int rank, String name) {
         if (rank < 0) {
             throw RequestException.invalid("rank must be >= 0, got " + rank);
         }
+        RequestBounds.checkName("name", name);
         for (WorkerRecord old : workers) {
             if (!old.alive && old.rank == rank) {
                 old.alive = true;
