@@ -60,13 +60,7 @@ public final class DelayCompensation implements StalenessCompensation, Checkpoin
      */
     @Override
     public void onSentRows(int workerId, int[] rows, int n, float[] values) {
-        float[] bak = backups.get(workerId);
-        if (bak == null) {
-            return;
-        }
-        for (int j = 0; j < n; j++) {
-            bak[rows[j]] = values[j];
-        }
+        backups.recordRows(workerId, rows, n, values);
     }
 
     @Override

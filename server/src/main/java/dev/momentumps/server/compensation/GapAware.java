@@ -68,6 +68,11 @@ public final class GapAware implements StalenessCompensation, Checkpointable {
     }
 
     @Override
+    public void onSentRows(int workerId, int[] rows, int n, float[] values) {
+        sent.recordRows(workerId, rows, n, values);
+    }
+
+    @Override
     public void adjustGradient(int workerId, long staleness, float[] g, float[] w) {
         int n = g.length;
         if (previous == null || previous.length != n) {

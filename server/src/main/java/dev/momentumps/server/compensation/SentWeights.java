@@ -25,6 +25,20 @@ final class SentWeights {
         System.arraycopy(weights, 0, bak, 0, weights.length);
     }
 
+    /**
+     * Copies the rows {@code rows[0..n)} sent to the worker into its copy. A worker with no copy yet (it never
+     * got the whole weights) keeps none: its other rows are not known here.
+     */
+    void recordRows(int workerId, int[] rows, int n, float[] values) {
+        float[] bak = byWorker.get(workerId);
+        if (bak == null) {
+            return;
+        }
+        for (int j = 0; j < n; j++) {
+            bak[rows[j]] = values[j];
+        }
+    }
+
     /** The live copy of the worker's weights, or null if it never pulled. */
     float[] of(int workerId) {
         return byWorker.get(workerId);
