@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Generates the torch reference trajectories the JUnit test TorchReferenceTest replays.
 
-Run from anywhere with Debian's torch (see /work/shared/bench/install.sh):
+Run from anywhere with Debian's torch (see ../shared/bench/install.sh beside the project):
 
     /usr/bin/python3 server/src/test/python/torch_reference.py
 

@@ -2,21 +2,19 @@ package dev.momentumps.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.momentumps.worker.data.SharedData;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** `mps train` on the shared real data sets (skipped where ../shared/data is absent). */
+/** `mps train` on the shared real data sets (reported as skipped, with the paths searched, where they are absent). */
 class RealDataTest {
     private static Path data(String name) {
-        Path p = Path.of(System.getProperty("mps.data.dir", "../shared/data"), name);
-        assumeTrue(Files.isReadable(p), "no " + p + ": shared data not present");
-        return p;
+        return SharedData.file(name);
     }
 
     @Test

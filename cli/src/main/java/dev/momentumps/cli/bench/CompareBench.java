@@ -2,6 +2,7 @@ package dev.momentumps.cli.bench;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.momentumps.worker.data.SharedDirectory;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -13,10 +14,10 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /**
- * {@code mps bench compare}: in one session and strictly one after another (the machine is small), the
- * machine's limits (iperf3 loopback, C memory kernels), our update kernel, then for every P the PyTorch
- * RPC peer and our transport (auto and TCP only), and the tiny model; prints every JSON line as it
- * comes and then a Markdown table of the ratios the targets are stated in.
+ * {@code mps bench compare}: strictly one after another (the machine is small), the machine's limits
+ * (iperf3 loopback, C memory kernels), our update kernel, then for every P the PyTorch RPC peer and our
+ * transport (auto and TCP only), and the tiny model; prints every JSON line as it comes and then Markdown
+ * tables of the ratios (ours against the peer, TCP against iperf3, our kernel against C).
  */
 @Command(name = "compare", mixinStandardHelpOptions = true,
         description = "Ours vs the PyTorch RPC peer vs the machine's limits, one after another; prints a Markdown table.")
@@ -154,13 +155,8 @@ public final class CompareBench implements Callable<Integer> {
     }
 
     private static Path defaultBenchDir() {
-        try {
-            Path jar = Path.of(CompareBench.class.getProtectionDomain().getCodeSource().getLocation().toURI());
-            // <project>/cli/target/mps.jar (or <project>/cli/target/classes) -> <project>/../shared/bench
-            return jar.getParent().getParent().getParent().resolveSibling("shared").resolve("bench");
-        } catch (Exception e) {
-            return Path.of("..", "shared", "bench");
-        }
+        // <project root>/../shared/bench, the project root found from here or from where mps.jar is
+        return SharedDirectory.find("bench").orElse(SharedDirectory.candidates("bench").get(0));
     }
 
     /** "1,2,4" as worker counts, each >= 1; blank for none. @throws IllegalArgumentException naming {@code flag} */

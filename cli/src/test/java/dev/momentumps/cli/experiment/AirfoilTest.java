@@ -2,12 +2,11 @@ package dev.momentumps.cli.experiment;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.momentumps.worker.data.SharedData;
 import dev.momentumps.worker.task.Task;
 import dev.momentumps.worker.task.TaskSpec;
 import dev.momentumps.worker.task.Tasks;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 
@@ -15,10 +14,7 @@ import org.junit.jupiter.api.Test;
 class AirfoilTest {
 
     private static Path data() {
-        String dir = System.getProperty("mps.data.dir", "/work/shared/data");
-        Path p = Path.of(dir, "airfoil_self_noise.dat");
-        assumeTrue(Files.isReadable(p), "airfoil data not found at " + p);
-        return p;
+        return SharedData.file("airfoil_self_noise.dat");
     }
 
     @Test

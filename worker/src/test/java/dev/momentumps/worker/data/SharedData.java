@@ -1,26 +1,30 @@
 package dev.momentumps.worker.data;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Optional;
 import org.junit.jupiter.api.Assumptions;
 
-/** Locates the shared reference data sets (never copied into the repo); skips the test when absent. */
+/**
+ * The shared reference data sets for tests: {@code ../shared/data} beside the project root, never copied into
+ * the project ({@link SharedDirectory}). Other modules' tests use this class through the worker's test jar.
+ */
 public final class SharedData {
 
     private SharedData() {
     }
 
-    /** The directory from {@code mps.data.dir}, else {@code /work/shared/data}. */
-    public static Path dir() {
-        String prop = System.getProperty("mps.data.dir");
-        Path p = prop != null && !prop.isBlank() ? Path.of(prop) : Path.of("/work/shared/data");
-        return Files.isDirectory(p) ? p : Path.of("/work/shared/data");
-    }
-
-    /** The named file, or an aborted (skipped) test when it is not there. */
+    /**
+     * The named data file. When it is missing, the test is aborted (reported as skipped, never passed) with a
+     * message naming every path searched, and the same line goes to stderr.
+     */
     public static Path file(String name) {
-        Path p = dir().resolve(name);
-        Assumptions.assumeTrue(Files.isRegularFile(p), "shared data file absent: " + p);
-        return p;
+        Optional<Path> p = SharedDirectory.findFile("data", name);
+        if (p.isEmpty()) {
+            String message = "shared data file " + name + " not found, test not run; searched "
+                    + SharedDirectory.candidates("data");
+            System.err.println("SKIPPED: " + message);
+            Assumptions.abort(message);
+        }
+        return p.get();
     }
 }
