@@ -13,7 +13,7 @@ import org.junit.jupiter.params.provider.CsvSource;
 /**
  * {@code mps bench transport} as a user runs it: a real server process and a real worker process, each
  * transport, and the JSON line it prints. Short (no warm-up, half a second timed): this checks that the
- * benchmark works and reports what the issue asks for, not how fast it is.
+ * benchmark works and reports every field it promises, not how fast it is.
  */
 class BenchTransportCommandTest {
 

@@ -20,7 +20,8 @@ import java.util.Map;
  * {@link #SERVER_ENV} caps glibc's malloc arenas: the JIT's transient native memory otherwise stays in
  * per-thread arenas (about 40 MiB of RSS at 10M parameters here). {@code -XX:TrimNativeHeapInterval=2000} has
  * the JVM hand glibc's freed memory back to the kernel every 2 s ({@code malloc_trim}): at 10M parameters,
- * interleaved runs, the server's PSS went 346 -> 291 and 353 -> 305 MiB with the same rounds/s. The flag is
+ * interleaved runs, the server's PSS was 291 and 305 MiB with it against 346 and 353 without, at the same
+ * rounds/s ({@code mps bench transport --params 10000000 --workers 2}, {@code server_pss_mib}). The flag is
  * in JDK 17.0.9+ and 21.0.1+ (experimental there, hence the unlock; a product flag from 17.0.11 and 21.0.3)
  * and 22+; {@code src/scripts/ensure-jdk.sh} asks for such a JDK. Extra options after these (e.g.
  * {@code MPS_JAVA_OPTS}, {@code --server-jvm}) win.
@@ -34,8 +35,8 @@ public final class JvmOptions {
      * ({@code ByteBuffer.allocateDirect} and {@code Unsafe.setMemory}: 3.5% of the server's CPU and 2% of a
      * worker's at 1M parameters over TCP in the profile; gone with 16 MiB chunks, which stay in the pool).
      * {@code allocator.numDirectArenas=1}: every arena a thread touches zeroes a whole chunk up front, and
-     * with the default four arenas of 16 MiB an idle server carried 54 MiB more (10M parameters, shared
-     * memory: PSS 290 -> 344 MiB against a bound of 348); with one it is 20 MiB more (310 MiB). The event
+     * with the default four arenas of 16 MiB the 10M-parameter shared-memory server's PSS was 344 MiB against a
+     * bound of 348; with one arena it is 310 MiB. The event
      * loops then share one arena, whose lock is rarely contended: small buffers come from per-thread caches.
      * {@code leakDetection.level=disabled}: the default samples one buffer in 128 and records a stack trace
      * for it (1.2–1.7% of the CPU in the same profile); the tests keep Netty's default detector.
@@ -43,8 +44,9 @@ public final class JvmOptions {
      * then allocates its direct memory itself ({@code Unsafe.allocateMemory}, wrapped without a cleaner)
      * instead of through {@code ByteBuffer.allocateDirect}, which zeroes every byte first. A 10M-parameter
      * TCP round moves 40 MB messages, more than the pool keeps, so chunks come and go every round: zeroing
-     * them took 10–15% of a worker's CPU. With both this and two kept gradient buffers (FloatArrayPool) a
-     * run went 9.4 -> 22.9 rounds/s; at 1M parameters it made no difference beyond the noise.
+     * them took 10–15% of a worker's CPU. With both this and two kept gradient buffers (FloatArrayPool), 10M
+     * parameters over TCP run at 17–23 rounds/s against 9.4–14 without ({@code mps bench transport --params
+     * 10000000 --workers 2 --transport tcp}); at 1M parameters it makes no difference beyond the noise.
      */
     public static final List<String> NETTY = List.of("-Dio.grpc.netty.shaded.io.netty.allocator.maxOrder=11",
             "-Dio.grpc.netty.shaded.io.netty.allocator.numDirectArenas=1",
@@ -62,7 +64,7 @@ public final class JvmOptions {
      * A worker's options: transparent huge pages for the heap (the kernel here has THP in madvise mode),
      * like the server's. Servers and workers stream model-sized arrays every round, and 2 MiB pages cut
      * the TLB misses of those passes: {@code bench transport --params 1000000 --workers 2}, interleaved
-     * pairs, 642 -> 703 and 573 -> 638 rounds/s, server and worker CPU per round 7-9% lower.
+     * pairs, 703 and 638 rounds/s with them against 642 and 573 without, CPU per round 7-9% lower.
      */
     public static final List<String> WORKER = concat(List.of("-XX:+UseTransparentHugePages"), NETTY);
 

@@ -41,7 +41,7 @@ public final class ImplicitMomentumEstimator {
 
     /**
      * The estimator for a task whose full gradient is cheap and meaningful (quadratic and linear models, as
-     * the issue and the paper use it), or null for other models.
+     * the paper uses it), or null for other models.
      */
     public static ImplicitMomentumEstimator forTask(dev.momentumps.worker.task.Task task) {
         dev.momentumps.worker.model.Model model = task.model();

@@ -5,11 +5,11 @@ import java.util.concurrent.Phaser;
 /**
  * Runs a range operation over [0, n) on several threads, split into contiguous ranges, for big tensors.
  * Small vectors run on the caller's thread: below {@link #PARALLEL_THRESHOLD} elements the hand-off costs
- * more than it saves. That threshold was 256k elements; measured with workers on the same 2 cores
- * ({@code mps bench transport --params 1000000 --workers 2 --apply-threads 1|2}, interleaved pairs), one
- * thread did 417 and 335 rounds/s against 329 and 263 with two, and less server CPU per round (1.69 against
- * 2.03 ms): a 1M update takes well under a millisecond, and waking a helper on a core the workers are using
- * costs more. It is now 4M elements (16 MiB per vector), where two threads still paid off at 10M. The helper threads are daemons created once and reused for every call.
+ * more than it saves. The threshold is 4M elements (16 MiB per vector): with workers on the same 2 cores a
+ * 1M update takes well under a millisecond, and waking a helper on a core the workers are using costs more
+ * ({@code mps bench transport --params 1000000 --workers 2 --apply-threads 1|2}, interleaved pairs: one
+ * thread did 417 and 335 rounds/s against 329 and 263 with two), while at 10M two threads pay off. The
+ * helper threads are daemons created once and reused for every call.
  */
 public final class RangeExecutor implements AutoCloseable {
 

@@ -18,9 +18,10 @@ import io.grpc.netty.shaded.io.netty.channel.WriteBufferWaterMark;
  * byte, each its own {@code writev}, epoll wake-up and read on the other side (strace of a 1M-parameter
  * round: 707 of 731 {@code writev} calls and 1,120 of 1,173 {@code recvfrom} calls were 64 KiB). With 1 MiB /
  * 4 MiB marks and reads of up to 1 MiB, a chunk leaves as one frame in one {@code writev}, and the reads take
- * 0.1–1 MiB: 1M parameters,
- * W = 2 over loopback TCP went from a median of 218 to 268 rounds/s in interleaved runs, server + worker CPU
- * from 8.8 to 7.1 ms a round (README "Where the time goes", item 10).
+ * 0.1–1 MiB: at 1M parameters, W = 2 over loopback TCP, interleaved runs measured a median of 268 rounds/s
+ * against 218 with Netty's defaults, server + worker CPU 7.1 against 8.8 ms a round
+ * ({@code mps bench transport --params 1000000 --workers 2 --transport tcp}, with and without
+ * {@code -Dmps.writeBufferLow=32768 -Dmps.writeBufferHigh=65536 -Dmps.socketReadBytes=65536}; docs/performance.md).
  */
 public final class SocketTuning {
     /**
