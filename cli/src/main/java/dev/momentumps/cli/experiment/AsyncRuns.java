@@ -15,7 +15,8 @@ import java.util.function.IntFunction;
 
 /**
  * Simulated asynchronous runs for the literature experiments: the real core (asynchronous, with an optional
- * staleness compensation) and M workers in the discrete-event simulator with Exp(1) compute times.
+ * staleness compensation) and M workers in the discrete-event simulator, with Exp(1) compute times unless
+ * told otherwise.
  */
 final class AsyncRuns {
     private AsyncRuns() {
@@ -37,13 +38,21 @@ final class AsyncRuns {
      */
     static Outcome run(OptimizerConfig optimizer, StalenessCompensation compensation, int workers,
                        IntFunction<GradientSource> worker, long pushes, long scheduleSeed, int fixedDelay) {
+        return run(optimizer, compensation, workers, worker, pushes, scheduleSeed, fixedDelay,
+                new TimeDistribution.Exponential(1));
+    }
+
+    /** The same with another compute-time distribution ({@code ./mps experiment --compute-time}). */
+    static Outcome run(OptimizerConfig optimizer, StalenessCompensation compensation, int workers,
+                       IntFunction<GradientSource> worker, long pushes, long scheduleSeed, int fixedDelay,
+                       TimeDistribution computeTime) {
         List<GradientSource> sources = new ArrayList<>();
         List<Long> steps = new ArrayList<>();
         for (int r = 0; r < workers; r++) {
             sources.add(worker.apply(r));
             steps.add(pushes / workers + (r < pushes % workers ? 1 : 0));
         }
-        SimulationConfig config = SimulationConfig.defaults().withComputeTime(new TimeDistribution.Exponential(1))
+        SimulationConfig config = SimulationConfig.defaults().withComputeTime(computeTime)
                 .withSeed(scheduleSeed).withFixedDelay(fixedDelay);
         try (ParameterServerCore core = InProcessServer.core(optimizer)) {
             core.setCompensation(compensation);

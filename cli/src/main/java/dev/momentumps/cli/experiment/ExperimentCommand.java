@@ -37,6 +37,11 @@ public final class ExperimentCommand implements Callable<Integer> {
     @Option(names = "--quick", description = "The CI-sized version: fewer seeds, updates and grid cells.")
     boolean quick;
 
+    @Option(names = "--compute-time", paramLabel = "DIST", description = "Simulated workers' compute times "
+            + "for the asynchronous experiments: exp:MEAN, gamma:SHAPE:SCALE, lognormal:MU:SIGMA, "
+            + "pareto:ALPHA:XMIN, uniform:LO:HI, fixed:T or trace:FILE. Default: exp:1.")
+    String computeTime;
+
     @Option(names = "--threads", paramLabel = "N", description = "Threads that run replicates in parallel "
             + "(results do not depend on it). Default: the number of cores.")
     Integer threads;
@@ -74,7 +79,11 @@ public final class ExperimentCommand implements Callable<Integer> {
             Replicates.threads(threads);
         }
         long start = System.nanoTime();
-        Table table = e.run(new RunDirectory(dir, seed, seeds == null ? 0 : seeds, quick, data));
+        RunDirectory run = new RunDirectory(dir, seed, seeds == null ? 0 : seeds, quick, data);
+        if (computeTime != null) {
+            run.computeTime(dev.momentumps.cli.sim.TimeDistribution.parse(computeTime, "--compute-time"));
+        }
+        Table table = e.run(run);
         pw.print(table.text());
         pw.printf("%s: %.1f s; wrote %s (report.md, summary.json, CSV, PNG)%n", e.name(),
                 (System.nanoTime() - start) / 1e9, dir);

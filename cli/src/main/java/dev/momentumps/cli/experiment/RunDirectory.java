@@ -19,6 +19,7 @@ public final class RunDirectory {
     private final int seeds;
     private final boolean quick;
     private final Path data;
+    private dev.momentumps.cli.sim.TimeDistribution computeTime = new dev.momentumps.cli.sim.TimeDistribution.Exponential(1);
 
     /** @param data the {@code --data} file, or null for the experiment's default */
     public RunDirectory(Path dir, long seed, Path data) throws IOException {
@@ -55,6 +56,19 @@ public final class RunDirectory {
         return s;
     }
 
+    /**
+     * The simulated workers' compute-time distribution ({@code --compute-time}; default Exp(1), the
+     * memoryless case the asynchrony papers assume).
+     */
+    public dev.momentumps.cli.sim.TimeDistribution computeTime() {
+        return computeTime;
+    }
+
+    public RunDirectory computeTime(dev.momentumps.cli.sim.TimeDistribution d) {
+        this.computeTime = d;
+        return this;
+    }
+
     /** The CI-sized version ({@code --quick}). */
     public boolean quick() {
         return quick;
@@ -86,6 +100,7 @@ public final class RunDirectory {
         all.put("experiment", experiment);
         all.put("seed", seed);
         all.put("quick", quick);
+        all.put("compute_time", computeTime.toString());
         all.putAll(new java.util.TreeMap<>(fields)); // a fixed key order, whatever map the caller built
         RunSummary.mapper().writeValue(file("summary.json").toFile(), all);
     }

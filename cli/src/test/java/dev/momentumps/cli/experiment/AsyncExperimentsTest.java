@@ -59,25 +59,16 @@ class AsyncExperimentsTest {
 
     @Test
     void bestMomentumFallsWithWorkers() {
-        double best1 = bestBeta(1);
-        double best16 = bestBeta(16);
-        assertEquals(0.9, best1);
-        assertTrue(best16 < best1, "best beta with 16 workers " + best16);
-    }
-
-    private static double bestBeta(int m) {
-        double bestScore = Double.POSITIVE_INFINITY;
-        double best = Double.NaN;
-        for (double b : MomentumVsWorkers.BETAS) {
-            for (double lr : MomentumVsWorkers.LRS) {
-                double s = MomentumVsWorkers.score(m, lr, b, 42);
-                if (s < bestScore) {
-                    bestScore = s;
-                    best = b;
-                }
-            }
-        }
-        return best;
+        long[] seeds = {42, 43, 44, 45};
+        dev.momentumps.cli.sim.TimeDistribution exp = new dev.momentumps.cli.sim.TimeDistribution.Exponential(1);
+        MomentumVsWorkers.Run one = MomentumVsWorkers.tune(1, MomentumVsWorkers.QUICK_BETAS, MomentumVsWorkers.LRS,
+                seeds, exp);
+        MomentumVsWorkers.Run sixteen = MomentumVsWorkers.tune(16, MomentumVsWorkers.QUICK_BETAS,
+                MomentumVsWorkers.LRS, seeds, exp);
+        assertEquals(0.9, one.bestBeta());
+        assertEquals(4, one.wins()[one.betas().length - 1], "beta 0.9 wins every seed with one worker");
+        assertTrue(sixteen.bestBeta() < one.bestBeta(), "best beta with 16 workers " + sixteen.bestBeta());
+        assertTrue(sixteen.tiedLow() <= sixteen.bestBeta() && sixteen.bestBeta() <= sixteen.tiedHigh());
     }
 
     @Test
