@@ -33,6 +33,8 @@ public final class MomentumVsWorkers implements Experiment {
     static final long UPDATES = 400;
     static final int SEEDS = 32;
     static final int QUICK_SEEDS = 4;
+    /** At most this many grid extensions per M. */
+    static final int MAX_WIDEN = 6;
     /** The score of a diverged run (log₁₀ loss): worse than any finite one here. */
     static final double DIVERGED = 30;
 
@@ -100,11 +102,50 @@ public final class MomentumVsWorkers implements Experiment {
         return out;
     }
 
-    /** The jointly tuned winner for one M. */
-    static Run tune(int workers, double[] betas, double[] lrs, long[] seeds, TimeDistribution computeTime) {
+    /**
+     * The jointly tuned winner for one M. When the winner's η is the largest (smallest) of the grid, the
+     * grid grows by doubling (halving) η, and when the winner's β is the largest, by β = 0.95 and then 0.99,
+     * until the winner is inside the grid or {@link #MAX_WIDEN} steps were taken; a winner still on an edge
+     * is flagged.
+     */
+    static Run tune(int workers, double[] betaGrid, double[] lrGrid, long[] seeds, TimeDistribution computeTime) {
+        double[] betas = betaGrid.clone();
+        double[] lrs = lrGrid.clone();
         double[][][] s = scores(workers, betas, lrs, seeds, computeTime);
-        int[] lr = GridBest.bestInner(s);
-        GridBest g = GridBest.of(GridBest.at(s, lr));
+        int[] lr;
+        GridBest g;
+        for (int step = 0; ; step++) {
+            lr = GridBest.bestInner(s);
+            g = GridBest.of(GridBest.at(s, lr));
+            int l = lr[g.best()];
+            boolean top = l == lrs.length - 1;
+            boolean bottom = l == 0;
+            boolean betaTop = g.best() == betas.length - 1 && betas[betas.length - 1] < 0.99;
+            if (step >= MAX_WIDEN || !(top || bottom || betaTop)) {
+                break;
+            }
+            if (top || bottom) {
+                double extra = top ? lrs[lrs.length - 1] * 2 : lrs[0] / 2;
+                double[][][] col = scores(workers, betas, new double[] {extra}, seeds, computeTime);
+                double[] nl = new double[lrs.length + 1];
+                System.arraycopy(lrs, 0, nl, top ? 0 : 1, lrs.length);
+                nl[top ? lrs.length : 0] = extra;
+                for (int b = 0; b < betas.length; b++) {
+                    double[][] row = new double[nl.length][];
+                    System.arraycopy(s[b], 0, row, top ? 0 : 1, lrs.length);
+                    row[top ? lrs.length : 0] = col[b][0];
+                    s[b] = row;
+                }
+                lrs = nl;
+            } else {
+                double extra = betas[betas.length - 1] < 0.95 ? 0.95 : 0.99;
+                double[][][] row = scores(workers, new double[] {extra}, lrs, seeds, computeTime);
+                betas = Arrays.copyOf(betas, betas.length + 1);
+                betas[betas.length - 1] = extra;
+                s = Arrays.copyOf(s, s.length + 1);
+                s[s.length - 1] = row[0];
+            }
+        }
         double[] mean = new double[betas.length];
         double[] se = new double[betas.length];
         double[] bestLr = new double[betas.length];
@@ -121,8 +162,8 @@ public final class MomentumVsWorkers implements Experiment {
         }
         int w = g.best();
         int l = lr[w];
-        return new Run(workers, betas.clone(), mean, se, bestLr, g.wins(), betas[w], lrs[l], mean[w], se[w], lo, hi,
-                g.onEdge(), lrs.length > 1 && (l == 0 || l == lrs.length - 1), 1 - 1.0 / workers);
+        return new Run(workers, betas, mean, se, bestLr, g.wins(), betas[w], lrs[l], mean[w], se[w], lo, hi,
+                g.onEdge() && betas[w] < 0.99, lrs.length > 1 && (l == 0 || l == lrs.length - 1), 1 - 1.0 / workers);
     }
 
     @Override
@@ -138,9 +179,9 @@ public final class MomentumVsWorkers implements Experiment {
         for (int k = 0; k < workers.length; k++) {
             Run r = tune(workers[k], betas, LRS, seeds, computeTime);
             runs.add(r);
-            grid[k] = r.log10Loss();
-            int w = indexOf(betas, r.bestBeta());
-            int zero = indexOf(betas, 0);
+            grid[k] = Arrays.copyOf(r.log10Loss(), betas.length);
+            int w = indexOf(r.betas(), r.bestBeta());
+            int zero = indexOf(r.betas(), 0);
             String note = (r.betaOnEdge() ? "beta on grid edge; " : "") + (r.lrOnEdge() ? "lr on grid edge" : "");
             table.row(workers[k], Table.fixed(1 - 1.0 / workers[k], 3), r.bestBeta(), r.bestLr(),
                     Table.fixed(r.bestScore(), 2) + " ± " + Table.fixed(r.bestScoreSe(), 2),
@@ -151,7 +192,7 @@ public final class MomentumVsWorkers implements Experiment {
                     note.isEmpty() ? "" : note.replaceFirst("; $", ""));
         }
         table.writeCsv(run.file("results.csv"));
-        writeScores(run, betas, runs);
+        writeScores(run, runs);
         List<String> colLabels = new ArrayList<>();
         for (double b : betas) {
             colLabels.add(Table.num(b));
@@ -183,7 +224,7 @@ public final class MomentumVsWorkers implements Experiment {
                         new Plots.Line("implicit momentum 1-1/M", ms, implicit)), false);
         List<Plots.Line> curves = new ArrayList<>();
         for (Run r : runs) {
-            curves.add(new Plots.Line("M = " + r.workers(), betas, r.log10Loss(), r.se()));
+            curves.add(new Plots.Line("M = " + r.workers(), r.betas(), r.log10Loss(), r.se()));
         }
         Plots.lines(run.file("score-vs-beta.png"), "log10 final loss vs beta at its best lr (mean ± se over "
                 + seeds.length + " seeds)", "explicit momentum beta", "log10 final loss", curves, false);
@@ -198,7 +239,8 @@ public final class MomentumVsWorkers implements Experiment {
                         + "asynchronous workers with " + computeTime + " compute times, " + UPDATES + " updates on "
                         + "f(x) = ½ Σ λᵢxᵢ² with " + DIM + " eigenvalues geometric in [0.01, 1] (κ = 100), from "
                         + "all ones. η and β are tuned jointly: η over " + Arrays.toString(LRS) + " for every β in "
-                        + Arrays.toString(betas) + ", then β. Score: log₁₀ of the final loss (" + DIVERGED
+                        + Arrays.toString(betas) + ", then β; the grid grows while the winner is on its edge "
+                        + "(η doubled or halved, β up to 0.99). Score: log₁₀ of the final loss (" + DIVERGED
                         + " for a diverged run), mean ± standard error over " + seeds.length + " seeds; every "
                         + "cell runs on the same seeds. \"won\": the seeds on which the best β scored lowest; "
                         + "\"not sig. worse\": the β whose paired 95 % interval of the difference to the winner "
@@ -244,9 +286,10 @@ public final class MomentumVsWorkers implements Experiment {
         return b.toString();
     }
 
-    private static void writeScores(RunDirectory run, double[] betas, List<Run> runs) throws IOException {
+    private static void writeScores(RunDirectory run, List<Run> runs) throws IOException {
         StringBuilder csv = new StringBuilder("workers,beta,best_lr,mean_log10_loss,se,wins\n");
         for (Run r : runs) {
+            double[] betas = r.betas();
             for (int b = 0; b < betas.length; b++) {
                 csv.append(r.workers()).append(',').append(betas[b]).append(',').append(r.bestLrPerBeta()[b])
                         .append(',').append(r.log10Loss()[b]).append(',').append(r.se()[b]).append(',')
