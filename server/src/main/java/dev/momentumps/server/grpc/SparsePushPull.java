@@ -9,7 +9,6 @@ import dev.momentumps.proto.WeightsHeader;
 import dev.momentumps.server.consistency.PushTicket;
 import dev.momentumps.server.core.ParameterServerCore;
 import dev.momentumps.server.core.RequestException;
-import java.util.concurrent.TimeUnit;
 
 /**
  * The {@code PushPull} call with a {@link SparseGradient}: decodes the indices and values, hands them to
@@ -17,17 +16,12 @@ import java.util.concurrent.TimeUnit;
  * with {@code sparse_reply}, only the pushed rows' weights.
  */
 final class SparsePushPull {
-    /** What the service does before a pull (SSP holds a worker back). */
-    interface PullGate {
-        void await(int workerId) throws InterruptedException;
-    }
-
     private SparsePushPull() {
     }
 
     /** Applies a sparse PushPull and returns its reply. */
-    static PushPullReply answer(ParameterServerCore core, PushPullRequest request, PullGate gate, long waitMillis)
-            throws InterruptedException {
+    static PushPullReply answer(RpcSupport rpc, PushPullRequest request) throws InterruptedException {
+        ParameterServerCore core = rpc.core;
         GradientHeader header = request.getHeader();
         SparseGradient sparse = request.getSparseGradient();
         int[] rows = WireValues.decodeIndices(sparse.getIndices());
@@ -44,17 +38,12 @@ final class SparsePushPull {
         float[] values = new float[count];
         WireValues.decode(sparse.getValues(), sparse.getEncoding(), values);
         int id = header.getWorkerId();
-        PushTicket ticket = core.pushSparse(id, header.getBaseVersion(), header.getSequence(), rows, values,
-                header.getLoss(), header.getBatchSize());
-        if (!ticket.await(waitMillis, TimeUnit.MILLISECONDS)) {
-            throw new RequestException(RequestException.Reason.DEADLINE_EXCEEDED, "the synchronous round "
-                    + "did not complete within " + waitMillis + " ms (are all workers alive?)");
-        }
-        WeightsHeader.Builder h = WeightsHeader.newBuilder().setStaleness(ticket.staleness())
-                .setApplied(ticket.applied());
+        PushTicket ticket = rpc.awaitOrThrow(id, core.pushSparse(id, header.getBaseVersion(), header.getSequence(),
+                rows, values, header.getLoss(), header.getBatchSize()));
+        WeightsHeader.Builder h = RpcSupport.fate(ticket);
         PushPullReply.Builder reply = PushPullReply.newBuilder();
         if (header.getReturnWeights()) {
-            gate.await(id);
+            rpc.awaitMayPull(id);
             float[] weights;
             if (request.getSparseReply()) {
                 weights = new float[rows.length];

@@ -1,6 +1,7 @@
 package dev.momentumps.worker.client;
 
 import dev.momentumps.proto.DeregisterRequest;
+import dev.momentumps.proto.ErrorReason;
 import dev.momentumps.proto.GradientFrame;
 import dev.momentumps.proto.GradientHeader;
 import dev.momentumps.proto.InitializeFrame;
@@ -25,6 +26,7 @@ import dev.momentumps.server.core.StalenessStats;
 import dev.momentumps.server.core.TensorLayout;
 import dev.momentumps.server.grpc.Layouts;
 import dev.momentumps.server.grpc.SharedRegion;
+import dev.momentumps.server.grpc.ErrorReasons;
 import dev.momentumps.server.grpc.TensorCodec;
 import dev.momentumps.server.grpc.AliasingMarshaller;
 import dev.momentumps.server.grpc.FloatChunkFrame;
@@ -283,8 +285,8 @@ public final class GrpcParameterClient implements ParameterClient {
      * The PushPull call, its reply read by {@code use} (the reply may view the transport's buffers, which are
      * handed back once {@code use} returns). null means "take another path": UNIMPLEMENTED (a server older
      * than PushPull), or, for a region, the server's refusal to map it (it is on another host after all, or
-     * has regions off). Such refusals come before the core sees the push, so the same sequence number can be
-     * sent again.
+     * has regions off), typed as {@link ErrorReason#SHARED_REGION_UNAVAILABLE}. Such refusals come before the
+     * core sees the push, so the same sequence number can be sent again.
      *
      * @param request a PushPullRequest or an {@link InlineFloats} of one
      */
@@ -298,9 +300,8 @@ public final class GrpcParameterClient implements ParameterClient {
                 pushPullUnavailable = true;
                 return null;
             }
-            String message = e.getStatus().getDescription();
-            if (viaRegion && code == Status.Code.FAILED_PRECONDITION && message != null
-                    && message.startsWith("shared_region:")) {
+            if (viaRegion && code == Status.Code.FAILED_PRECONDITION
+                    && ErrorReasons.of(e) == ErrorReason.SHARED_REGION_UNAVAILABLE) {
                 return null;
             }
             throw e;

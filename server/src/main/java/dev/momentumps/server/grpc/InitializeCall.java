@@ -1,0 +1,60 @@
+package dev.momentumps.server.grpc;
+
+import dev.momentumps.proto.InitializeFrame;
+import dev.momentumps.proto.InitializeHeader;
+import dev.momentumps.proto.InitializeReply;
+import dev.momentumps.server.core.ShardPlan;
+import dev.momentumps.server.core.TensorLayout;
+import io.grpc.stub.StreamObserver;
+
+/** Initialize: a header with the layout, then the initial weights in chunks; the first worker's call wins. */
+final class InitializeCall {
+    private static final boolean GC_AFTER_INITIALIZE = Boolean.getBoolean("mps.gcAfterInitialize");
+    private final RpcSupport rpc;
+
+    InitializeCall(RpcSupport rpc) {
+        this.rpc = rpc;
+    }
+
+    StreamObserver<InitializeFrame> handle(StreamObserver<InitializeReply> out) {
+        return new FrameReader<>(out) {
+            private InitializeHeader header;
+            private TensorLayout layout;
+            private ChunkAssembler chunks;
+
+            @Override
+            void frame(InitializeFrame f) {
+                if (f.hasHeader()) {
+                    if (header != null) {
+                        throw RpcSupport.invalid("header: sent twice");
+                    }
+                    header = f.getHeader();
+                    layout = Layouts.fromProto(header.getLayout());
+                    chunks = new ChunkAssembler(layout.numElements());
+                } else if (header == null) {
+                    throw RpcSupport.invalid("header: the first frame must be the header");
+                } else {
+                    chunks.accept(f.getChunk());
+                }
+            }
+
+            @Override
+            InitializeReply finish() {
+                if (header == null) {
+                    throw RpcSupport.invalid("header: missing");
+                }
+                ShardPlan p = rpc.shard.check(
+                        header.hasModelLayout() ? Layouts.fromProto(header.getModelLayout()) : null, layout);
+                boolean first = rpc.core.initialize(header.getWorkerId(), layout, chunks.finish());
+                rpc.plan = p;
+                if (first && GC_AFTER_INITIALIZE) {
+                    // the model's transient copies (chunks, assembly) are garbage now; one full collection at
+                    // start lets a server process's heap shrink to its live state (see JvmOptions in the cli)
+                    System.gc();
+                }
+                return InitializeReply.newBuilder().setVersion(rpc.core.version()).setAlreadyInitialized(!first)
+                        .build();
+            }
+        };
+    }
+}

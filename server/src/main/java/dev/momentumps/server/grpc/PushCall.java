@@ -1,0 +1,73 @@
+package dev.momentumps.server.grpc;
+
+import dev.momentumps.proto.GradientFrame;
+import dev.momentumps.proto.GradientHeader;
+import dev.momentumps.server.consistency.PushTicket;
+import dev.momentumps.server.core.NonFinitePolicy;
+import io.grpc.stub.StreamObserver;
+
+/**
+ * Push: a header, then dense chunks (float32 or float16) or sparse chunks; answered once the push is applied
+ * or dropped, with the fresh weights as a stream of chunks when asked.
+ */
+final class PushCall {
+    private final RpcSupport rpc;
+
+    PushCall(RpcSupport rpc) {
+        this.rpc = rpc;
+    }
+
+    /** Writes the reply frames with {@code frames} (see {@link FrameMarshallers#bind}). */
+    <R> StreamObserver<GradientFrame> handle(StreamObserver<R> out, WeightsFrames<R> frames) {
+        return new FrameReader<>(out) {
+            private GradientHeader header;
+            private ChunkAssembler chunks;
+            private SparseStream sparse;
+
+            @Override
+            void frame(GradientFrame f) {
+                if (f.hasHeader()) {
+                    if (header != null) {
+                        throw RpcSupport.invalid("header: sent twice");
+                    }
+                    int n = rpc.numElements();
+                    SparseStream.checkHeader(f.getHeader(), n);
+                    header = f.getHeader();
+                    if (header.hasSparse()) {
+                        sparse = new SparseStream(header, n, rpc.core.nonFinitePolicy() == NonFinitePolicy.REJECT);
+                    } else {
+                        chunks = new ChunkAssembler(rpc.buffers.take(n), header.getValueEncoding());
+                    }
+                } else if (header == null) {
+                    throw RpcSupport.invalid("header: the first frame must be the header");
+                } else if (sparse != null) {
+                    if (!f.hasSparseChunk()) {
+                        throw RpcSupport.invalid("chunk: a sparse push (header.sparse set) takes sparse_chunk frames only");
+                    }
+                    sparse.accept(f.getSparseChunk());
+                } else if (f.hasSparseChunk()) {
+                    throw RpcSupport.invalid("sparse_chunk: only in a sparse push (set header.sparse)");
+                } else {
+                    chunks.accept(f.getChunk());
+                }
+            }
+
+            @Override
+            void complete(StreamObserver<R> o) throws InterruptedException {
+                if (header == null) {
+                    throw RpcSupport.invalid("header: missing");
+                }
+                int id = header.getWorkerId();
+                PushTicket ticket = sparse != null ? rpc.awaitOrThrow(id, sparse.submit(rpc.core, header))
+                        : rpc.submit(header, chunks.finish(), chunks.knownFinite());
+                if (header.getReturnWeights()) {
+                    rpc.awaitMayPull(id);
+                    rpc.sendWeights(id, o, frames, RpcSupport.fate(ticket));
+                } else {
+                    o.onNext(frames.header(RpcSupport.fate(ticket).setVersion(ticket.version()).build()));
+                    o.onCompleted();
+                }
+            }
+        };
+    }
+}

@@ -1,0 +1,68 @@
+package dev.momentumps.server.grpc;
+
+import dev.momentumps.proto.ConsistencyMode;
+import dev.momentumps.proto.RegisterReply;
+import dev.momentumps.proto.RegisterRequest;
+import dev.momentumps.proto.Shard;
+import dev.momentumps.proto.ShardMap;
+import dev.momentumps.server.consistency.ConsistencyKind;
+import dev.momentumps.server.core.ParameterServerCore;
+import dev.momentumps.server.core.ShardPlan;
+import dev.momentumps.server.core.TensorLayout;
+import io.grpc.stub.StreamObserver;
+
+/** Register: a worker id, and what the worker needs to know of this server (mode, layout, shard, host). */
+final class RegisterCall {
+    private final RpcSupport rpc;
+    private final String address;
+    private final String hostId;
+
+    /**
+     * @param address how workers reach this server, reported in the shard map
+     * @param hostId  this host's id when same-host workers may use shared regions, else empty
+     */
+    RegisterCall(RpcSupport rpc, String address, String hostId) {
+        this.rpc = rpc;
+        this.address = address;
+        this.hostId = hostId;
+    }
+
+    void handle(RegisterRequest request, StreamObserver<RegisterReply> out) {
+        try {
+            ParameterServerCore core = rpc.core;
+            int id = core.register(request.getRank(), request.getName());
+            TensorLayout layout = core.layout();
+            RegisterReply.Builder reply = RegisterReply.newBuilder()
+                    .setWorkerId(id)
+                    .setInitialized(layout != null)
+                    .setMode(toProto(core.consistency().kind()))
+                    .setVersion(core.version())
+                    .setChunkBytes(rpc.chunkBytes)
+                    .setUpdateRule(core.rule().toString())
+                    .setStalenessBound(core.consistency().stalenessBound())
+                    .setHostId(hostId);
+            ShardPlan p = rpc.plan;
+            if (layout != null) {
+                reply.setLayout(Layouts.toProto(layout));
+            }
+            if (layout != null && p != null) {
+                int k = rpc.shard.index();
+                reply.setShardMap(ShardMap.newBuilder().addShards(
+                        Shard.newBuilder().setIndex(k).setAddress(address).setBegin(p.begin(k)).setEnd(p.end(k))));
+            }
+            out.onNext(reply.build());
+            out.onCompleted();
+        } catch (RuntimeException e) {
+            out.onError(Statuses.of(e));
+        }
+    }
+
+    static ConsistencyMode toProto(ConsistencyKind kind) {
+        return switch (kind) {
+            case ASYNCHRONOUS -> ConsistencyMode.ASYNCHRONOUS;
+            case SYNCHRONOUS -> ConsistencyMode.SYNCHRONOUS;
+            case STALE_SYNCHRONOUS -> ConsistencyMode.STALE_SYNCHRONOUS;
+            case BACKUP_WORKERS -> ConsistencyMode.BACKUP_WORKERS;
+        };
+    }
+}
