@@ -44,6 +44,13 @@ final class ServerCommand implements Callable<Integer> {
             description = "Port to listen on; 0 picks a free one. Env MPS_PORT. Default: 7070.")
     int port;
 
+    @Option(names = "--probe-port", paramLabel = "PORT", defaultValue = "${env:MPS_PROBE_PORT:--1}",
+            description = "Also serve the gRPC health check (grpc.health.v1.Health/Check) alone on this port, in "
+                    + "plaintext and without the token, for Kubernetes' grpc probes (which send neither); it answers "
+                    + "SERVING or NOT_SERVING and nothing else. Same address as --bind. Env MPS_PROBE_PORT. "
+                    + "Default: none.")
+    int probePort;
+
     @Option(names = "--port-file", paramLabel = "FILE", description = "Write the bound port to this file once listening.")
     Path portFile;
 
@@ -63,6 +70,9 @@ final class ServerCommand implements Callable<Integer> {
         if (port < 0 || port > 65535) {
             throw new IllegalArgumentException("--port must be in [0, 65535], got " + port);
         }
+        if (probePort < -1 || probePort > 65535 || (probePort == port && port != 0)) {
+            throw new IllegalArgumentException("--probe-port must be in [0, 65535] and not --port, got " + probePort);
+        }
         ShardRole role = sharding.role(server.optimizer.config().clipNorm());
         ParameterServerCore core = server.createCore();
         String token = security.token();
@@ -81,11 +91,19 @@ final class ServerCommand implements Callable<Integer> {
             core.addListener(recorder);
         }
         ServerHost host = new ServerHost(builder, core, sharding.advertised(bind + ":" + port), server.chunkBytes,
-                server.waitMillis, role).start();
+                server.waitMillis, role);
+        if (probePort >= 0) {
+            host.probePort(new InetSocketAddress(bind, probePort));
+        }
+        host.start();
         String address = bind + ":" + host.port();
         System.out.println("momentum-ps server listening on " + address + " — " + core.rule() + ", mode "
                 + core.consistency().kind().cliName() + (security.tls().enabled() ? ", TLS" : "")
                 + (security.tlsClientCa != null ? " (mutual)" : "") + (token != null ? ", bearer token" : ""));
+        if (probePort >= 0) {
+            System.out.println("health probes on " + bind + ":" + host.probePort()
+                    + " (plaintext, grpc.health.v1.Health/Check only, no token)");
+        }
         if (role.count() > 1) {
             System.out.println("shard " + role.index() + " of " + role.count() + " (advertised as "
                     + sharding.advertised(address) + "; shards " + String.join(",", sharding.addresses()) + ")");

@@ -124,8 +124,12 @@ class DeployManifestsTest {
         int port = Integer.parseInt(env(c, "MPS_PORT"));
         assertEquals(port, c.at("/ports/0/containerPort").asInt());
         assertEquals(port, svc.at("/spec/ports/0/port").asInt());
-        assertEquals(port, c.at("/readinessProbe/grpc/port").asInt(), "readiness is a gRPC health check");
-        assertEquals(port, c.at("/livenessProbe/grpc/port").asInt(), "liveness is a gRPC health check");
+        // the probes call the plaintext, token-free probe port (ProbePortTest runs them against such a server)
+        int probe = Integer.parseInt(env(c, "MPS_PROBE_PORT"));
+        assertTrue(probe != port, "the probe port is not the training port");
+        assertEquals(probe, c.at("/ports/1/containerPort").asInt());
+        assertEquals(probe, c.at("/readinessProbe/grpc/port").asInt(), "readiness is a gRPC health check");
+        assertEquals(probe, c.at("/livenessProbe/grpc/port").asInt(), "liveness is a gRPC health check");
         assertEquals("0.0.0.0", env(c, "MPS_BIND"));
         assertEquals("metadata.labels['apps.kubernetes.io/pod-index']",
                 c.path("env").findParent("fieldRef") == null ? null

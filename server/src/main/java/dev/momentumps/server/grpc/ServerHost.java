@@ -6,10 +6,18 @@ import dev.momentumps.server.core.ParameterServerCore;
 import dev.momentumps.server.core.ShardRole;
 import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
 import io.grpc.protobuf.services.HealthStatusManager;
+import io.grpc.Metadata;
 import io.grpc.Server;
+import io.grpc.ServerCall;
+import io.grpc.ServerCallHandler;
+import io.grpc.ServerInterceptor;
+import io.grpc.ServerInterceptors;
+import io.grpc.Status;
+import io.grpc.health.v1.HealthGrpc;
 import io.grpc.ServerBuilder;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import java.io.IOException;
+import java.net.InetSocketAddress;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -20,11 +28,25 @@ import java.util.concurrent.TimeUnit;
  * <p>It also serves the standard gRPC health service ({@code grpc.health.v1.Health}, what Kubernetes'
  * {@code grpc:} probes call): SERVING from {@link #start} until {@link #stop}, for the overall server
  * ({@code ""}) and for {@code momentumps.v1.ParameterServer}.
+ *
+ * <p>{@link #probePort} adds a second, plaintext port that serves {@code grpc.health.v1.Health/Check} and
+ * nothing else, without TLS and without the bearer token: Kubernetes' {@code grpc:} probes can neither
+ * speak TLS nor send a token, so on a protected server they need such a port. It is safe to leave open
+ * because the only answer it gives is SERVING or NOT_SERVING for a service name (no weights, no workers, no
+ * state can be read or changed there: every other method, {@code Watch} and {@code List} included, is
+ * UNIMPLEMENTED on it), requests are at most {@value #PROBE_MAX_MESSAGE_BYTES} bytes, and a connection may
+ * carry {@value #PROBE_MAX_CALLS_PER_CONNECTION} calls at once. The training port keeps TLS and the token for
+ * every call, the health service included.
  */
 public final class ServerHost implements AutoCloseable {
     private final Server server;
     private final ParameterServerCore core;
+    /** The largest request the probe port reads (a health check names a service: a few dozen bytes). */
+    public static final int PROBE_MAX_MESSAGE_BYTES = 1024;
+    /** Calls one connection to the probe port may have open at once. */
+    public static final int PROBE_MAX_CALLS_PER_CONNECTION = 4;
     private final HealthStatusManager health = new HealthStatusManager();
+    private Server probe;
 
     public ServerHost(ServerBuilder<?> builder, ParameterServerCore core, String address, int chunkBytes,
                       long waitMillis) {
@@ -54,8 +76,52 @@ public final class ServerHost implements AutoCloseable {
                 : builder.addService(service)).addService(health.getHealthService()).build();
     }
 
+    /**
+     * Also serves the health check alone on {@code address}, in plaintext and without the token (see the
+     * class comment). Call before {@link #start}.
+     */
+    public ServerHost probePort(InetSocketAddress address) {
+        ServerInterceptor checkOnly = new ServerInterceptor() {
+            @Override
+            public <Q, R> ServerCall.Listener<Q> interceptCall(ServerCall<Q, R> call, Metadata headers,
+                                                               ServerCallHandler<Q, R> next) {
+                if (!call.getMethodDescriptor().getFullMethodName().equals(HealthGrpc.getCheckMethod()
+                        .getFullMethodName())) {
+                    call.close(Status.UNIMPLEMENTED.withDescription("the probe port serves "
+                            + HealthGrpc.getCheckMethod().getFullMethodName() + " only"), new Metadata());
+                    return new ServerCall.Listener<>() {
+                    };
+                }
+                return next.startCall(call, headers);
+            }
+        };
+        probe = NettyServerBuilder.forAddress(address)
+                .addService(ServerInterceptors.intercept(health.getHealthService(), checkOnly))
+                .maxInboundMessageSize(PROBE_MAX_MESSAGE_BYTES)
+                .maxInboundMetadataSize(8 << 10)
+                .maxConcurrentCallsPerConnection(PROBE_MAX_CALLS_PER_CONNECTION)
+                .handshakeTimeout(5, TimeUnit.SECONDS)
+                .maxConnectionIdle(60, TimeUnit.SECONDS)
+                .directExecutor()
+                .build();
+        return this;
+    }
+
+    /** The probe port's bound port, or -1 without one. */
+    public int probePort() {
+        return probe == null ? -1 : probe.getPort();
+    }
+
     public ServerHost start() throws IOException {
         server.start();
+        if (probe != null) {
+            try {
+                probe.start();
+            } catch (IOException e) {
+                server.shutdownNow();
+                throw new IOException("the probe port " + e.getMessage(), e);
+            }
+        }
         health.setStatus("", ServingStatus.SERVING);
         health.setStatus(ParameterServerGrpc.SERVICE_NAME, ServingStatus.SERVING);
         return this;
@@ -73,6 +139,9 @@ public final class ServerHost implements AutoCloseable {
     /** Stops taking calls, waits up to {@code graceMillis} for calls in flight, then cancels the rest. */
     public void stop(long graceMillis) throws InterruptedException {
         health.enterTerminalState();
+        if (probe != null) {
+            probe.shutdownNow();
+        }
         server.shutdown();
         if (!server.awaitTermination(graceMillis, TimeUnit.MILLISECONDS)) {
             server.shutdownNow();
