@@ -8,20 +8,16 @@ import dev.momentumps.proto.PushPullReply;
 import dev.momentumps.proto.PushPullRequest;
 import dev.momentumps.proto.WeightsFrame;
 import io.grpc.MethodDescriptor;
-import io.grpc.ServerMethodDefinition;
-import io.grpc.ServerServiceDefinition;
-import io.grpc.ServiceDescriptor;
 import io.grpc.protobuf.ProtoUtils;
-import io.grpc.stub.ServerCalls;
 import java.io.InputStream;
 
 /**
- * The tensor RPCs ({@code Push}, {@code Pull}, {@code PushPull}) bound with marshallers that copy each
+ * Method descriptors for the tensor RPCs ({@code Push}, {@code Pull}, {@code PushPull}) with marshallers that copy each
  * tensor once: messages in are parsed aliasing Netty's buffers ({@link AliasingMarshaller}) and decoded
  * straight into the destination float[]; tensors out are {@link FloatChunkFrame}s and {@link InlineFloats}
  * serialised from the float[] into gRPC's buffers. No message-sized byte[] is made on either side. The wire
- * format is the proto's, byte for byte, so any gRPC client or server still talks to these. The other
- * methods keep the generated binding.
+ * format is the proto's, byte for byte, so any gRPC client or server still talks to these. The client uses
+ * {@link #PUSH}, {@link #PULL} and {@link #PUSH_PULL}; the server binds the {@code SERVER_} descriptors.
  */
 public final class FrameMarshallers {
     /** GradientFrame in, zero-copy when the transport allows. */
@@ -58,56 +54,15 @@ public final class FrameMarshallers {
     private FrameMarshallers() {
     }
 
-    /**
-     * The service's definition with Push, Pull and PushPull bound to these marshallers. Only for transports
-     * that serialise a message inside {@code onNext} (Netty): the replies reference the live weights, which
-     * the core changes once {@code onNext} returns and its lock is let go.
-     */
-    public static ServerServiceDefinition bind(ParameterServerService service) {
-        ServerServiceDefinition generated = service.bindService();
-        MethodDescriptor<GradientFrame, Object> push = ParameterServerGrpc.getPushMethod()
-                .toBuilder(GRADIENT_IN, WEIGHTS_OUT).build();
-        MethodDescriptor<PullRequest, Object> pull = ParameterServerGrpc.getPullMethod()
-                .toBuilder(ProtoUtils.marshaller(PullRequest.getDefaultInstance()), WEIGHTS_OUT).build();
-        MethodDescriptor<PushPullRequest, Object> pushPull = ParameterServerGrpc.getPushPullMethod()
-                .toBuilder(PUSH_PULL_IN, new Out<>(PushPullReply.getDefaultInstance())).build();
-        ServiceDescriptor.Builder descriptor = ServiceDescriptor.newBuilder(ParameterServerGrpc.SERVICE_NAME)
-                .setSchemaDescriptor(generated.getServiceDescriptor().getSchemaDescriptor());
-        for (ServerMethodDefinition<?, ?> m : generated.getMethods()) {
-            String name = m.getMethodDescriptor().getFullMethodName();
-            if (name.equals(push.getFullMethodName())) {
-                descriptor.addMethod(push);
-            } else if (name.equals(pull.getFullMethodName())) {
-                descriptor.addMethod(pull);
-            } else if (name.equals(pushPull.getFullMethodName())) {
-                descriptor.addMethod(pushPull);
-            } else {
-                descriptor.addMethod(m.getMethodDescriptor());
-            }
-        }
-        ServerServiceDefinition.Builder def = ServerServiceDefinition.builder(descriptor.build());
-        for (ServerMethodDefinition<?, ?> m : generated.getMethods()) {
-            String name = m.getMethodDescriptor().getFullMethodName();
-            if (name.equals(push.getFullMethodName())) {
-                def.addMethod(push, ServerCalls.asyncBidiStreamingCall(
-                        out -> service.push(out, WeightsFrames.BY_REFERENCE)));
-            } else if (name.equals(pull.getFullMethodName())) {
-                def.addMethod(pull, ServerCalls.asyncServerStreamingCall(
-                        (request, out) -> service.pull(request, out, WeightsFrames.BY_REFERENCE)));
-            } else if (name.equals(pushPull.getFullMethodName())) {
-                def.addMethod(pushPull, ServerCalls.asyncUnaryCall((request, out) -> {
-                    try {
-                        service.pushPull(request, out, PushPullReplies.BY_REFERENCE);
-                    } finally {
-                        AliasingMarshaller.release(request);
-                    }
-                }));
-            } else {
-                def.addMethod(m);
-            }
-        }
-        return def.build();
-    }
+    /** Server side of Push: GradientFrames in (aliasing), WeightsFrames or {@link FloatChunkFrame}s out. */
+    public static final MethodDescriptor<GradientFrame, Object> SERVER_PUSH = ParameterServerGrpc.getPushMethod()
+            .toBuilder(GRADIENT_IN, WEIGHTS_OUT).build();
+    /** Server side of Pull: WeightsFrames or {@link FloatChunkFrame}s out. */
+    public static final MethodDescriptor<PullRequest, Object> SERVER_PULL = ParameterServerGrpc.getPullMethod()
+            .toBuilder(ProtoUtils.marshaller(PullRequest.getDefaultInstance()), WEIGHTS_OUT).build();
+    /** Server side of PushPull: PushPullRequests in (aliasing), PushPullReplies or {@link InlineFloats} out. */
+    public static final MethodDescriptor<PushPullRequest, Object> SERVER_PUSH_PULL = ParameterServerGrpc
+            .getPushPullMethod().toBuilder(PUSH_PULL_IN, new Out<>(PushPullReply.getDefaultInstance())).build();
 
     /** Serialises {@link FloatChunkFrame}s and {@link InlineFloats} itself and any other message with protobuf. */
     private static final class Out<M extends Message> implements MethodDescriptor.Marshaller<Object> {

@@ -79,7 +79,7 @@ public final class ParameterServerService extends ParameterServerGrpc.ParameterS
         pull.handle(request, out, WeightsFrames.PROTO);
     }
 
-    /** Pull writing its reply frames with {@code frames} (see {@link FrameMarshallers#bind}). */
+    /** Pull writing its reply frames with {@code frames} (see {@link FramedService#bind}). */
     <R> void pull(PullRequest request, StreamObserver<R> out, WeightsFrames<R> frames) {
         pull.handle(request, out, frames);
     }
@@ -89,7 +89,7 @@ public final class ParameterServerService extends ParameterServerGrpc.ParameterS
         return push.handle(out, WeightsFrames.PROTO);
     }
 
-    /** Push writing its reply frames with {@code frames} (see {@link FrameMarshallers#bind}). */
+    /** Push writing its reply frames with {@code frames} (see {@link FramedService#bind}). */
     <R> StreamObserver<GradientFrame> push(StreamObserver<R> out, WeightsFrames<R> frames) {
         return push.handle(out, frames);
     }
@@ -99,7 +99,7 @@ public final class ParameterServerService extends ParameterServerGrpc.ParameterS
         pushPull.handle(request, out, PushPullReplies.PROTO);
     }
 
-    /** PushPull writing its reply with {@code replies} (see {@link FrameMarshallers#bind}). */
+    /** PushPull writing its reply with {@code replies} (see {@link FramedService#bind}). */
     <R> void pushPull(PushPullRequest request, StreamObserver<R> out, PushPullReplies<R> replies) {
         pushPull.handle(request, out, replies);
     }

@@ -25,7 +25,7 @@ interface PushPullReplies<R> {
     PushPullReplies<PushPullReply> PROTO = (header, weights, n) -> PushPullReply.newBuilder().setHeader(header)
             .setWeights(TensorCodec.encodeBytes(weights, 0, n)).build();
 
-    /** Weights by reference, for {@link FrameMarshallers#bind}'s marshaller. */
+    /** Weights by reference, for {@link FramedService#bind}'s marshaller. */
     PushPullReplies<Object> BY_REFERENCE = (header, weights, n) -> new InlineFloats(
             PushPullReply.newBuilder().setHeader(header).build(), PushPullReply.WEIGHTS_FIELD_NUMBER, weights, n);
 }

@@ -72,7 +72,7 @@ public final class ServerHost implements AutoCloseable {
         ParameterServerService service = new ParameterServerService(core, address, chunkBytes, waitMillis, shard);
         // Netty serialises a reply inside onNext, so Push, Pull and PushPull may send replies that reference the
         // live weights (see FrameMarshallers); in-process transports keep the message for later and get protobuf's
-        this.server = (builder instanceof NettyServerBuilder ? builder.addService(FrameMarshallers.bind(service))
+        this.server = (builder instanceof NettyServerBuilder ? builder.addService(FramedService.bind(service))
                 : builder.addService(service)).addService(health.getHealthService()).build();
     }
 

@@ -28,7 +28,7 @@ interface WeightsFrames<R> {
         }
     };
 
-    /** Chunks by reference, for {@link FrameMarshallers#bind}'s marshaller. */
+    /** Chunks by reference, for {@link FramedService#bind}'s marshaller. */
     WeightsFrames<Object> BY_REFERENCE = new WeightsFrames<>() {
         @Override
         public Object header(WeightsHeader header) {
