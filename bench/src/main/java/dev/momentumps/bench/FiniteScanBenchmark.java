@@ -1,6 +1,6 @@
 package dev.momentumps.bench;
 
-import dev.momentumps.server.core.FiniteScan;
+import dev.momentumps.wire.codec.FiniteScan;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;

@@ -1,10 +1,10 @@
 package dev.momentumps.bench;
 
 import dev.momentumps.proto.GradientFrame;
-import dev.momentumps.server.grpc.AliasingMarshaller;
-import dev.momentumps.server.grpc.FloatChunkFrame;
-import dev.momentumps.server.grpc.FrameMarshallers;
-import dev.momentumps.server.grpc.TensorCodec;
+import dev.momentumps.wire.codec.TensorCodec;
+import dev.momentumps.wire.frame.AliasingMarshaller;
+import dev.momentumps.wire.frame.FloatChunkFrame;
+import dev.momentumps.wire.frame.FrameMarshallers;
 import io.grpc.Drainable;
 import io.grpc.MethodDescriptor;
 import io.grpc.internal.CompositeReadableBuffer;

@@ -2,7 +2,7 @@ package dev.momentumps.bench;
 
 import com.google.protobuf.ByteString;
 import dev.momentumps.proto.Chunk;
-import dev.momentumps.server.grpc.TensorCodec;
+import dev.momentumps.wire.codec.TensorCodec;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;

@@ -2,8 +2,8 @@ package dev.momentumps.cli.bench;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.momentumps.cli.run.Channels;
+import dev.momentumps.wire.ParameterClient;
 import dev.momentumps.worker.client.GrpcParameterClient;
-import dev.momentumps.worker.client.ParameterClient;
 import dev.momentumps.worker.client.Transport;
 import java.nio.file.Files;
 import java.nio.file.Path;

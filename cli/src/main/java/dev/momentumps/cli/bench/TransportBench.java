@@ -3,7 +3,7 @@ package dev.momentumps.cli.bench;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.momentumps.cli.run.Channels;
-import dev.momentumps.server.core.TensorLayout;
+import dev.momentumps.wire.TensorLayout;
 import dev.momentumps.worker.client.GrpcParameterClient;
 import dev.momentumps.worker.client.Transport;
 import java.nio.file.Files;

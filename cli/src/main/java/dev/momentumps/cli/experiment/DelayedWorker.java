@@ -1,8 +1,8 @@
 package dev.momentumps.cli.experiment;
 
 import dev.momentumps.server.core.ParameterServerCore;
+import dev.momentumps.server.inprocess.InProcessParameterClient;
 import dev.momentumps.server.optim.OptimizerConfig;
-import dev.momentumps.worker.client.InProcessParameterClient;
 import dev.momentumps.worker.loop.GradientSource;
 
 /**

@@ -1,6 +1,6 @@
 package dev.momentumps.cli.experiment;
 
-import dev.momentumps.server.core.TensorLayout;
+import dev.momentumps.wire.TensorLayout;
 import dev.momentumps.worker.loop.GradientSource;
 
 /**

@@ -1,7 +1,7 @@
 package dev.momentumps.cli.options;
 
 import dev.momentumps.server.core.ParameterServerCore;
-import dev.momentumps.server.grpc.TensorCodec;
+import dev.momentumps.wire.codec.TensorCodec;
 import java.util.ArrayList;
 import java.util.List;
 import picocli.CommandLine.Mixin;

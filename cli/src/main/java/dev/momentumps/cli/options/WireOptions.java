@@ -1,8 +1,8 @@
 package dev.momentumps.cli.options;
 
-import dev.momentumps.worker.client.Compression;
+import dev.momentumps.wire.ParameterClient;
 import dev.momentumps.worker.client.CompressingClient;
-import dev.momentumps.worker.client.ParameterClient;
+import dev.momentumps.worker.client.Compression;
 import dev.momentumps.worker.client.SparseMode;
 import dev.momentumps.worker.client.Transport;
 import dev.momentumps.worker.client.WireStats;

@@ -1,9 +1,9 @@
 package dev.momentumps.cli.run;
 
 import dev.momentumps.server.grpc.BearerTokenInterceptor;
-import dev.momentumps.server.grpc.LargeFrames;
-import dev.momentumps.server.grpc.SocketTuning;
 import dev.momentumps.server.grpc.TlsConfig;
+import dev.momentumps.wire.http2.LargeFrames;
+import dev.momentumps.wire.http2.SocketTuning;
 import io.grpc.ManagedChannel;
 import io.grpc.Metadata;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;

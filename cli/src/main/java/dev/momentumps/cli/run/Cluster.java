@@ -1,7 +1,7 @@
 package dev.momentumps.cli.run;
 
 import dev.momentumps.server.checkpoint.CheckpointReport;
-import dev.momentumps.worker.client.ParameterClient;
+import dev.momentumps.wire.ParameterClient;
 import java.util.List;
 
 /** A running server and its workers, however they are hosted (processes, threads). */

@@ -2,9 +2,9 @@ package dev.momentumps.cli.run;
 
 import dev.momentumps.server.checkpoint.CheckpointReport;
 import dev.momentumps.server.core.ParameterServerCore;
-import dev.momentumps.worker.client.InProcessParameterClient;
+import dev.momentumps.server.inprocess.InProcessParameterClient;
+import dev.momentumps.wire.ParameterClient;
 import dev.momentumps.worker.client.RegistrationBarrier;
-import dev.momentumps.worker.client.ParameterClient;
 import dev.momentumps.worker.loop.GradientSource;
 import dev.momentumps.worker.loop.TrainingLoop;
 import java.util.ArrayList;

@@ -1,7 +1,7 @@
 package dev.momentumps.cli.sim;
 
-import dev.momentumps.server.core.ServerStatus;
-import dev.momentumps.server.core.StalenessStats;
+import dev.momentumps.wire.ServerStatus;
+import dev.momentumps.wire.StalenessStats;
 import java.util.List;
 
 /**

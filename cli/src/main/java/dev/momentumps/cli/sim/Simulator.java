@@ -1,11 +1,11 @@
 package dev.momentumps.cli.sim;
 
 import dev.momentumps.server.compensation.StalenessCompensation;
-import dev.momentumps.server.consistency.ConsistencyKind;
 import dev.momentumps.server.consistency.PushTicket;
 import dev.momentumps.server.core.ParameterServerCore;
-import dev.momentumps.server.core.StalenessStats;
 import dev.momentumps.server.core.UpdateListener;
+import dev.momentumps.wire.ConsistencyKind;
+import dev.momentumps.wire.StalenessStats;
 import dev.momentumps.worker.loop.GradientSource;
 import java.util.ArrayList;
 import java.util.Arrays;

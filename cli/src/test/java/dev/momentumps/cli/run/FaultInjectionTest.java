@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.momentumps.server.checkpoint.CheckpointStore;
-import dev.momentumps.server.core.ServerStatus;
+import dev.momentumps.wire.ServerStatus;
 import dev.momentumps.worker.client.GrpcParameterClient;
 import io.grpc.StatusRuntimeException;
 import java.nio.file.Files;

@@ -5,10 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.momentumps.server.consistency.Synchronous;
 import dev.momentumps.server.core.ParameterServerCore;
-import dev.momentumps.server.core.TensorLayout;
 import dev.momentumps.server.optim.Sgd;
+import dev.momentumps.wire.ParameterClient;
+import dev.momentumps.wire.TensorLayout;
 import dev.momentumps.worker.client.ForwardingParameterClient;
-import dev.momentumps.worker.client.ParameterClient;
 import dev.momentumps.worker.loop.GradientSource;
 import java.util.List;
 import org.junit.jupiter.api.Test;

@@ -6,8 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.momentumps.server.consistency.Synchronous;
 import dev.momentumps.server.core.ParameterServerCore;
-import dev.momentumps.server.core.TensorLayout;
 import dev.momentumps.server.optim.Sgd;
+import dev.momentumps.wire.TensorLayout;
 import dev.momentumps.worker.data.Dataset;
 import dev.momentumps.worker.loop.GradientSource;
 import dev.momentumps.worker.model.Model;

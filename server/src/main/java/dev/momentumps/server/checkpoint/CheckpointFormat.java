@@ -1,7 +1,7 @@
 package dev.momentumps.server.checkpoint;
 
 import dev.momentumps.server.core.CoreSnapshot;
-import dev.momentumps.server.core.TensorLayout;
+import dev.momentumps.wire.TensorLayout;
 import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;

@@ -1,5 +1,7 @@
 package dev.momentumps.server.consistency;
 
+import dev.momentumps.wire.ConsistencyKind;
+
 /**
  * When a pushed gradient is applied, and when a worker may pull: one implementation per consistency model
  * (asynchronous, synchronous, stale-synchronous, backup workers).

@@ -1,5 +1,6 @@
 package dev.momentumps.server.consistency;
 
+import dev.momentumps.wire.ConsistencyKind;
 import java.util.ArrayList;
 import java.util.List;
 

@@ -1,5 +1,6 @@
 package dev.momentumps.server.core;
 
+import dev.momentumps.wire.TensorLayout;
 import java.util.List;
 import java.util.Map;
 

@@ -1,5 +1,6 @@
 package dev.momentumps.server.core;
 
+import dev.momentumps.wire.ServerStatus;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 

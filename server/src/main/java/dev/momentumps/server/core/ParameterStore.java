@@ -4,6 +4,8 @@ import dev.momentumps.server.optim.GradientClipping;
 import dev.momentumps.server.optim.LearningRateSchedule;
 import dev.momentumps.server.optim.SparseUpdateRule;
 import dev.momentumps.server.optim.UpdateRule;
+import dev.momentumps.wire.RequestException;
+import dev.momentumps.wire.TensorLayout;
 
 /**
  * The parameters: one flat float32 vector laid out by a {@link TensorLayout}, the update rule that owns

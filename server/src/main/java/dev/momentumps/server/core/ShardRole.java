@@ -1,5 +1,9 @@
 package dev.momentumps.server.core;
 
+import dev.momentumps.wire.RequestException;
+import dev.momentumps.wire.ShardPlan;
+import dev.momentumps.wire.TensorLayout;
+
 /**
  * Which shard of the parameter vector a server process is: shard {@code index} of {@code count}, cut by a
  * {@link ShardPlan} with {@code splitThreshold} (workers must use the same threshold; the command line

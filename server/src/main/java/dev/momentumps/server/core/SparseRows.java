@@ -1,5 +1,7 @@
 package dev.momentumps.server.core;
 
+import dev.momentumps.wire.RequestException;
+
 /**
  * A sparse gradient's checks and its dense form. Rows are flat element indices; a valid list is strictly
  * increasing (hence free of duplicates) and inside {@code [0, numElements)}. Refusals are

@@ -1,5 +1,7 @@
 package dev.momentumps.server.core;
 
+import dev.momentumps.wire.StalenessStats;
+
 /** What the server knows of one registered worker. Mutated only under the core's lock. */
 final class WorkerRecord {
     final int id;

@@ -1,5 +1,6 @@
 package dev.momentumps.server.grpc;
 
+import dev.momentumps.wire.frame.AliasingMarshaller;
 import io.grpc.stub.StreamObserver;
 
 /**

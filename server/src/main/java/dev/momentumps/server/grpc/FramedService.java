@@ -4,6 +4,8 @@ import dev.momentumps.proto.GradientFrame;
 import dev.momentumps.proto.ParameterServerGrpc;
 import dev.momentumps.proto.PullRequest;
 import dev.momentumps.proto.PushPullRequest;
+import dev.momentumps.wire.frame.AliasingMarshaller;
+import dev.momentumps.wire.frame.FrameMarshallers;
 import io.grpc.MethodDescriptor;
 import io.grpc.ServerMethodDefinition;
 import io.grpc.ServerServiceDefinition;

@@ -3,8 +3,10 @@ package dev.momentumps.server.grpc;
 import dev.momentumps.proto.InitializeFrame;
 import dev.momentumps.proto.InitializeHeader;
 import dev.momentumps.proto.InitializeReply;
-import dev.momentumps.server.core.ShardPlan;
-import dev.momentumps.server.core.TensorLayout;
+import dev.momentumps.wire.Layouts;
+import dev.momentumps.wire.ShardPlan;
+import dev.momentumps.wire.TensorLayout;
+import dev.momentumps.wire.codec.ChunkAssembler;
 import io.grpc.stub.StreamObserver;
 
 /** Initialize: a header with the layout, then the initial weights in chunks; the first worker's call wins. */

@@ -15,8 +15,8 @@ import dev.momentumps.proto.StatusReply;
 import dev.momentumps.proto.StatusRequest;
 import dev.momentumps.proto.WeightsFrame;
 import dev.momentumps.server.core.ParameterServerCore;
-import dev.momentumps.server.core.ShardPlan;
 import dev.momentumps.server.core.ShardRole;
+import dev.momentumps.wire.ShardPlan;
 import io.grpc.stub.StreamObserver;
 
 /**

@@ -2,6 +2,7 @@ package dev.momentumps.server.grpc;
 
 import dev.momentumps.proto.PullRequest;
 import dev.momentumps.proto.WeightsHeader;
+import dev.momentumps.wire.frame.FrameMarshallers;
 import io.grpc.stub.StreamObserver;
 
 /** Pull: the weights this worker is sent, once SSP lets it pull, as a stream of chunks. */

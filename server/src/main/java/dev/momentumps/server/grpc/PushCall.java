@@ -4,6 +4,8 @@ import dev.momentumps.proto.GradientFrame;
 import dev.momentumps.proto.GradientHeader;
 import dev.momentumps.server.consistency.PushTicket;
 import dev.momentumps.server.core.NonFinitePolicy;
+import dev.momentumps.wire.codec.ChunkAssembler;
+import dev.momentumps.wire.frame.FrameMarshallers;
 import io.grpc.stub.StreamObserver;
 
 /**

@@ -7,6 +7,9 @@ import dev.momentumps.proto.PushPullRequest;
 import dev.momentumps.proto.ValueEncoding;
 import dev.momentumps.proto.WeightsHeader;
 import dev.momentumps.server.consistency.PushTicket;
+import dev.momentumps.wire.codec.WireValues;
+import dev.momentumps.wire.frame.FrameMarshallers;
+import dev.momentumps.wire.shm.SharedRegion;
 import io.grpc.stub.StreamObserver;
 
 /**

@@ -2,6 +2,8 @@ package dev.momentumps.server.grpc;
 
 import dev.momentumps.proto.PushPullReply;
 import dev.momentumps.proto.WeightsHeader;
+import dev.momentumps.wire.codec.TensorCodec;
+import dev.momentumps.wire.frame.InlineFloats;
 
 /**
  * How the server writes a {@code PushPull} reply, as {@link WeightsFrames} does for the streams: as a

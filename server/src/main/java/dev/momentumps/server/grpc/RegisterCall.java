@@ -5,10 +5,11 @@ import dev.momentumps.proto.RegisterReply;
 import dev.momentumps.proto.RegisterRequest;
 import dev.momentumps.proto.Shard;
 import dev.momentumps.proto.ShardMap;
-import dev.momentumps.server.consistency.ConsistencyKind;
 import dev.momentumps.server.core.ParameterServerCore;
-import dev.momentumps.server.core.ShardPlan;
-import dev.momentumps.server.core.TensorLayout;
+import dev.momentumps.wire.ConsistencyKind;
+import dev.momentumps.wire.Layouts;
+import dev.momentumps.wire.ShardPlan;
+import dev.momentumps.wire.TensorLayout;
 import io.grpc.stub.StreamObserver;
 
 /** Register: a worker id, and what the worker needs to know of this server (mode, layout, shard, host). */

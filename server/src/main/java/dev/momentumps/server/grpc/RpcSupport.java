@@ -2,13 +2,14 @@ package dev.momentumps.server.grpc;
 
 import dev.momentumps.proto.GradientHeader;
 import dev.momentumps.proto.WeightsHeader;
-import dev.momentumps.server.consistency.ConsistencyKind;
 import dev.momentumps.server.consistency.PushTicket;
 import dev.momentumps.server.core.ParameterServerCore;
-import dev.momentumps.server.core.RequestException;
-import dev.momentumps.server.core.ShardPlan;
 import dev.momentumps.server.core.ShardRole;
-import dev.momentumps.server.core.TensorLayout;
+import dev.momentumps.wire.ConsistencyKind;
+import dev.momentumps.wire.RequestException;
+import dev.momentumps.wire.ShardPlan;
+import dev.momentumps.wire.TensorLayout;
+import dev.momentumps.wire.codec.TensorCodec;
 import io.grpc.stub.StreamObserver;
 import java.util.concurrent.TimeUnit;
 

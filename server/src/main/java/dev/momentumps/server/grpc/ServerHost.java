@@ -1,7 +1,8 @@
 package dev.momentumps.server.grpc;
 
+import dev.momentumps.wire.http2.SocketTuning;
 import dev.momentumps.proto.ParameterServerGrpc;
-import dev.momentumps.server.consistency.ConsistencyKind;
+import dev.momentumps.wire.ConsistencyKind;
 import dev.momentumps.server.core.ParameterServerCore;
 import dev.momentumps.server.core.ShardRole;
 import io.grpc.health.v1.HealthCheckResponse.ServingStatus;

@@ -8,7 +8,9 @@ import dev.momentumps.proto.SparseGradient;
 import dev.momentumps.proto.WeightsHeader;
 import dev.momentumps.server.consistency.PushTicket;
 import dev.momentumps.server.core.ParameterServerCore;
-import dev.momentumps.server.core.RequestException;
+import dev.momentumps.wire.RequestException;
+import dev.momentumps.wire.codec.TensorCodec;
+import dev.momentumps.wire.codec.WireValues;
 
 /**
  * The {@code PushPull} call with a {@link SparseGradient}: decodes the indices and values, hands them to

@@ -5,7 +5,8 @@ import dev.momentumps.proto.SparseChunk;
 import dev.momentumps.proto.ValueEncoding;
 import dev.momentumps.server.consistency.PushTicket;
 import dev.momentumps.server.core.ParameterServerCore;
-import dev.momentumps.server.core.RequestException;
+import dev.momentumps.wire.RequestException;
+import dev.momentumps.wire.codec.WireValues;
 
 /**
  * A sparse gradient arriving over the streaming {@code Push} as {@link SparseChunk}s after a header with

@@ -4,7 +4,7 @@ import dev.momentumps.proto.StatusReply;
 import dev.momentumps.proto.StatusRequest;
 import dev.momentumps.proto.WorkerStatus;
 import dev.momentumps.server.core.ParameterServerCore;
-import dev.momentumps.server.core.ServerStatus;
+import dev.momentumps.wire.ServerStatus;
 import io.grpc.stub.StreamObserver;
 
 /** Status: the core's counters, per server and per worker. */

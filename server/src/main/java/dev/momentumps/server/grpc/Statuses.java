@@ -1,6 +1,6 @@
 package dev.momentumps.server.grpc;
 
-import dev.momentumps.server.core.RequestException;
+import dev.momentumps.wire.RequestException;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 

@@ -2,6 +2,8 @@ package dev.momentumps.server.grpc;
 
 import dev.momentumps.proto.WeightsFrame;
 import dev.momentumps.proto.WeightsHeader;
+import dev.momentumps.wire.codec.TensorCodec;
+import dev.momentumps.wire.frame.FloatChunkFrame;
 
 /**
  * How the server writes the frames of a weights reply ({@code Pull}, {@code Push}): as protobuf messages for

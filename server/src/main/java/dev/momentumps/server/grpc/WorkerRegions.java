@@ -1,7 +1,9 @@
 package dev.momentumps.server.grpc;
 
 import dev.momentumps.proto.ErrorReason;
-import dev.momentumps.server.core.RequestException;
+import dev.momentumps.wire.ErrorReasons;
+import dev.momentumps.wire.RequestException;
+import dev.momentumps.wire.shm.SharedRegion;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import java.util.concurrent.ConcurrentHashMap;

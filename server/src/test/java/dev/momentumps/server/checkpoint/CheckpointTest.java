@@ -13,9 +13,9 @@ import dev.momentumps.server.consistency.Synchronous;
 import dev.momentumps.server.core.Checkpointable;
 import dev.momentumps.server.core.CoreSnapshot;
 import dev.momentumps.server.core.ParameterServerCore;
-import dev.momentumps.server.core.TensorLayout;
 import dev.momentumps.server.optim.OptimizerConfig;
 import dev.momentumps.server.optim.UpdateRules;
+import dev.momentumps.wire.TensorLayout;
 import java.io.RandomAccessFile;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -91,7 +91,7 @@ class CheckpointTest {
             byte[] state = "before".getBytes(StandardCharsets.UTF_8);
 
             @Override
-            public dev.momentumps.server.consistency.ConsistencyKind kind() {
+            public dev.momentumps.wire.ConsistencyKind kind() {
                 return async.kind();
             }
 

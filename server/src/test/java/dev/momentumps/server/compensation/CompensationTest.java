@@ -7,9 +7,9 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import dev.momentumps.server.consistency.Asynchronous;
 import dev.momentumps.server.core.FixtureRule;
 import dev.momentumps.server.core.ParameterServerCore;
-import dev.momentumps.server.core.TensorLayout;
 import dev.momentumps.server.optim.HeavyBallMomentum;
 import dev.momentumps.server.optim.UpdateRule;
+import dev.momentumps.wire.TensorLayout;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 

@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.momentumps.server.core.FixtureRule;
 import dev.momentumps.server.core.ParameterServerCore;
-import dev.momentumps.server.core.TensorLayout;
+import dev.momentumps.wire.TensorLayout;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;

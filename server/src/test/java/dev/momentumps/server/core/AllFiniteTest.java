@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.momentumps.wire.codec.FiniteScan;
 import org.junit.jupiter.api.Test;
 
 class AllFiniteTest {

@@ -1,15 +1,17 @@
 package dev.momentumps.server.core;
 
+import dev.momentumps.server.consistency.Asynchronous;
+import dev.momentumps.server.consistency.PushTicket;
+import dev.momentumps.server.consistency.Synchronous;
+import dev.momentumps.wire.RequestException;
+import dev.momentumps.wire.TensorLayout;
+import org.junit.jupiter.api.Test;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.momentumps.server.consistency.Asynchronous;
-import dev.momentumps.server.consistency.PushTicket;
-import dev.momentumps.server.consistency.Synchronous;
-import org.junit.jupiter.api.Test;
 
 class LeaseAndNonFiniteTest {
     private static final TensorLayout LAYOUT = TensorLayout.of("w", 3);

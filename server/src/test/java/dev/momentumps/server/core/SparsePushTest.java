@@ -1,10 +1,5 @@
 package dev.momentumps.server.core;
 
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-
 import dev.momentumps.server.consistency.Asynchronous;
 import dev.momentumps.server.consistency.ConsistencyModel;
 import dev.momentumps.server.consistency.PushTicket;
@@ -14,8 +9,15 @@ import dev.momentumps.server.optim.HeavyBallMomentum;
 import dev.momentumps.server.optim.Nesterov;
 import dev.momentumps.server.optim.Sgd;
 import dev.momentumps.server.optim.UpdateRule;
+import dev.momentumps.wire.RequestException;
+import dev.momentumps.wire.TensorLayout;
 import java.util.function.Supplier;
 import org.junit.jupiter.api.Test;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 
 /** Sparse pushes against dense application, hand-computed catch-up, lazy Adam, and the refusals. */
 class SparsePushTest {

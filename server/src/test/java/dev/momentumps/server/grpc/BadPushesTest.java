@@ -1,9 +1,5 @@
 package dev.momentumps.server.grpc;
 
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-
 import com.google.protobuf.ByteString;
 import dev.momentumps.proto.Chunk;
 import dev.momentumps.proto.GradientFrame;
@@ -16,9 +12,10 @@ import dev.momentumps.proto.RegisterRequest;
 import dev.momentumps.proto.WeightsFrame;
 import dev.momentumps.server.consistency.Asynchronous;
 import dev.momentumps.server.core.ParameterServerCore;
-import dev.momentumps.server.core.TensorLayout;
 import dev.momentumps.server.optim.OptimizerConfig;
 import dev.momentumps.server.optim.UpdateRules;
+import dev.momentumps.wire.Layouts;
+import dev.momentumps.wire.TensorLayout;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
@@ -33,6 +30,10 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 import org.junit.jupiter.api.Test;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 
 /**
  * Every kind of bad push, sent over real loopback TCP between good ones: each gets its precise status and

@@ -1,18 +1,21 @@
 package dev.momentumps.server.grpc;
 
+import com.google.protobuf.ByteString;
+import dev.momentumps.proto.Chunk;
+import dev.momentumps.proto.ValueEncoding;
+import dev.momentumps.wire.codec.ChunkAssembler;
+import dev.momentumps.wire.codec.FiniteScan;
+import dev.momentumps.wire.codec.TensorCodec;
+import dev.momentumps.wire.codec.WireValues;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.google.protobuf.ByteString;
-import dev.momentumps.proto.Chunk;
-import dev.momentumps.proto.ValueEncoding;
-import dev.momentumps.server.core.FiniteScan;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.Random;
-import org.junit.jupiter.api.Test;
 
 /**
  * The server checks streamed float32 gradients for NaN/Inf while decoding them, block by block

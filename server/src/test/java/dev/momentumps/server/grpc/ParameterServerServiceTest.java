@@ -1,10 +1,5 @@
 package dev.momentumps.server.grpc;
 
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-
 import com.google.protobuf.ByteString;
 import dev.momentumps.proto.Chunk;
 import dev.momentumps.proto.GradientFrame;
@@ -22,7 +17,10 @@ import dev.momentumps.proto.WeightsFrame;
 import dev.momentumps.server.consistency.Asynchronous;
 import dev.momentumps.server.core.FixtureRule;
 import dev.momentumps.server.core.ParameterServerCore;
-import dev.momentumps.server.core.TensorLayout;
+import dev.momentumps.wire.Layouts;
+import dev.momentumps.wire.TensorLayout;
+import dev.momentumps.wire.codec.ChunkAssembler;
+import dev.momentumps.wire.codec.TensorCodec;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.inprocess.InProcessChannelBuilder;
@@ -36,6 +34,11 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 
 /** The service on an in-process transport, driven by raw frames so that malformed streams can be sent. */
 class ParameterServerServiceTest {

@@ -1,6 +1,7 @@
 package dev.momentumps.server.grpc;
 
 import dev.momentumps.proto.Chunk;
+import dev.momentumps.wire.codec.TensorCodec;
 import java.util.ArrayList;
 import java.util.List;
 

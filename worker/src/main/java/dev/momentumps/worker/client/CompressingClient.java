@@ -1,5 +1,6 @@
 package dev.momentumps.worker.client;
 
+import dev.momentumps.wire.ParameterClient;
 import dev.momentumps.worker.loop.GradientSource;
 
 /**

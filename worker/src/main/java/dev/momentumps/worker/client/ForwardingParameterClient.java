@@ -1,7 +1,8 @@
 package dev.momentumps.worker.client;
 
-import dev.momentumps.server.core.ServerStatus;
-import dev.momentumps.server.core.TensorLayout;
+import dev.momentumps.wire.ParameterClient;
+import dev.momentumps.wire.ServerStatus;
+import dev.momentumps.wire.TensorLayout;
 
 /**
  * A client that passes every call to the one it wraps; decorators extend it and override only what they

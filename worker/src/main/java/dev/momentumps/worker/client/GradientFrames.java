@@ -6,7 +6,7 @@ import dev.momentumps.proto.GradientHeader;
 import dev.momentumps.proto.SparseChunk;
 import dev.momentumps.proto.SparseStreamHeader;
 import dev.momentumps.proto.ValueEncoding;
-import dev.momentumps.server.grpc.WireValues;
+import dev.momentumps.wire.codec.WireValues;
 import io.grpc.stub.StreamObserver;
 
 /**

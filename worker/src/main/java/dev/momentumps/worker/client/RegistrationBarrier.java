@@ -1,5 +1,7 @@
 package dev.momentumps.worker.client;
 
+import dev.momentumps.wire.ParameterClient;
+
 
 /**
  * A client whose registration returns only once the server (every shard, for a

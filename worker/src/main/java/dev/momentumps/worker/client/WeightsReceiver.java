@@ -2,8 +2,8 @@ package dev.momentumps.worker.client;
 
 import dev.momentumps.proto.WeightsFrame;
 import dev.momentumps.proto.WeightsHeader;
-import dev.momentumps.server.grpc.AliasingMarshaller;
-import dev.momentumps.server.grpc.ChunkAssembler;
+import dev.momentumps.wire.codec.ChunkAssembler;
+import dev.momentumps.wire.frame.AliasingMarshaller;
 import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
 import java.util.concurrent.CompletableFuture;

@@ -1,6 +1,6 @@
 package dev.momentumps.worker.loop;
 
-import dev.momentumps.server.core.TensorLayout;
+import dev.momentumps.wire.TensorLayout;
 
 /**
  * What a worker computes: the model's layout, its initial weights, and one minibatch gradient after

@@ -1,6 +1,6 @@
 package dev.momentumps.worker.loop;
 
-import dev.momentumps.server.core.TensorLayout;
+import dev.momentumps.wire.TensorLayout;
 
 /**
  * A gradient source made k times slower, for injected stragglers in real runs: after each gradient it

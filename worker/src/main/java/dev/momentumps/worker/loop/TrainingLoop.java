@@ -1,6 +1,6 @@
 package dev.momentumps.worker.loop;
 
-import dev.momentumps.worker.client.ParameterClient;
+import dev.momentumps.wire.ParameterClient;
 
 /**
  * A worker's life: register, offer the initial weights (the first worker's offer wins), pull, then

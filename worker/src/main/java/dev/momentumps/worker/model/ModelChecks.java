@@ -1,6 +1,6 @@
 package dev.momentumps.worker.model;
 
-import dev.momentumps.server.core.TensorLayout;
+import dev.momentumps.wire.TensorLayout;
 import dev.momentumps.worker.data.Dataset;
 
 /** Argument checks shared by the models (once per call, never per example). */

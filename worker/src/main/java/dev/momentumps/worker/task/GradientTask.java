@@ -1,6 +1,6 @@
 package dev.momentumps.worker.task;
 
-import dev.momentumps.server.core.TensorLayout;
+import dev.momentumps.wire.TensorLayout;
 import dev.momentumps.worker.data.Dataset;
 import dev.momentumps.worker.data.MinibatchSampler;
 import dev.momentumps.worker.data.Shards;
