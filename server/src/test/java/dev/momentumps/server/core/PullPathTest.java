@@ -8,6 +8,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.momentumps.server.compensation.StalenessCompensation;
 import dev.momentumps.server.consistency.Asynchronous;
 import dev.momentumps.server.optim.LookAhead;
+import dev.momentumps.wire.RequestException;
+import dev.momentumps.wire.TensorLayout;
 import java.nio.FloatBuffer;
 import java.util.ArrayList;
 import java.util.List;
