@@ -1,5 +1,6 @@
 package dev.momentumps.server.core;
 
+import dev.momentumps.wire.RequestException;
 import java.nio.charset.StandardCharsets;
 
 /**

@@ -9,7 +9,7 @@ import dev.momentumps.server.compensation.GapAware;
 import dev.momentumps.server.consistency.Asynchronous;
 import dev.momentumps.server.core.CoreSnapshot;
 import dev.momentumps.server.core.ParameterServerCore;
-import dev.momentumps.server.core.TensorLayout;
+import dev.momentumps.wire.TensorLayout;
 import dev.momentumps.server.optim.OptimizerConfig;
 import dev.momentumps.server.optim.UpdateRules;
 import java.nio.file.Path;

@@ -9,7 +9,7 @@ import dev.momentumps.server.consistency.Asynchronous;
 import dev.momentumps.server.consistency.Submission;
 import dev.momentumps.server.core.FixtureRule;
 import dev.momentumps.server.core.ParameterServerCore;
-import dev.momentumps.server.core.TensorLayout;
+import dev.momentumps.wire.TensorLayout;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
