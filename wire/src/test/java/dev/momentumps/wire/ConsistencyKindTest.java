@@ -1,10 +1,9 @@
-package dev.momentumps.server.consistency;
+package dev.momentumps.wire;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.momentumps.wire.ConsistencyKind;
 import org.junit.jupiter.api.Test;
 
 class ConsistencyKindTest {
