@@ -28,10 +28,15 @@ public final class StalenessLr implements Experiment {
     static final double LR = 0.3;
     static final int BATCH = 16;
     static final long UPDATES = 3000;
-    static final int SEEDS = 3;
+    static final int SEEDS = 16;
+    static final int QUICK_SEEDS = 3;
 
-    /** One M: the final loss with a fixed η and with η/τ (mean over schedule seeds; +inf if any diverged). */
-    public record Run(int workers, double meanStaleness, double fixedLrLoss, double stalenessLrLoss) {
+    /**
+     * One M over the seeds: for a fixed η and for η/τ, how many runs diverged (or ended above ten times the
+     * noise floor) and the median final loss.
+     */
+    public record Run(int workers, double meanStaleness, int seeds, int fixedLrFailed, double fixedLrMedian,
+                      int stalenessLrFailed, double stalenessLrMedian, Interval stalenessLrLoss) {
     }
 
     @Override
@@ -70,68 +75,101 @@ public final class StalenessLr implements Experiment {
         return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * rng.nextDouble());
     }
 
-    /** Mean final loss over the schedule seeds; +inf when a run diverged. @param stale receives mean staleness */
-    static double finalLoss(DenseDataset data, int workers, StalenessCompensation compensation, long seed,
-                            double[] stale) {
+    /** One seed's run: {final loss (+inf when it diverged), mean staleness}. */
+    static double[] finalLoss(DenseDataset data, int workers, StalenessCompensation compensation, long seed) {
         LinearRegression model = new LinearRegression(FEATURES);
-        double sum = 0;
-        stale[0] = 0;
-        for (int s = 0; s < SEEDS; s++) {
-            long sampling = seed + s;
-            AsyncRuns.Outcome o = AsyncRuns.run(InProcessServer.sgd(LR), compensation, workers,
-                    r -> new GradientTask(model, data, r, workers, BATCH, sampling, 0), UPDATES, seed * 977L + s, -1);
-            double loss = o.diverged() ? Double.POSITIVE_INFINITY : model.loss(o.weights(), data);
-            sum += Double.isFinite(loss) ? loss : Double.POSITIVE_INFINITY;
-            stale[0] += o.diverged() ? Double.NaN : o.meanStaleness() / SEEDS;
-        }
-        return sum / SEEDS;
+        AsyncRuns.Outcome o = AsyncRuns.run(InProcessServer.sgd(LR), compensation, workers,
+                r -> new GradientTask(model, data, r, workers, BATCH, seed, 0), UPDATES, seed * 977L, -1);
+        double loss = o.diverged() ? Double.POSITIVE_INFINITY : model.loss(o.weights(), data);
+        return new double[] {Double.isFinite(loss) ? loss : Double.POSITIVE_INFINITY, o.meanStaleness()};
     }
 
-    /** Says at which M the fixed η first ended above ten times the noise floor (or that it never did). */
+    /** A run failed: it diverged or ended above ten times the noise floor. */
+    static boolean failed(double loss) {
+        return !(loss < 10 * NOISE * NOISE / 2);
+    }
+
+    /** {@code k of n (95 % CI lo-hi %)}: Clopper and Pearson's exact binomial interval (Commons Math). */
+    static String rate(int k, int n) {
+        org.apache.commons.math3.stat.interval.ConfidenceInterval ci =
+                new org.apache.commons.math3.stat.interval.ClopperPearsonInterval().createInterval(n, k, 0.95);
+        return k + " of " + n + " (" + Math.round(100 * ci.getLowerBound()) + "-" + Math.round(100 * ci.getUpperBound())
+                + " %)";
+    }
+
+    static double median(double[] v) {
+        double[] s = v.clone();
+        java.util.Arrays.sort(s);
+        return s.length % 2 == 1 ? s[s.length / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+    }
+
+    /** Says at which M the fixed η first failed on some seed, and how often (or that it never did). */
     static String breaks(List<Run> runs) {
-        double floor = NOISE * NOISE / 2;
         for (Run r : runs) {
-            if (!(r.fixedLrLoss() < 10 * floor)) {
-                return "at M = " + r.workers() + " (mean staleness " + Table.num(r.meanStaleness())
-                        + ") it ends at " + Table.num(r.fixedLrLoss()) + ": it diverged in at least one schedule.";
+            if (r.fixedLrFailed() > 0) {
+                return "at M = " + r.workers() + " (mean staleness " + Table.num(r.meanStaleness()) + ") it fails on "
+                        + r.fixedLrFailed() + " of " + r.seeds() + " seeds (median final loss "
+                        + Table.num(r.fixedLrMedian()) + ").";
             }
         }
-        return "in this run it never left the floor, up to M = " + WORKERS[WORKERS.length - 1] + ".";
+        return "it never failed up to M = " + WORKERS[WORKERS.length - 1] + ".";
+    }
+
+    /** The same for η/τ. */
+    static String fails(List<Run> runs) {
+        int failed = 0;
+        int total = 0;
+        for (Run r : runs) {
+            failed += r.stalenessLrFailed();
+            total += r.seeds();
+        }
+        return failed == 0 ? "no run failed at any M (" + total + " runs)" : failed + " of " + total + " runs failed";
     }
 
     @Override
     public Table run(RunDirectory run) throws IOException {
         DenseDataset data = data(run.seed());
-        Table table = new Table("workers M", "mean staleness", "final loss, fixed lr", "final loss, lr/tau");
+        long[] seeds = run.seeds(SEEDS, QUICK_SEEDS);
+        int n = seeds.length;
+        Table table = new Table("workers M", "mean staleness", "fixed lr: failed", "fixed lr: median loss",
+                "lr/tau: failed", "lr/tau: median loss", "lr/tau: mean ± se");
         List<Run> runs = new ArrayList<>();
         double[] ms = new double[WORKERS.length];
         double[] fixed = new double[WORKERS.length];
         double[] scaled = new double[WORKERS.length];
+        double[] scaledErr = new double[WORKERS.length];
+        List<double[]> flat = Replicates.map(WORKERS.length * 2 * n, k -> finalLoss(data, WORKERS[k / (2 * n)],
+                k / n % 2 == 0 ? StalenessCompensation.NONE : new StalenessAwareLearningRate(), seeds[k % n]));
         for (int k = 0; k < WORKERS.length; k++) {
             int m = WORKERS[k];
-            double[] stale = new double[1];
-            double[] ignored = new double[1];
-            double a = finalLoss(data, m, StalenessCompensation.NONE, run.seed(), ignored);
-            double b = finalLoss(data, m, new StalenessAwareLearningRate(), run.seed(), stale);
-            runs.add(new Run(m, stale[0], a, b));
-            table.row(m, stale[0], Double.isFinite(a) ? Table.num(a) : "diverged", Table.num(b));
+            double[] a = new double[n];
+            double[] b = new double[n];
+            double stale = 0;
+            int fa = 0;
+            int fb = 0;
+            for (int s = 0; s < n; s++) {
+                a[s] = flat.get((2 * k) * n + s)[0];
+                b[s] = flat.get((2 * k + 1) * n + s)[0];
+                stale += flat.get((2 * k + 1) * n + s)[1] / n;
+                fa += failed(a[s]) ? 1 : 0;
+                fb += failed(b[s]) ? 1 : 0;
+            }
+            Interval bi = Interval.of(b);
+            Run r = new Run(m, stale, n, fa, median(a), fb, median(b), bi);
+            runs.add(r);
+            table.row(m, stale, rate(fa, n), Table.num(r.fixedLrMedian()), rate(fb, n),
+                    Table.num(r.stalenessLrMedian()), bi.format());
             ms[k] = m;
-            fixed[k] = Double.isFinite(a) ? a : Double.NaN;
-            scaled[k] = b;
+            fixed[k] = Double.isFinite(r.fixedLrMedian()) ? r.fixedLrMedian() : Double.NaN;
+            scaled[k] = Double.isFinite(bi.mean()) ? bi.mean() : Double.NaN;
+            scaledErr[k] = Double.isFinite(bi.se()) ? 1.96 * bi.se() : 0;
         }
         table.writeCsv(run.file("results.csv"));
         List<Plots.Line> lines = new ArrayList<>();
-        lines.add(new Plots.Line("lr/tau", ms, scaled));
-        List<double[]> finite = new ArrayList<>();
-        for (int k = 0; k < ms.length; k++) {
-            if (!Double.isNaN(fixed[k])) {
-                finite.add(new double[] {ms[k], fixed[k]});
-            }
-        }
-        lines.add(new Plots.Line("fixed lr (diverged runs omitted)", finite.stream().mapToDouble(p -> p[0]).toArray(),
-                finite.stream().mapToDouble(p -> p[1]).toArray()));
+        lines.add(new Plots.Line("lr/tau: mean and 95% interval", ms, scaled, scaledErr));
+        lines.add(new Plots.Line("fixed lr: median (diverged medians omitted)", ms, fixed));
         Plots.lines(run.file("final-loss.png"), "Least squares (condition 50): final loss after " + UPDATES
-                + " async updates", "workers M", "final loss", lines, true);
+                + " async updates, " + n + " seeds", "workers M", "final loss", lines, true);
         run.summary(name(), Map.of("lr", LR, "updates", UPDATES, "noise_floor", NOISE * NOISE / 2, "runs", runs));
         run.report("Staleness-aware learning rate (Zhang et al. 2016)",
                 "Linear least squares, " + ROWS + " rows, " + FEATURES + " features with variances geometric from 1 "
@@ -139,10 +177,12 @@ public final class StalenessLr implements Experiment {
                         + "noise " + NOISE + " (loss floor ≈ " + NOISE * NOISE / 2 + "). Plain SGD η = " + LR
                         + ", minibatch " + BATCH + ", " + UPDATES + " updates in all, M simulated workers with "
                         + "Exp(1) compute times (each on its shard); \"lr/tau\" applies a gradient of staleness "
-                        + "τ > 1 with η/τ (the server's `--staleness-lr`). Mean over " + SEEDS + " schedule seeds.",
+                        + "τ > 1 with η/τ (the server's `--staleness-lr`). " + n + " seeds (schedule and minibatch "
+                        + "order; the data set is the same); \"failed\": the run diverged or ended above ten times "
+                        + "the noise floor, with the exact (Clopper-Pearson) 95 % interval of the failure rate.",
                 table,
-                "A fixed η reaches the noise floor while M is small; " + breaks(runs) + " With η/τ every M "
-                        + "stays near the floor: a gradient τ updates old moves the weights by η/τ, below the "
+                "A fixed η reaches the noise floor while M is small; " + breaks(runs) + " With η/τ "
+                        + fails(runs) + ": a gradient τ updates old moves the weights by η/τ, below the "
                         + "delay-stability edge (stability-map: the safe ηλ shrinks like 1/τ). Note how much later "
                         + "the fixed η fails than a fixed delay τ = M − 1 would predict (at τ = 15 the edge is "
                         + "ηλ ≈ 0.1 < " + LR + "): with exponential compute times the staleness is geometric and, "
@@ -150,7 +190,8 @@ public final class StalenessLr implements Experiment {
                         + "which is stable; what breaks it is the long tail of very stale gradients as M grows. "
                         + "Zhang et al. report the same trade: η/τ gives up a little speed with few workers for "
                         + "robustness with many; here 3000 updates are enough for both to reach the floor where "
-                        + "the fixed η is stable.",
+                        + "the fixed η is stable. Whether the fixed η survives a given M is itself random: the "
+                        + "\"failed\" column counts the seeds on which it did not.",
                 List.of("final-loss.png"));
         return table;
     }
