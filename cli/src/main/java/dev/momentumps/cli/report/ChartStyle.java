@@ -76,6 +76,11 @@ public final class ChartStyle {
     public static boolean logYIfSpansDecades(XYChart chart, double[]... ys) {
         boolean log = spansDecades(ys);
         chart.getStyler().setYAxisLogarithmic(log);
+        if (log) {
+            // XChart 3.8.8 hands a custom formatter linear tick values on a log axis (labels 0, 5, 10, ... at
+            // the wrong heights); its own log labels (the decades) are right
+            chart.getStyler().setyAxisTickLabelsFormattingFunction(null);
+        }
         return log;
     }
 

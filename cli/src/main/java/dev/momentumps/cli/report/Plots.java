@@ -57,14 +57,20 @@ public final class Plots {
             ys[i] = lines.get(i).y();
             points = Math.max(points, lines.get(i).x().length);
         }
-        if (logY) {
-            ChartStyle.logYIfSpansDecades(chart, ys);
-        }
+        boolean log = logY && ChartStyle.logYIfSpansDecades(chart, ys);
         ChartStyle.markersFor(chart, points);
         chart.getStyler().setErrorBarsColorSeriesColor(true);
         int index = 0;
         for (Line l : lines) {
             Line f = finite(l);
+            if (log && f.err() != null) {
+                // a log axis cannot draw a bar down to 0 or below: such bars stop at a tenth of the value
+                double[] e = f.err().clone();
+                for (int i = 0; i < e.length; i++) {
+                    e[i] = Math.min(e[i], 0.9 * f.y()[i]);
+                }
+                f = new Line(f.name(), f.x(), f.y(), e);
+            }
             if (f.x().length > 0) {
                 XYSeries s = f.err() != null ? chart.addSeries(f.name(), f.x(), f.y(), f.err())
                         : chart.addSeries(f.name(), f.x(), f.y());
@@ -272,13 +278,17 @@ public final class Plots {
         }
         double[] x = new double[n];
         double[] y = new double[n];
+        double[] e = l.err() == null ? null : new double[n];
         for (int i = 0, k = 0; i < l.x().length; i++) {
             if (Double.isFinite(l.x()[i]) && Double.isFinite(l.y()[i])) {
                 x[k] = l.x()[i];
+                if (e != null) {
+                    e[k] = l.err()[i];
+                }
                 y[k++] = l.y()[i];
             }
         }
-        return new Line(l.name(), x, y);
+        return new Line(l.name(), x, y, e);
     }
 
 }
