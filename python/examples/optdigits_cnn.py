@@ -44,6 +44,8 @@ def evaluate(m):
     x, y, tx, ty = _data()
     with torch.no_grad():
         m.eval()
-        result = {"loss": F.cross_entropy(m(x), y).item(), "accuracy": (m(tx).argmax(1) == ty).float().mean().item()}
+        test = m(tx)
+        result = {"loss": F.cross_entropy(m(x), y).item(), "test_loss": F.cross_entropy(test, ty).item(),
+                  "accuracy": (test.argmax(1) == ty).float().mean().item()}
         m.train()
     return result

@@ -67,6 +67,8 @@ def parser():
     p.add_argument("--tls-key", metavar="PEM", help="Mutual TLS: the private key of --tls-cert.")
     p.add_argument("--token-file", metavar="FILE", help="Send this bearer token (the file's first line) with every "
                                                         "call; without it $MPS_TOKEN is used if set.")
+    p.add_argument("--threads", metavar="N", type=int, default=0,
+                   help="torch's intra-op threads; 0: the cores divided among --workers (at least 1).")
     p.add_argument("--describe", action="store_true",
                    help="Print the script's layout and every rank's steps as JSON, and exit.")
     return p
@@ -106,6 +108,9 @@ def run(args):
     if args.describe:
         print(json.dumps(describe(args, module, batch, epochs)))
         return 0
+    import torch
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    torch.set_num_threads(args.threads if args.threads > 0 else max(1, cores // args.workers))
     model = scripts.make_model(module, args.seed)
     loader = scripts.make_data(module, args.rank, args.workers, batch, args.seed)
     steps = args.steps if args.steps is not None else epochs * len(loader)

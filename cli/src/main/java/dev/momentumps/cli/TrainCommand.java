@@ -11,6 +11,10 @@ import dev.momentumps.worker.model.LinearRegression;
 import dev.momentumps.worker.model.QuadraticModel;
 import dev.momentumps.cli.report.RunSummary;
 import dev.momentumps.cli.run.Cluster;
+import dev.momentumps.cli.run.Evaluator;
+import dev.momentumps.cli.run.PythonWorkers;
+import dev.momentumps.cli.run.ServerLaunch;
+import dev.momentumps.cli.run.WorkerLaunch;
 import dev.momentumps.cli.run.ProcessCluster;
 import dev.momentumps.cli.run.ThreadCluster;
 import dev.momentumps.cli.run.TrainRun;
@@ -33,6 +37,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Spec;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
@@ -67,6 +73,21 @@ final class TrainCommand implements Callable<Integer> {
 
     @Option(names = "--no-progress", description = "No progress bar (for logs).")
     boolean noProgress;
+
+    @Option(names = "--worker-script", paramLabel = "FILE",
+            description = "Python workers: FILE defines a PyTorch model, its loss and data (see "
+                    + "docs/python-workers.md and python/examples/); the workers run "
+                    + "'python3 -m momentumps.worker --script FILE'. --batch-size, --epochs, --updates, --seed, "
+                    + "--transport and --compress apply to them; the script's defaults stand in for the first two.")
+    Path workerScript;
+
+    @Option(names = "--python-workers", paramLabel = "K", defaultValue = "-1",
+            description = "With --worker-script: ranks 0..K-1 are Python workers and the rest Java workers of "
+                    + "--model (the same layout); default: all.")
+    int pythonWorkers;
+
+    @Spec
+    CommandSpec spec;
 
     @Mixin
     TaskOptions task = new TaskOptions();
@@ -104,27 +125,35 @@ final class TrainCommand implements Callable<Integer> {
         Map<Integer, Double> stragglers = simulation.stragglerMap(workers);
         server.createCore().close(); // checks every server option here, with the flag's name, before any process starts
         Task t = Tasks.build(spec);
+        ScriptPlan python = workerScript == null ? null : scriptPlan(t);
         List<GradientTask> sources = new ArrayList<>();
         List<Long> steps = new ArrayList<>();
         long total = 0;
         for (int rank = 0; rank < workers; rank++) {
             GradientTask g = t.worker(spec, rank, workers);
             sources.add(g);
-            steps.add(task.stepsFor(g, workers));
+            steps.add(python != null && rank < python.workers() ? python.description().steps().get(rank)
+                    : task.stepsFor(g, workers));
             total += steps.get(rank);
         }
+        int batchSize = python != null ? python.description().batchSize() : spec.batchSize();
+        String description = python != null ? python.evaluatorDescription() : t.description();
         Path dir = out != null ? out : Path.of("runs", "train-"
                 + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
         Files.createDirectories(dir);
         if (server.recovery.checkpointDirectory() == null) {
             server.recovery.checkpointDir = dir.resolve("checkpoints");
         }
-        System.out.printf("%s%n%d workers, %d pushes in all, %s, mode %s%n", t.description(), workers, total,
+        System.out.printf("%s%n%d workers, %d pushes in all, %s, mode %s%n", description, workers, total,
                 server.optimizer.rule(), server.consistency.kind().cliName());
         Map<String, Object> config = new LinkedHashMap<>();
         config.put("args", String.join(" ", argsOf()));
         config.put("seed", spec.seed());
-        config.put("batch_size", spec.batchSize());
+        config.put("batch_size", batchSize);
+        if (python != null) {
+            config.put("worker_script", workerScript.toString());
+            config.put("python_workers", python.workers());
+        }
         config.put("steps_per_worker", steps);
         config.put("compensation", server.consistency.compensation().toString());
         config.put("sparse", wire.sparseMode().name().toLowerCase(java.util.Locale.ROOT));
@@ -165,24 +194,8 @@ final class TrainCommand implements Callable<Integer> {
             cluster = new ThreadCluster(core, slowed, steps, delayMillis, server.waitMillis,
                     (client, source) -> wire.wrap(client, source, wireStats)).recovery(r);
         } else {
-            List<List<String>> workerArgs = new ArrayList<>();
-            for (int rank = 0; rank < workers; rank++) {
-                List<String> a = new ArrayList<>(task.toArgs());
-                a.addAll(wire.toArgs());
-                // every worker starts training once all W have registered: otherwise a synchronous run's first
-                // rounds are taken by whichever workers are up already (501-503 updates instead of 500 seen)
-                a.addAll(List.of("--rank", Integer.toString(rank), "--workers", Integer.toString(workers),
-                        "--delay-ms", Long.toString(delayMillis), "--await-workers"));
-                if (stragglers.containsKey(rank)) {
-                    a.addAll(List.of("--slowdown", Double.toString(stragglers.get(rank))));
-                }
-                workerArgs.add(a);
-            }
-            List<String> serverArgs = new ArrayList<>(server.toArgs());
-            if (recordTrajectory(t)) {
-                serverArgs.addAll(List.of("--trajectory", TrainRun.trajectoryFile(dir).toString()));
-            }
-            cluster = new ProcessCluster(dir, serverArgs, workerArgs, shards, t.model().layout());
+            cluster = new ProcessCluster(dir, serverLaunch(t, dir), shards, workerLaunches(python, stragglers, dir),
+                    t.model().layout());
         }
         RunSummary summary;
         // Ctrl-C / SIGTERM: stop the workers, then the server (which writes a final checkpoint)
@@ -206,9 +219,9 @@ final class TrainCommand implements Callable<Integer> {
                 recorder.close();
             }
         };
-        try (Cluster c = cluster) {
-            summary = new TrainRun(t, dir, total, spec.batchSize(), config).follow(c, updates, localOutputs, start,
-                    System.out, !noProgress);
+        try (Cluster c = cluster; Evaluator evaluator = python != null ? python.evaluator() : Evaluator.of(t)) {
+            summary = new TrainRun(python != null && python.workers() == workers ? null : t, evaluator, dir, total,
+                    batchSize, config).follow(c, updates, localOutputs, start, System.out, !noProgress);
         } finally {
             if (recovery != null) {
                 recovery.close();
@@ -230,6 +243,91 @@ final class TrainCommand implements Callable<Integer> {
             return 1;
         }
         return summary.perWorker().size() < workers || !cluster.failures().isEmpty() ? 1 : 0;
+    }
+
+    /** The server process: its options, the run's checkpoint directory, and the trajectory when it is fitted. */
+    private ServerLaunch serverLaunch(Task t, Path dir) {
+        return ServerLaunch.of(server.optionArgs(), server.recovery.checkpointDir, server.recovery.resume,
+                recordTrajectory(t) ? TrainRun.trajectoryFile(dir) : null, dir);
+    }
+
+    /**
+     * One worker process per rank: Python for the first K ranks with --worker-script, Java for the others. Every
+     * worker starts training once all W have registered: otherwise a synchronous run's first rounds are taken
+     * by whichever workers are up already (501-503 updates instead of 500 seen).
+     */
+    private List<WorkerLaunch> workerLaunches(ScriptPlan python, Map<Integer, Double> stragglers, Path dir) {
+        List<WorkerLaunch> launches = new ArrayList<>();
+        for (int rank = 0; rank < workers; rank++) {
+            WorkerLaunch.Program program = python != null && rank < python.workers() ? python.program()
+                    : new WorkerLaunch.JavaTask(task.toArgs(), wire.toArgs());
+            launches.add(WorkerLaunch.of(rank, workers, program, delayMillis, stragglers.getOrDefault(rank, 1.0), dir));
+        }
+        return launches;
+    }
+
+    /**
+     * What the Python workers of --worker-script run: the script, as its --describe tells (layout, steps per
+     * rank), checked against the run before anything starts.
+     */
+    private record ScriptPlan(PythonWorkers python, Path script, List<String> options, int workers,
+                              PythonWorkers.Description description) {
+        WorkerLaunch.Program program() {
+            return new WorkerLaunch.PythonScript(python, script, options);
+        }
+
+        String evaluatorDescription() {
+            return "PyTorch " + script.getFileName() + " (" + description.layout().numElements() + " parameters)";
+        }
+
+        Evaluator evaluator() throws java.io.IOException {
+            return python.evaluator(script, evaluatorDescription(), options.subList(0, 2)); // --seed S
+        }
+    }
+
+    private ScriptPlan scriptPlan(Task t) throws Exception {
+        int k = pythonWorkers < 0 ? workers : pythonWorkers;
+        if (k < 1 || k > workers) {
+            throw new IllegalArgumentException("--python-workers must be in [1, --workers], got " + pythonWorkers);
+        }
+        if (inProcess || shards > 1 || simulation.simulate) {
+            throw new IllegalArgumentException("--worker-script runs Python worker processes against one server: "
+                    + "not with --in-process, --shards or --simulate");
+        }
+        if (!wire.sparse.equals("auto") && !wire.sparse.equals("off")) {
+            throw new IllegalArgumentException("--sparse " + wire.sparse + ": Python workers push dense gradients");
+        }
+        if (!wire.compress.equals("none") && !wire.compress.equals("fp16")) {
+            throw new IllegalArgumentException("--compress " + wire.compress + ": Python workers compress with "
+                    + "none or fp16");
+        }
+        if (!Files.isRegularFile(workerScript)) {
+            throw new IllegalArgumentException("--worker-script " + workerScript + ": no such file");
+        }
+        List<String> options = new ArrayList<>(List.of("--seed", Long.toString(task.seed)));
+        picocli.CommandLine.ParseResult parsed = spec.commandLine().getParseResult();
+        if (parsed.hasMatchedOption("--batch-size")) {
+            options.addAll(List.of("--batch-size", Integer.toString(task.batchSize)));
+        }
+        if (parsed.hasMatchedOption("--epochs")) {
+            options.addAll(List.of("--epochs", Integer.toString(task.epochs)));
+        }
+        if (task.updates > 0) {
+            options.addAll(List.of("--steps", Long.toString((task.updates + workers - 1) / workers)));
+        }
+        options.addAll(List.of("--transport", wire.transport, "--compress", wire.compress));
+        PythonWorkers python = PythonWorkers.find();
+        PythonWorkers.Description d = python.describe(workerScript, workers, options);
+        if (!d.evaluates()) {
+            throw new IllegalArgumentException("--worker-script " + workerScript + ": defines no evaluate(model), "
+                    + "which mps train needs for its reports (training loss, test accuracy)");
+        }
+        if (k < workers && !d.layout().equals(t.model().layout())) {
+            throw new IllegalArgumentException("--worker-script " + workerScript + " trains " + d.layout()
+                    + " but the Java workers' --model " + task.model + " is " + t.model().layout()
+                    + ": a mixed run needs one layout");
+        }
+        return new ScriptPlan(python, workerScript.toAbsolutePath(), options, k, d);
     }
 
     /** The implicit-momentum fit needs every version's weights: small quadratic/linear models, one server. */

@@ -76,10 +76,17 @@ public final class RecoveryOptions {
     public List<String> toArgs() {
         List<String> a = new ArrayList<>();
         Args.add(a, "--checkpoint-dir", checkpointDir);
+        Args.add(a, "--resume", resume);
+        a.addAll(policyArgs());
+        return a;
+    }
+
+    /** The options other than the two directories (which a launched server gets as typed fields). */
+    public List<String> policyArgs() {
+        List<String> a = new ArrayList<>();
         Args.add(a, "--checkpoint-every", checkpointEvery);
         Args.add(a, "--checkpoint-seconds", checkpointSeconds);
         Args.add(a, "--keep-checkpoints", keepCheckpoints);
-        Args.add(a, "--resume", resume);
         Args.add(a, "--lease-ms", leaseMillis);
         Args.add(a, "--non-finite", nonFinite);
         return a;

@@ -54,12 +54,22 @@ public final class ServerOptions {
     }
 
     public List<String> toArgs() {
+        List<String> a = new ArrayList<>(optionArgs());
+        a.addAll(recovery.toArgs());
+        return a;
+    }
+
+    /**
+     * Every option but the checkpoint and resume directories, which a launched server gets as typed
+     * fields ({@link dev.momentumps.cli.run.ServerLaunch}).
+     */
+    public List<String> optionArgs() {
         List<String> a = new ArrayList<>(optimizer.toArgs());
         a.addAll(consistency.toArgs());
         Args.add(a, "--apply-threads", applyThreads);
         Args.add(a, "--chunk-bytes", chunkBytes);
         Args.add(a, "--wait-ms", waitMillis);
-        a.addAll(recovery.toArgs());
+        a.addAll(recovery.policyArgs());
         return a;
     }
 }

@@ -12,13 +12,18 @@ public final class MpsProcesses {
 
     /** Starts {@code mps ARGS...} with stdout and stderr going to {@code log}. */
     public static Process start(List<String> args, Path log) throws IOException {
+        ProcessBuilder pb = new ProcessBuilder(command(args)).redirectErrorStream(true).redirectOutput(log.toFile());
+        pb.environment().putAll(JvmOptions.envForCommand(args));
+        return pb.start();
+    }
+
+    /** The command line of a child JVM running {@code mps ARGS...} with its JVM options. */
+    public static List<String> command(List<String> args) {
         List<String> cmd = new ArrayList<>(List.of(javaBinary(), "-Djava.awt.headless=true"));
         cmd.addAll(JvmOptions.forCommand(args));
         cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), "dev.momentumps.cli.Main"));
         cmd.addAll(args);
-        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile());
-        pb.environment().putAll(JvmOptions.envForCommand(args));
-        return pb.start();
+        return cmd;
     }
 
     static String javaBinary() {

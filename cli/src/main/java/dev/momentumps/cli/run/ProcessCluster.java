@@ -33,10 +33,10 @@ public final class ProcessCluster implements Cluster {
     private final Path dir;
     private final List<Process> servers = new ArrayList<>();
     private final List<Process> workers = new ArrayList<>();
+    private final List<WorkerLaunch> workerLaunches;
     private final ReconnectingParameterClient monitor;
     private final int port;
-    private final List<List<String>> serverArgs = new ArrayList<>();
-    private final List<Path> checkpoints = new ArrayList<>();
+    private final List<ServerLaunch> serverLaunches = new ArrayList<>();
     private final List<Path> checkpointReports = new ArrayList<>();
     private CheckpointReport surfaced = CheckpointReport.NONE;
     private boolean checkpointsFailing;
@@ -45,54 +45,35 @@ public final class ProcessCluster implements Cluster {
     private int serverRestarts;
 
     /**
-     * @param serverArgs arguments of {@code mps server} (port and files are added here)
-     * @param workerArgs per rank, arguments of {@code mps worker} (the server address is added here)
+     * Starts the servers, then the workers.
+     *
+     * @param server  the (first) server; with {@code shards > 1} each shard is {@link ServerLaunch#forShard} of it
+     * @param shards  number of server processes, each holding one part of the model (1: one ordinary server)
+     * @param workers one launch per rank (Java or Python workers, in any mix)
+     * @param layout  the model's layout (needed when {@code shards > 1}, for the monitor's shard plan)
      */
-    public ProcessCluster(Path dir, List<String> serverArgs, List<List<String>> workerArgs) throws IOException,
-            InterruptedException {
-        this(dir, serverArgs, workerArgs, 1, null);
-    }
-
-    /**
-     * @param shards number of server processes, each holding one part of the model (1: one ordinary server)
-     * @param layout the model's layout (needed when {@code shards > 1}, for the monitor's shard plan)
-     */
-    public ProcessCluster(Path dir, List<String> serverArgs, List<List<String>> workerArgs, int shards,
-                          TensorLayout layout) throws IOException, InterruptedException {
+    public ProcessCluster(Path dir, ServerLaunch server, int shards, List<WorkerLaunch> workers, TensorLayout layout)
+            throws IOException, InterruptedException {
         this.dir = dir;
-        List<String> toServers;
+        this.workerLaunches = List.copyOf(workers);
+        List<String> addresses;
         if (shards == 1) {
-            Path portFile = dir.resolve("server.port");
-            Files.deleteIfExists(portFile);
-            List<String> s = new ArrayList<>(List.of("server", "--port", "0", "--port-file", portFile.toString(),
-                    "--metrics", dir.resolve("updates.csv").toString()));
-            s.addAll(serverArgs);
-            startServer(s, dir.resolve("server.log"), null);
-            port = awaitPort(portFile, 0);
-            s.set(s.indexOf("--port") + 1, Integer.toString(port)); // a restart binds the same port
-            ManagedChannel channel = Channels.forAddress("127.0.0.1:" + port, "server");
+            startServer(server);
+            port = awaitPort(server.portFile(), 0);
+            serverLaunches.set(0, server.onPort(port)); // a restart binds the same port
+            addresses = List.of("127.0.0.1:" + port);
+            ManagedChannel channel = Channels.forAddress(addresses.get(0), "server");
             monitor = new ReconnectingParameterClient(new GrpcParameterClient(channel, true, 30_000), 100, 2_000,
                     120_000, 1, msg -> { }, channel::resetConnectBackoff);
-            toServers = List.of("--server", "127.0.0.1:" + port);
         } else {
-            List<String> addresses = freeLoopbackAddresses(shards);
+            addresses = freeLoopbackAddresses(shards);
             for (int k = 0; k < shards; k++) {
-                Path portFile = dir.resolve("server-" + k + ".port");
-                Files.deleteIfExists(portFile);
-                List<String> s = new ArrayList<>(List.of("server", "--port", addresses.get(k).split(":")[1],
-                        "--port-file", portFile.toString(), "--shard-index", Integer.toString(k),
-                        "--shards", String.join(",", addresses)));
-                if (k == 0) {
-                    // every shard applies every gradient: shard 0's log of updates stands for all
-                    s.addAll(List.of("--metrics", dir.resolve("updates.csv").toString()));
-                }
-                s.addAll(serverArgs);
-                startServer(s, dir.resolve("server-" + k + ".log"), "shard-" + k);
+                startServer(server.forShard(k, addresses, dir));
             }
             for (int k = 0; k < shards; k++) {
-                awaitPort(dir.resolve("server-" + k + ".port"), k);
+                awaitPort(serverLaunches.get(k).portFile(), k);
             }
-            port = Integer.parseInt(addresses.get(0).split(":")[1]);
+            port = serverLaunches.get(0).port();
             List<ManagedChannel> channels = new ArrayList<>();
             for (String a : addresses) {
                 channels.add(Channels.forAddress(a, "server"));
@@ -100,43 +81,23 @@ public final class ProcessCluster implements Cluster {
             monitor = new ReconnectingParameterClient(new ShardedParameterClient(channels, layout,
                     ShardPlan.DEFAULT_SPLIT_THRESHOLD, 30_000), 100, 2_000, 120_000, 1, msg -> { },
                     () -> channels.forEach(ManagedChannel::resetConnectBackoff));
-            toServers = List.of("--servers", String.join(",", addresses));
         }
-        for (int rank = 0; rank < workerArgs.size(); rank++) {
-            List<String> w = new ArrayList<>(List.of("worker"));
-            w.addAll(toServers);
-            w.addAll(workerArgs.get(rank));
-            workers.add(start(w, dir.resolve("worker-" + rank + ".log")));
+        for (WorkerLaunch w : workerLaunches) {
+            this.workers.add(w.start(addresses));
         }
-        reported = new boolean[workers.size()];
+        reported = new boolean[this.workers.size()];
     }
 
-    /**
-     * Starts one server; with {@code subdir}, its checkpoint and resume directories get that subdirectory
-     * (shards must not share one: they write the same versions).
-     */
-    private void startServer(List<String> args, Path log, String subdir) throws IOException {
-        Path ckpt = null;
-        for (String flag : List.of("--resume", "--checkpoint-dir")) {
-            int i = args.indexOf(flag);
-            if (i >= 0 && i + 1 < args.size()) {
-                Path d = Path.of(args.get(i + 1));
-                if (subdir != null) {
-                    d = d.resolve(subdir);
-                    args.set(i + 1, d.toString());
-                }
-                ckpt = d; // --checkpoint-dir wins over --resume, as in the server
-            }
+    private void startServer(ServerLaunch launch) throws IOException {
+        if (launch.portFile() != null) {
+            Files.deleteIfExists(launch.portFile());
         }
-        if (ckpt != null) {
-            Path report = dir.resolve(subdir == null ? "checkpoint-report.json" : "checkpoint-report-" + subdir + ".json");
-            Files.deleteIfExists(report);
-            checkpointReports.add(report);
-            args.addAll(List.of("--checkpoint-report", report.toString()));
+        if (launch.checkpointReport() != null) {
+            Files.deleteIfExists(launch.checkpointReport());
+            checkpointReports.add(launch.checkpointReport());
         }
-        serverArgs.add(args);
-        checkpoints.add(ckpt);
-        servers.add(start(args, log));
+        serverLaunches.add(launch);
+        servers.add(launch.start());
     }
 
     /** The first (or only) server process; tests kill it to inject a crash. */
@@ -208,32 +169,18 @@ public final class ProcessCluster implements Cluster {
     private String restart(int k) throws IOException {
         String who = servers.size() == 1 ? "server" : "server shard " + k;
         String what = who + " died (" + exitDescription(servers.get(k).exitValue()) + ")";
-        Path ckpt = checkpoints.get(k);
-        List<String> args = new ArrayList<>(serverArgs.get(k));
-        int pf = args.indexOf("--port-file");
-        args.remove(pf + 1);
-        args.remove(pf);
+        ServerLaunch before = serverLaunches.get(k);
+        Path ckpt = before.checkpoints();
         serverRestarts++;
-        int mf = args.indexOf("--metrics");
-        if (mf >= 0) {
-            args.set(mf + 1, dir.resolve("updates-restart-" + serverRestarts + ".csv").toString());
-        }
-        int cr = args.indexOf("--checkpoint-report");
-        if (cr >= 0) {
-            // a restarted server counts from zero: its own file, summed with the others
-            Path report = dir.resolve("checkpoint-report-restart-" + serverRestarts + ".json");
-            args.set(cr + 1, report.toString());
-            checkpointReports.add(report);
-        }
         // what the restarted server will resume: it reads the same newest valid checkpoint
         CheckpointStore.Loaded newest = ckpt == null ? null : new CheckpointStore(ckpt, 1).loadNewestValid(m -> { });
-        if (newest != null && !args.contains("--resume")) {
-            args.add("--resume");
-            args.add(ckpt.toString());
-        }
         long seen = monitor.lastVersionSeen();
-        servers.set(k, start(args, dir.resolve((servers.size() == 1 ? "server" : "server-" + k) + "-restart-"
-                + serverRestarts + ".log")));
+        ServerLaunch again = before.restarted(serverRestarts, newest != null);
+        if (again.checkpointReport() != null) {
+            checkpointReports.add(again.checkpointReport()); // a restarted server counts from zero: summed
+        }
+        serverLaunches.set(k, again);
+        servers.set(k, again.start());
         return what + " after version " + seen + " was seen; restarted on its port " + (newest != null
                 ? "from checkpoint version " + newest.snapshot().version() + ": at least "
                 + Math.max(0, seen - newest.snapshot().version()) + " updates lost"
@@ -311,7 +258,9 @@ public final class ProcessCluster implements Cluster {
 
     @Override
     public String transport() {
+        long python = workerLaunches.stream().filter(WorkerLaunch::isPython).count();
         return "grpc over loopback TCP, " + workers.size() + " worker processes"
+                + (python == 0 ? "" : python == workers.size() ? " (Python)" : " (" + python + " Python)")
                 + (servers.size() > 1 ? ", " + servers.size() + " server shards" : "");
     }
 

@@ -29,13 +29,24 @@ public final class TrainRun {
     private static final long EVALUATE_EVERY_MS = 500;
 
     private final Task task;
+    private final Evaluator evaluator;
     private final Path dir;
     private final long totalSteps;
     private final int batchSize;
     private final Map<String, Object> config;
 
     public TrainRun(Task task, Path dir, long totalSteps, int batchSize, Map<String, Object> config) {
+        this(task, Evaluator.of(task), dir, totalSteps, batchSize, config);
+    }
+
+    /**
+     * @param task      the Java task, for the implicit-momentum fit of quadratic and linear models; may be null
+     * @param evaluator what evaluates the weights for the reports (a Java task's model, a Python script's)
+     */
+    public TrainRun(Task task, Evaluator evaluator, Path dir, long totalSteps, int batchSize,
+                    Map<String, Object> config) {
         this.task = task;
+        this.evaluator = evaluator;
         this.dir = dir;
         this.totalSteps = totalSteps;
         this.batchSize = batchSize;
@@ -53,6 +64,9 @@ public final class TrainRun {
         List<Evaluation> evaluations = new ArrayList<>();
         float[] w = null;
         long lastEval = 0;
+        // at most every EVALUATE_EVERY_MS, and at most a tenth of the time evaluating (a CNN over its data
+        // takes a second or more, on the cores the workers use)
+        long evalGapMillis = EVALUATE_EVERY_MS;
         boolean tty = System.console() != null;
         long lastLine = System.nanoTime();
         try (ProgressBar bar = progressBar && tty ? new ProgressBarBuilder().setTaskName("train").setInitialMax(totalSteps)
@@ -70,9 +84,10 @@ public final class TrainRun {
                         w = new float[s.numElements()];
                     }
                     long now = System.nanoTime();
-                    if ((now - lastEval) / 1_000_000 >= EVALUATE_EVERY_MS) {
-                        lastEval = now;
+                    if ((now - lastEval) / 1_000_000 >= evalGapMillis) {
                         evaluations.add(evaluate(monitor, w, startNanos));
+                        lastEval = System.nanoTime();
+                        evalGapMillis = Math.max(EVALUATE_EVERY_MS, 10 * (lastEval - now) / 1_000_000);
                     }
                 }
                 long pushes = s.gradientsApplied() + s.gradientsDropped();
@@ -139,8 +154,8 @@ public final class TrainRun {
     /** Implicit momentum over the recorded trajectory, for quadratic and linear models; null otherwise. */
     private dev.momentumps.cli.sim.ImplicitMomentum fitTrajectory(int numElements) throws IOException {
         Path file = trajectoryFile(dir);
-        dev.momentumps.cli.sim.ImplicitMomentumEstimator estimator =
-                dev.momentumps.cli.sim.ImplicitMomentumEstimator.forTask(task);
+        dev.momentumps.cli.sim.ImplicitMomentumEstimator estimator = task == null ? null
+                : dev.momentumps.cli.sim.ImplicitMomentumEstimator.forTask(task);
         if (estimator == null || !Files.exists(file)) {
             return null;
         }
@@ -163,9 +178,9 @@ public final class TrainRun {
         return summary;
     }
 
-    private Evaluation evaluate(ParameterClient monitor, float[] w, long startNanos) {
+    private Evaluation evaluate(ParameterClient monitor, float[] w, long startNanos) throws Exception {
         long version = monitor.pull(w);
-        return Evaluation.of(task, version, (System.nanoTime() - startNanos) / 1e9, w);
+        return evaluator.evaluate(version, (System.nanoTime() - startNanos) / 1e9, w);
     }
 
     private RunSummary summarize(ServerStatus s, Evaluation last, double wall, String transport) {
@@ -176,7 +191,7 @@ public final class TrainRun {
                     w.alive()));
         }
         Double accuracy = Double.isNaN(last.testAccuracy()) ? null : last.testAccuracy();
-        return new RunSummary(task.description(), s.updateRule(), s.mode().cliName(), transport, s.workers().size(),
+        return new RunSummary(evaluator.description(), s.updateRule(), s.mode().cliName(), transport, s.workers().size(),
                 s.version(), s.gradientsApplied(), s.gradientsDropped(), last.trainLoss(), accuracy, wall,
                 s.version() / wall, s.gradientsApplied() * (double) batchSize / wall,
                 new RunSummary.Staleness(s.staleness().mean(), s.staleness().max(), s.staleness().histogram()),

@@ -25,11 +25,11 @@ import org.junit.jupiter.api.io.TempDir;
 class FaultInjectionTest {
     private static final long TIMEOUT_NANOS = TimeUnit.SECONDS.toNanos(150);
 
-    private static List<List<String>> workerArgs(int workers, int updates, int delayMs) {
-        List<List<String>> all = new ArrayList<>();
+    private static List<WorkerLaunch> javaWorkers(Path dir, int workers, int updates, int delayMs) {
+        List<WorkerLaunch> all = new ArrayList<>();
         for (int r = 0; r < workers; r++) {
-            all.add(List.of("--rank", "" + r, "--workers", "" + workers, "--updates", "" + updates, "--delay-ms",
-                    "" + delayMs, "--samples", "2000", "--features", "8", "--log-every", "500", "--await-workers"));
+            all.add(WorkerLaunch.of(r, workers, new WorkerLaunch.JavaTask(List.of("--updates", "" + updates,
+                    "--samples", "2000", "--features", "8", "--log-every", "500"), List.of()), delayMs, 1, dir));
         }
         return all;
     }
@@ -60,8 +60,9 @@ class FaultInjectionTest {
         int every = 100;
         int total = 3000;
         Path ckpt = dir.resolve("ckpt");
-        ProcessCluster c = new ProcessCluster(dir, List.of("--checkpoint-dir", ckpt.toString(), "--checkpoint-every",
-                "" + every, "--checkpoint-seconds", "0", "--apply-threads", "1"), workerArgs(2, total, 1));
+        ProcessCluster c = new ProcessCluster(dir, ServerLaunch.of(List.of("--checkpoint-every", "" + every,
+                "--checkpoint-seconds", "0", "--apply-threads", "1"), ckpt, null, null, dir), 1,
+                javaWorkers(dir, 2, total, 1), null);
         try {
             awaitVersion(c, 600);
             c.serverProcess().destroyForcibly().waitFor();
@@ -150,8 +151,8 @@ class FaultInjectionTest {
     @Test
     void aSigkilledWorkerInSyncModeLosesItsLeaseAndTheOthersFinish(@TempDir Path dir) throws Exception {
         int perWorker = 400;
-        ProcessCluster c = new ProcessCluster(dir, List.of("--mode", "sync", "--lease-ms", "3000",
-                "--apply-threads", "1"), workerArgs(3, 3 * perWorker, 2));
+        ProcessCluster c = new ProcessCluster(dir, ServerLaunch.of(List.of("--mode", "sync", "--lease-ms", "3000",
+                "--apply-threads", "1"), null, null, null, dir), 1, javaWorkers(dir, 3, 3 * perWorker, 2), null);
         try {
             awaitVersion(c, 50);
             c.workerProcesses().get(1).destroyForcibly().waitFor();

@@ -1,0 +1,111 @@
+package dev.momentumps.cli.run;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * How to start one {@code mps server} process of a run, as typed fields; {@link #args} builds its command
+ * line. A restart or a shard is a new record made from this one ({@link #restarted}, {@link #forShard}),
+ * never an edited argument list.
+ *
+ * @param options       the server's other options (update rule, consistency, recovery policy, ...)
+ * @param port          the port to bind (0: a free one, written to {@code portFile})
+ * @param portFile      where the bound port is written once listening; null for none
+ * @param metrics       the CSV of applied updates; null for none
+ * @param checkpointDir where checkpoints go; null for none
+ * @param resume        the directory to resume from; null to start fresh
+ * @param trajectory    where every version's weights go (implicit-momentum fit); null for none
+ * @param checkpointReport where the server reports its checkpoints written and failed; null for none
+ * @param shard         this server's place among S shards; null for an unsharded server
+ * @param log           the process's stdout and stderr
+ */
+public record ServerLaunch(List<String> options, int port, Path portFile, Path metrics, Path checkpointDir,
+                           Path resume, Path trajectory, Path checkpointReport, Shard shard, Path log) {
+
+    /** Shard {@code index} of the servers at {@code addresses}, in shard order. */
+    public record Shard(int index, List<String> addresses) {
+        public Shard {
+            addresses = List.copyOf(addresses);
+        }
+    }
+
+    public ServerLaunch {
+        options = List.copyOf(options);
+    }
+
+    /** An unsharded server on a free port. */
+    public static ServerLaunch of(List<String> options, Path checkpointDir, Path resume, Path trajectory, Path dir) {
+        return new ServerLaunch(options, 0, dir.resolve("server.port"), dir.resolve("updates.csv"), checkpointDir,
+                resume, trajectory, checkpointDir == null && resume == null ? null
+                : dir.resolve("checkpoint-report.json"), null, dir.resolve("server.log"));
+    }
+
+    /**
+     * Shard {@code k} of {@code addresses}: its port, port file, log and checkpoint subdirectory
+     * ({@code shard-K}: shards write the same versions, so they must not share one); shard 0 keeps the metrics
+     * file (every shard applies every gradient) and the trajectory goes (no shard holds the whole model).
+     */
+    public ServerLaunch forShard(int k, List<String> addresses, Path dir) {
+        String address = addresses.get(k);
+        return new ServerLaunch(options, Integer.parseInt(address.substring(address.lastIndexOf(':') + 1)),
+                dir.resolve("server-" + k + ".port"), k == 0 ? metrics : null,
+                checkpointDir == null ? null : checkpointDir.resolve("shard-" + k),
+                resume == null ? null : resume.resolve("shard-" + k), null,
+                checkpointReport == null ? null : dir.resolve("checkpoint-report-shard-" + k + ".json"),
+                new Shard(k, addresses), dir.resolve("server-" + k + ".log"));
+    }
+
+    /** This server bound to {@code port} (a restart binds the port the first start was given). */
+    public ServerLaunch onPort(int bound) {
+        return new ServerLaunch(options, bound, portFile, metrics, checkpointDir, resume, trajectory, checkpointReport,
+                shard, log);
+    }
+
+    /**
+     * The {@code n}-th restart after a death: same port, no port file, its own metrics file, checkpoint
+     * report (it counts from zero) and log, resumed from the checkpoint directory when {@code fromCheckpoint}.
+     */
+    public ServerLaunch restarted(int n, boolean fromCheckpoint) {
+        String base = shard == null ? "server" : "server-" + shard.index();
+        Path dir = log.getParent();
+        return new ServerLaunch(options, port, null, metrics == null ? null : dir.resolve("updates-restart-" + n + ".csv"),
+                checkpointDir, fromCheckpoint ? checkpoints() : resume, trajectory,
+                checkpointReport == null ? null : dir.resolve("checkpoint-report-restart-" + n + ".json"), shard,
+                dir.resolve(base + "-restart-" + n + ".log"));
+    }
+
+    /** Where this server's checkpoints go: {@code checkpointDir}, else the resume directory (as the server does). */
+    public Path checkpoints() {
+        return checkpointDir != null ? checkpointDir : resume;
+    }
+
+    /** The arguments of {@code mps}. */
+    public List<String> args() {
+        List<String> a = new ArrayList<>(List.of("server", "--port", Integer.toString(port)));
+        add(a, "--port-file", portFile);
+        if (shard != null) {
+            a.addAll(List.of("--shard-index", Integer.toString(shard.index()), "--shards",
+                    String.join(",", shard.addresses())));
+        }
+        add(a, "--metrics", metrics);
+        add(a, "--checkpoint-dir", checkpointDir);
+        add(a, "--resume", resume);
+        add(a, "--trajectory", trajectory);
+        add(a, "--checkpoint-report", checkpointReport);
+        a.addAll(options);
+        return a;
+    }
+
+    public Process start() throws IOException {
+        return MpsProcesses.start(args(), log);
+    }
+
+    private static void add(List<String> a, String flag, Path value) {
+        if (value != null) {
+            a.add(flag);
+            a.add(value.toString());
+        }
+    }
+}
