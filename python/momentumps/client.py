@@ -143,7 +143,8 @@ class GrpcClient:
         self.push_pull_unavailable = False
         self.region = None
         self.last_transport = None
-        # called with the region when pushes start going through it, and with None when they stop
+        # called with a new region before pushes go through it (the model may then live in its memory; the
+        # mapping stays valid as plain memory after the file is deleted, so nothing moves back when it is)
         self.on_region = None
 
     def _call(self, what, method, request):
@@ -232,6 +233,12 @@ class GrpcClient:
                 return r
         return self._push_stream(self._header(base_version, sequence, loss, batch_size, weights_out is not None),
                                  layouts.as_float32_bytes(gradient), 4, weights_out)
+
+    def prepare(self, n):
+        """Makes the region now when pushes of n elements will go through it, so that a model bound to it
+        (``on_region``) computes its gradients there before the push's arrays are taken."""
+        if self._goes_shared(n):
+            self.region_for(n)
 
     def _goes_shared(self, n):
         tiny = 4 * n <= INLINE_FIRST_BYTES
@@ -328,8 +335,6 @@ class GrpcClient:
 
     def close_region(self):
         if self.region is not None:
-            if self.on_region is not None:
-                self.on_region(None)
             self.region.close()
             self.region = None
 
@@ -339,7 +344,22 @@ class GrpcClient:
             self.channel.close()
 
 
+REASON_KEY = "mps-error-reason"
+
+
+def error_reason(error):
+    """The ``ErrorReason`` a refusal carries in its ``mps-error-reason`` trailer, or ERROR_REASON_UNSPECIFIED."""
+    trailers = error.trailing_metadata() if hasattr(error, "trailing_metadata") else None
+    for key, value in trailers or ():
+        if key == REASON_KEY:
+            try:
+                return pb.ErrorReason.Value(value)
+            except ValueError:
+                return pb.ERROR_REASON_UNSPECIFIED
+    return pb.ERROR_REASON_UNSPECIFIED
+
+
 def region_refused(error):
-    """The server's refusal to map a region: FAILED_PRECONDITION naming the field ``shared_region``."""
+    """The server's refusal to use a region: FAILED_PRECONDITION typed SHARED_REGION_UNAVAILABLE."""
     return (error.code() == grpc.StatusCode.FAILED_PRECONDITION
-            and (error.details() or "").startswith("shared_region:"))
+            and error_reason(error) == pb.SHARED_REGION_UNAVAILABLE)

@@ -113,11 +113,7 @@ class Worker:
         return self.client.last_transport
 
     def _bind_region(self, region):
-        if region is None:
-            import torch
-            self.flat.move_to(torch.empty(self.flat.n), torch.zeros(self.flat.n))
-        else:
-            self.flat.move_to(region.weights_tensor, region.gradient_tensor)
+        self.flat.move_to(region.weights_tensor, region.gradient_tensor)
 
     def _seen(self, version):
         self.last_version_seen = max(self.last_version_seen, version)
@@ -178,6 +174,7 @@ class Worker:
                                       % (len(self.status().workers), self.world_size, self.client.deadline))
                 time.sleep(0.02)
         self._initialize()
+        self.client.prepare(self.flat.n)  # the model lives in the shared region from the start, if it is used
         self.version = self.pull()
         return self.registration
 
@@ -199,6 +196,7 @@ class Worker:
         and puts the fresh weights into the model. A push lost to a server restart is dropped: the
         result says "not applied" and the model has the restarted server's weights."""
         self.sequence += 1
+        self.client.prepare(self.flat.n)
         try:
             r = self.client.push(self.version, self.sequence, self.flat.grad_numpy(), float(loss), int(batch_size),
                                  self.flat.weights_numpy(), self.compress)

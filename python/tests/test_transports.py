@@ -81,3 +81,18 @@ def test_shared_region_is_the_models_own_memory(shared_server):
     finally:
         worker.close()
     assert not os.path.exists(region.path)
+
+
+def test_a_refused_region_falls_back_to_tcp(shared_server, monkeypatch, tmp_path):
+    """The server maps only mps-region-* files in its /dev/shm: a region elsewhere is refused with the typed
+    reason SHARED_REGION_UNAVAILABLE, and the same push goes streamed instead (nothing was applied twice)."""
+    import momentumps.region
+    monkeypatch.setattr(momentumps.region, "directory", lambda: str(tmp_path))
+    worker, result, expected, after = push_once(sgd_server(shared_server, BIG).address, BIG, "auto")
+    try:
+        assert worker.last_transport == "grpc-stream" and not worker.client.same_host
+        assert worker.client.region is None and os.listdir(str(tmp_path)) == []
+        assert result.applied
+        np.testing.assert_array_equal(after, expected)
+    finally:
+        worker.close()
