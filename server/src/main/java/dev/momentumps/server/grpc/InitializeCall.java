@@ -3,7 +3,7 @@ package dev.momentumps.server.grpc;
 import dev.momentumps.proto.InitializeFrame;
 import dev.momentumps.proto.InitializeHeader;
 import dev.momentumps.proto.InitializeReply;
-import dev.momentumps.wire.Layouts;
+import dev.momentumps.wire.ProtoMapping;
 import dev.momentumps.wire.ShardPlan;
 import dev.momentumps.wire.TensorLayout;
 import dev.momentumps.wire.codec.ChunkAssembler;
@@ -31,7 +31,7 @@ final class InitializeCall {
                         throw RpcSupport.invalid("header: sent twice");
                     }
                     header = f.getHeader();
-                    layout = Layouts.fromProto(header.getLayout());
+                    layout = ProtoMapping.fromProto(header.getLayout());
                     chunks = new ChunkAssembler(layout.numElements());
                 } else if (header == null) {
                     throw RpcSupport.invalid("header: the first frame must be the header");
@@ -46,7 +46,7 @@ final class InitializeCall {
                     throw RpcSupport.invalid("header: missing");
                 }
                 ShardPlan p = rpc.shard.check(
-                        header.hasModelLayout() ? Layouts.fromProto(header.getModelLayout()) : null, layout);
+                        header.hasModelLayout() ? ProtoMapping.fromProto(header.getModelLayout()) : null, layout);
                 boolean first = rpc.core.initialize(header.getWorkerId(), layout, chunks.finish());
                 rpc.plan = p;
                 if (first && GC_AFTER_INITIALIZE) {

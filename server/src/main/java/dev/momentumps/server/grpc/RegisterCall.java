@@ -1,13 +1,11 @@
 package dev.momentumps.server.grpc;
 
-import dev.momentumps.proto.ConsistencyMode;
 import dev.momentumps.proto.RegisterReply;
 import dev.momentumps.proto.RegisterRequest;
 import dev.momentumps.proto.Shard;
 import dev.momentumps.proto.ShardMap;
 import dev.momentumps.server.core.ParameterServerCore;
-import dev.momentumps.wire.ConsistencyKind;
-import dev.momentumps.wire.Layouts;
+import dev.momentumps.wire.ProtoMapping;
 import dev.momentumps.wire.ShardPlan;
 import dev.momentumps.wire.TensorLayout;
 import io.grpc.stub.StreamObserver;
@@ -36,7 +34,7 @@ final class RegisterCall {
             RegisterReply.Builder reply = RegisterReply.newBuilder()
                     .setWorkerId(id)
                     .setInitialized(layout != null)
-                    .setMode(toProto(core.consistency().kind()))
+                    .setMode(ProtoMapping.toProto(core.consistency().kind()))
                     .setVersion(core.version())
                     .setChunkBytes(rpc.chunkBytes)
                     .setUpdateRule(core.rule().toString())
@@ -44,7 +42,7 @@ final class RegisterCall {
                     .setHostId(hostId);
             ShardPlan p = rpc.plan;
             if (layout != null) {
-                reply.setLayout(Layouts.toProto(layout));
+                reply.setLayout(ProtoMapping.toProto(layout));
             }
             if (layout != null && p != null) {
                 int k = rpc.shard.index();
@@ -56,14 +54,5 @@ final class RegisterCall {
         } catch (RuntimeException e) {
             out.onError(Statuses.of(e));
         }
-    }
-
-    static ConsistencyMode toProto(ConsistencyKind kind) {
-        return switch (kind) {
-            case ASYNCHRONOUS -> ConsistencyMode.ASYNCHRONOUS;
-            case SYNCHRONOUS -> ConsistencyMode.SYNCHRONOUS;
-            case STALE_SYNCHRONOUS -> ConsistencyMode.STALE_SYNCHRONOUS;
-            case BACKUP_WORKERS -> ConsistencyMode.BACKUP_WORKERS;
-        };
     }
 }

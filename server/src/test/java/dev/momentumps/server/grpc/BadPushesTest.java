@@ -14,7 +14,7 @@ import dev.momentumps.server.consistency.Asynchronous;
 import dev.momentumps.server.core.ParameterServerCore;
 import dev.momentumps.server.optim.OptimizerConfig;
 import dev.momentumps.server.optim.UpdateRules;
-import dev.momentumps.wire.Layouts;
+import dev.momentumps.wire.ProtoMapping;
 import dev.momentumps.wire.TensorLayout;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
@@ -111,7 +111,7 @@ class BadPushesTest {
         if (init) {
             List<Object> frames = new ArrayList<>();
             frames.add(InitializeFrame.newBuilder().setHeader(InitializeHeader.newBuilder().setWorkerId(id)
-                    .setLayout(Layouts.toProto(TensorLayout.of("w", N)))).build());
+                    .setLayout(ProtoMapping.toProto(TensorLayout.of("w", N)))).build());
             float[] w0 = new float[N];
             for (int i = 0; i < N; i++) {
                 w0[i] = (float) Math.sin(i);

@@ -17,7 +17,7 @@ import dev.momentumps.proto.WeightsFrame;
 import dev.momentumps.server.consistency.Asynchronous;
 import dev.momentumps.server.core.FixtureRule;
 import dev.momentumps.server.core.ParameterServerCore;
-import dev.momentumps.wire.Layouts;
+import dev.momentumps.wire.ProtoMapping;
 import dev.momentumps.wire.TensorLayout;
 import dev.momentumps.wire.codec.ChunkAssembler;
 import dev.momentumps.wire.codec.TensorCodec;
@@ -114,7 +114,7 @@ class ParameterServerServiceTest {
     private void initialize(int id, TensorLayout layout, float[] w) throws Exception {
         List<InitializeFrame> frames = new ArrayList<>();
         frames.add(InitializeFrame.newBuilder().setHeader(InitializeHeader.newBuilder().setWorkerId(id)
-                .setLayout(Layouts.toProto(layout))).build());
+                .setLayout(ProtoMapping.toProto(layout))).build());
         for (Chunk c : chunks(w)) {
             frames.add(InitializeFrame.newBuilder().setChunk(c).build());
         }
@@ -247,7 +247,7 @@ class ParameterServerServiceTest {
         Reply<InitializeReply> r = ParameterServerServiceTest.<InitializeFrame, InitializeReply>call(
                 o -> ParameterServerGrpc.newStub(channel).initialize(o),
                 List.of(InitializeFrame.newBuilder().setHeader(InitializeHeader.newBuilder().setWorkerId(id)
-                        .setLayout(Layouts.toProto(TensorLayout.of("v", 4)))).build(),
+                        .setLayout(ProtoMapping.toProto(TensorLayout.of("v", 4)))).build(),
                         InitializeFrame.newBuilder().setChunk(TensorCodec.encode(new float[4], 0, 4)).build()));
         expect(r, Status.Code.FAILED_PRECONDITION, "already initialised");
         assertFalse(core.layout().tensors().get(0).name().equals("v"));

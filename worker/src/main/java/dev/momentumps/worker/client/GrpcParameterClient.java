@@ -14,17 +14,13 @@ import dev.momentumps.proto.PushPullRequest;
 import dev.momentumps.proto.RegisterReply;
 import dev.momentumps.proto.RegisterRequest;
 import dev.momentumps.proto.SparseGradient;
-import dev.momentumps.proto.StatusReply;
 import dev.momentumps.proto.StatusRequest;
 import dev.momentumps.proto.ValueEncoding;
 import dev.momentumps.proto.WeightsHeader;
-import dev.momentumps.proto.WorkerStatus;
-import dev.momentumps.wire.ConsistencyKind;
 import dev.momentumps.wire.ErrorReasons;
-import dev.momentumps.wire.Layouts;
+import dev.momentumps.wire.ProtoMapping;
 import dev.momentumps.wire.ParameterClient;
 import dev.momentumps.wire.ServerStatus;
-import dev.momentumps.wire.StalenessStats;
 import dev.momentumps.wire.TensorLayout;
 import dev.momentumps.wire.codec.TensorCodec;
 import dev.momentumps.wire.codec.WireValues;
@@ -39,8 +35,6 @@ import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.ClientCalls;
 import io.grpc.stub.StreamObserver;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import java.util.function.Function;
@@ -114,7 +108,7 @@ public final class GrpcParameterClient implements ParameterClient {
         }
         String here = SharedRegion.hostId();
         sameHost = !here.isEmpty() && here.equals(r.getHostId());
-        return new Registration(workerId, kind(r.getMode()).cliName(), r.getUpdateRule(), r.getStalenessBound(),
+        return new Registration(workerId, ProtoMapping.fromProto(r.getMode()).cliName(), r.getUpdateRule(), r.getStalenessBound(),
                 r.getVersion());
     }
 
@@ -123,7 +117,7 @@ public final class GrpcParameterClient implements ParameterClient {
         SingleReply<InitializeReply> reply = new SingleReply<>("Initialize");
         StreamObserver<InitializeFrame> req = async().initialize(reply);
         req.onNext(InitializeFrame.newBuilder().setHeader(InitializeHeader.newBuilder().setWorkerId(workerId)
-                .setLayout(Layouts.toProto(layout))).build());
+                .setLayout(ProtoMapping.toProto(layout))).build());
         int per = TensorCodec.elementsPerChunk(chunkBytes);
         for (int from = 0; from < weights.length; from += per) {
             req.onNext(InitializeFrame.newBuilder()
@@ -363,36 +357,7 @@ public final class GrpcParameterClient implements ParameterClient {
 
     @Override
     public ServerStatus status() {
-        return toStatus(blocking().status(StatusRequest.getDefaultInstance()));
-    }
-
-    /** The server's status reply as the core's record. */
-    public static ServerStatus toStatus(StatusReply r) {
-        List<ServerStatus.Worker> workers = new ArrayList<>();
-        for (WorkerStatus w : r.getWorkersList()) {
-            long[] workerHist = new long[w.getStalenessHistogramCount()];
-            for (int k = 0; k < workerHist.length; k++) {
-                workerHist[k] = w.getStalenessHistogram(k);
-            }
-            workers.add(new ServerStatus.Worker(w.getWorkerId(), w.getRank(), w.getName(), w.getPushes(),
-                    w.getAlive(), w.getMeanStaleness(), w.getMaxStaleness(), workerHist));
-        }
-        long[] hist = new long[r.getStalenessHistogramCount()];
-        for (int i = 0; i < hist.length; i++) {
-            hist[i] = r.getStalenessHistogram(i);
-        }
-        return new ServerStatus(r.getVersion(), r.getGradientsApplied(), r.getGradientsDropped(), r.getInitialized(),
-                kind(r.getMode()), r.getStalenessBound(), r.getUpdateRule(), (int) r.getNumElements(),
-                List.copyOf(workers), StalenessStats.fromHistogram(hist), r.getRecentLoss());
-    }
-
-    private static ConsistencyKind kind(dev.momentumps.proto.ConsistencyMode mode) {
-        return switch (mode) {
-            case SYNCHRONOUS -> ConsistencyKind.SYNCHRONOUS;
-            case STALE_SYNCHRONOUS -> ConsistencyKind.STALE_SYNCHRONOUS;
-            case BACKUP_WORKERS -> ConsistencyKind.BACKUP_WORKERS;
-            default -> ConsistencyKind.ASYNCHRONOUS;
-        };
+        return ProtoMapping.fromProto(blocking().status(StatusRequest.getDefaultInstance()));
     }
 
     @Override

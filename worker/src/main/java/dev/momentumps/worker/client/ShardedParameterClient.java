@@ -4,7 +4,7 @@ import dev.momentumps.proto.InitializeFrame;
 import dev.momentumps.proto.InitializeHeader;
 import dev.momentumps.proto.InitializeReply;
 import dev.momentumps.proto.ParameterServerGrpc;
-import dev.momentumps.wire.Layouts;
+import dev.momentumps.wire.ProtoMapping;
 import dev.momentumps.wire.ParameterClient;
 import dev.momentumps.wire.ServerStatus;
 import dev.momentumps.wire.ShardPlan;
@@ -138,7 +138,7 @@ public final class ShardedParameterClient implements ParameterClient {
         StreamObserver<InitializeFrame> req = ParameterServerGrpc.newStub(channels.get(k))
                 .withDeadlineAfter(deadlineMillis, TimeUnit.MILLISECONDS).initialize(reply);
         req.onNext(InitializeFrame.newBuilder().setHeader(InitializeHeader.newBuilder().setWorkerId(workerIds[k])
-                .setLayout(Layouts.toProto(plan.shardLayout(k))).setModelLayout(Layouts.toProto(plan.layout())))
+                .setLayout(ProtoMapping.toProto(plan.shardLayout(k))).setModelLayout(ProtoMapping.toProto(plan.layout())))
                 .build());
         int per = TensorCodec.elementsPerChunk(TensorCodec.DEFAULT_CHUNK_BYTES);
         int end = plan.end(k);

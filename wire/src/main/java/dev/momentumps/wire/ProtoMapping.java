@@ -1,0 +1,115 @@
+package dev.momentumps.wire;
+
+import dev.momentumps.proto.ConsistencyMode;
+import dev.momentumps.proto.ModelLayout;
+import dev.momentumps.proto.StatusReply;
+import dev.momentumps.proto.TensorSpec;
+import dev.momentumps.proto.WorkerStatus;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The domain types to and from their wire form, in one place for both sides: the server writes with
+ * {@code toProto}, the client reads with {@code fromProto}, so a field added to one direction is added to
+ * the other here.
+ */
+public final class ProtoMapping {
+    private ProtoMapping() {
+    }
+
+    public static ModelLayout toProto(TensorLayout layout) {
+        ModelLayout.Builder b = ModelLayout.newBuilder();
+        for (TensorLayout.Tensor t : layout.tensors()) {
+            TensorSpec.Builder s = TensorSpec.newBuilder().setName(t.name());
+            for (long d : t.shape()) {
+                s.addShape(d);
+            }
+            b.addTensors(s);
+        }
+        return b.build();
+    }
+
+    /** @throws RequestException INVALID_ARGUMENT naming the bad tensor */
+    public static TensorLayout fromProto(ModelLayout proto) {
+        try {
+            TensorLayout.Builder b = TensorLayout.builder();
+            for (TensorSpec s : proto.getTensorsList()) {
+                long[] shape = new long[s.getShapeCount()];
+                for (int i = 0; i < shape.length; i++) {
+                    shape[i] = s.getShape(i);
+                }
+                b.add(s.getName(), shape);
+            }
+            return b.build();
+        } catch (IllegalArgumentException | ArithmeticException e) {
+            throw new RequestException(RequestException.Reason.INVALID_ARGUMENT, "layout: " + e.getMessage());
+        }
+    }
+
+    public static ConsistencyMode toProto(ConsistencyKind kind) {
+        return switch (kind) {
+            case ASYNCHRONOUS -> ConsistencyMode.ASYNCHRONOUS;
+            case SYNCHRONOUS -> ConsistencyMode.SYNCHRONOUS;
+            case STALE_SYNCHRONOUS -> ConsistencyMode.STALE_SYNCHRONOUS;
+            case BACKUP_WORKERS -> ConsistencyMode.BACKUP_WORKERS;
+        };
+    }
+
+    /** A mode this side does not know (a newer server's) reads as asynchronous, the proto's default. */
+    public static ConsistencyKind fromProto(ConsistencyMode mode) {
+        return switch (mode) {
+            case SYNCHRONOUS -> ConsistencyKind.SYNCHRONOUS;
+            case STALE_SYNCHRONOUS -> ConsistencyKind.STALE_SYNCHRONOUS;
+            case BACKUP_WORKERS -> ConsistencyKind.BACKUP_WORKERS;
+            default -> ConsistencyKind.ASYNCHRONOUS;
+        };
+    }
+
+    public static StatusReply toProto(ServerStatus s) {
+        StatusReply.Builder b = StatusReply.newBuilder()
+                .setVersion(s.version())
+                .setGradientsApplied(s.gradientsApplied())
+                .setGradientsDropped(s.gradientsDropped())
+                .setInitialized(s.initialized())
+                .setMode(toProto(s.mode()))
+                .setStalenessBound(s.stalenessBound())
+                .setUpdateRule(s.updateRule())
+                .setNumElements(s.numElements())
+                .setMeanStaleness(s.staleness().mean())
+                .setMaxStaleness(s.staleness().max())
+                .setRecentLoss(s.recentLoss());
+        for (long c : s.staleness().histogram()) {
+            b.addStalenessHistogram(c);
+        }
+        for (ServerStatus.Worker w : s.workers()) {
+            WorkerStatus.Builder ws = WorkerStatus.newBuilder().setWorkerId(w.id()).setRank(w.rank())
+                    .setName(w.name()).setPushes(w.pushes()).setAlive(w.alive()).setMeanStaleness(w.meanStaleness())
+                    .setMaxStaleness(w.maxStaleness());
+            for (long count : w.stalenessHistogram()) {
+                ws.addStalenessHistogram(count);
+            }
+            b.addWorkers(ws);
+        }
+        return b.build();
+    }
+
+    /** The status reply as the core's record; the staleness counts are rebuilt from the histogram. */
+    public static ServerStatus fromProto(StatusReply r) {
+        List<ServerStatus.Worker> workers = new ArrayList<>();
+        for (WorkerStatus w : r.getWorkersList()) {
+            long[] workerHist = new long[w.getStalenessHistogramCount()];
+            for (int k = 0; k < workerHist.length; k++) {
+                workerHist[k] = w.getStalenessHistogram(k);
+            }
+            workers.add(new ServerStatus.Worker(w.getWorkerId(), w.getRank(), w.getName(), w.getPushes(),
+                    w.getAlive(), w.getMeanStaleness(), w.getMaxStaleness(), workerHist));
+        }
+        long[] hist = new long[r.getStalenessHistogramCount()];
+        for (int i = 0; i < hist.length; i++) {
+            hist[i] = r.getStalenessHistogram(i);
+        }
+        return new ServerStatus(r.getVersion(), r.getGradientsApplied(), r.getGradientsDropped(), r.getInitialized(),
+                fromProto(r.getMode()), r.getStalenessBound(), r.getUpdateRule(), (int) r.getNumElements(),
+                List.copyOf(workers), StalenessStats.fromHistogram(hist), r.getRecentLoss());
+    }
+}
