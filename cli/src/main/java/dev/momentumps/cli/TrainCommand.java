@@ -123,6 +123,9 @@ final class TrainCommand implements Callable<Integer> {
         TaskSpec spec = task.spec();
         SimulationConfig simConfig = simulation.config(workers, spec.seed()); // checks the simulation flags
         Map<Integer, Double> stragglers = simulation.stragglerMap(workers);
+        if (server.optimizer.rule.trim().equalsIgnoreCase("dana") && server.optimizer.danaWorkers == null) {
+            server.optimizer.danaWorkers = workers; // DANA keeps a momentum per worker
+        }
         server.createCore().close(); // checks every server option here, with the flag's name, before any process starts
         Task t = Tasks.build(spec);
         ScriptPlan python = workerScript == null ? null : scriptPlan(t);

@@ -31,9 +31,22 @@ class AsyncMethodsCommandTest {
     }
 
     @Test
+    void lookAheadRulesAndClosedLoopRunSimulated(@TempDir Path tmp) throws Exception {
+        assertTrue(simulate(tmp.resolve("nag"), "--optimizer", "nag", "--lr", "0.005").contains("nag(lr=0.005"));
+        assertTrue(simulate(tmp.resolve("dana"), "--optimizer", "dana", "--lr", "0.005")
+                .contains("dana(lr=0.005, beta=0.9, workers=4"));
+        assertTrue(simulate(tmp.resolve("cl"), "--optimizer", "closed-loop", "--lr", "0.005", "--target-momentum",
+                "0.5", "--momentum-gain", "0.05").contains("closed-loop(lr=0.005, beta=0.9, target=0.5, gain=0.05"));
+    }
+
+    @Test
     void badValuesNameTheFlag(@TempDir Path tmp) {
         assertEquals(2, Main.run("train", "--simulate", "--delay-adaptive-lr", "0", "--out", tmp.toString()));
         assertEquals(2, Main.run("train", "--simulate", "--optimizer", "sgd", "--eps-inside-root", "--out",
+                tmp.toString()));
+        assertEquals(2, Main.run("train", "--simulate", "--optimizer", "dana", "--mode", "sync", "--out",
+                tmp.toString()));
+        assertEquals(2, Main.run("train", "--simulate", "--optimizer", "closed-loop", "--momentum-gain", "2", "--out",
                 tmp.toString()));
     }
 }

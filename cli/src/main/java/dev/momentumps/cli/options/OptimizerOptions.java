@@ -12,8 +12,11 @@ import picocli.CommandLine.Option;
 public final class OptimizerOptions {
 
     @Option(names = "--optimizer", paramLabel = "RULE", defaultValue = "momentum",
-            description = "Update rule: sgd, momentum (heavy ball, D2L), ema-momentum, nesterov, adagrad, rmsprop, "
-                    + "adadelta, adam, adamw. Default: ${DEFAULT-VALUE}.")
+            description = "Update rule: sgd, momentum (heavy ball, D2L), ema-momentum, nesterov (torch's), nag (textbook "
+                    + "Nesterov: workers get the look-ahead weights w - lr*beta*m), dana (DANA-Zero: momentum per "
+                    + "worker, look-ahead by their sum), closed-loop (heavy ball whose beta is steered so the measured "
+                    + "total momentum reaches --target-momentum), adagrad, rmsprop, adadelta, adam, adamw. "
+                    + "Default: ${DEFAULT-VALUE}.")
     public String rule = "momentum";
 
     @Option(names = "--lr", paramLabel = "ETA", description = "Learning rate η (default: the rule's: 0.01 for "
@@ -27,6 +30,18 @@ public final class OptimizerOptions {
     @Option(names = "--allow-negative-momentum",
             description = "Let heavy-ball momentum take β in (-1, 1): asynchrony adds implicit momentum.")
     public boolean allowNegativeMomentum;
+
+    @Option(names = "--target-momentum", paramLabel = "MU",
+            description = "closed-loop: the total momentum (explicit + asynchrony's) to reach (default 0.9).")
+    public Double target;
+
+    @Option(names = "--momentum-gain", paramLabel = "G",
+            description = "closed-loop: beta += G*(target - measured total) after each estimate (default 0.01).")
+    public Double gain;
+
+    @Option(names = "--dana-workers", paramLabel = "W",
+            description = "dana: the number of workers it keeps momentum for (mps train: --workers).")
+    public Integer danaWorkers;
 
     @Option(names = "--beta1", paramLabel = "B1", description = "Adam β₁ (default 0.9).")
     public Double beta1;
@@ -90,6 +105,15 @@ public final class OptimizerOptions {
         if (weightDecay != null) {
             b.weightDecay(weightDecay);
         }
+        if (target != null) {
+            b.target(target);
+        }
+        if (gain != null) {
+            b.gain(gain);
+        }
+        if (danaWorkers != null) {
+            b.workers(danaWorkers);
+        }
         return b.allowNegativeMomentum(allowNegativeMomentum).centered(centered).epsInsideRoot(epsInsideRoot)
                 .clipNorm(clipNorm)
                 .schedule(schedule).build();
@@ -115,6 +139,9 @@ public final class OptimizerOptions {
         Args.add(a, "--alpha", alpha);
         Args.add(a, "--weight-decay", weightDecay);
         Args.add(a, "--schedule", schedule);
+        Args.add(a, "--target-momentum", target);
+        Args.add(a, "--momentum-gain", gain);
+        Args.add(a, "--dana-workers", danaWorkers);
         Args.flag(a, "--allow-negative-momentum", allowNegativeMomentum);
         Args.flag(a, "--centered", centered);
         Args.flag(a, "--eps-inside-root", epsInsideRoot);

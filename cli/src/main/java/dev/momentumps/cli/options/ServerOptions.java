@@ -46,6 +46,11 @@ public final class ServerOptions {
         int threads = applyThreads == 0 ? Runtime.getRuntime().availableProcessors() : applyThreads;
         var compensation = consistency.compensation(); // checked before the core starts its threads
         var model = consistency.create();
+        if (optimizer.rule.trim().equalsIgnoreCase("dana")
+                && model.kind() != dev.momentumps.server.consistency.ConsistencyKind.ASYNCHRONOUS) {
+            throw new IllegalArgumentException("--optimizer dana keeps a momentum per worker and needs --mode async, "
+                    + "not " + consistency.mode);
+        }
         ParameterServerCore core = new ParameterServerCore(optimizer.rule(), optimizer.schedule(),
                 (float) optimizer.config().clipNorm(), model, threads);
         core.setCompensation(compensation);

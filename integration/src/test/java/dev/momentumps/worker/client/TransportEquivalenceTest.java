@@ -83,11 +83,25 @@ class TransportEquivalenceTest {
         THREADS.shutdownNow();
     }
 
+    /** The update rules that send look-ahead weights themselves. */
+    static final java.util.Set<String> LOOK_AHEAD_RULES = java.util.Set.of("nag", "dana");
+
+    static OptimizerConfig config(String rule) {
+        return rule.equals("dana") ? OptimizerConfig.builder(rule).workers(WORKERS).build()
+                : OptimizerConfig.defaults(rule);
+    }
+
     static Stream<Arguments> cases() {
         List<Arguments> all = new ArrayList<>();
         for (String rule : UpdateRules.names()) {
             for (Compensation c : Compensation.values()) {
                 for (boolean sync : new boolean[] {true, false}) {
+                    if (c == Compensation.LOOK_AHEAD && LOOK_AHEAD_RULES.contains(rule)) {
+                        continue; // a rule that looks ahead itself refuses a compensation that does too
+                    }
+                    if (sync && rule.equals("dana")) {
+                        continue; // DANA is defined for asynchronous updates only
+                    }
                     all.add(Arguments.of(rule, c, sync));
                 }
             }
@@ -101,8 +115,8 @@ class TransportEquivalenceTest {
             throws Exception {
         Outcome expected = run(Path.IN_PROCESS, rule, compensation, sync);
         for (Path path : Path.values()) {
-            if (path == Path.IN_PROCESS) {
-                continue;
+            if (path == Path.IN_PROCESS || (path == Path.SHARDED && rule.equals("closed-loop"))) {
+                continue; // each shard of a closed-loop server steers its own β from its own elements
             }
             Outcome actual = run(path, rule, compensation, sync);
             assertEquals(expected.vectors.keySet(), actual.vectors.keySet(), path + ": state vectors");
@@ -123,7 +137,7 @@ class TransportEquivalenceTest {
         List<ServerHost> hosts = new ArrayList<>();
         List<String> names = new ArrayList<>();
         for (int k = 0; k < shards; k++) {
-            OptimizerConfig cfg = OptimizerConfig.defaults(rule);
+            OptimizerConfig cfg = config(rule);
             ParameterServerCore core = new ParameterServerCore(UpdateRules.create(cfg), UpdateRules.schedule(cfg), 0f,
                     sync ? new Synchronous() : new Asynchronous(), 1);
             core.setCompensation(compensation.make.get());

@@ -9,6 +9,7 @@ import dev.momentumps.server.consistency.Submission;
 import dev.momentumps.server.consistency.UpdateSink;
 import dev.momentumps.server.optim.LearningRateSchedule;
 import dev.momentumps.server.optim.LookAhead;
+import dev.momentumps.server.optim.UpdateOrigin;
 import dev.momentumps.server.optim.UpdateRule;
 import dev.momentumps.wire.ConsistencyKind;
 import dev.momentumps.wire.RequestException;
@@ -621,6 +622,9 @@ public final class ParameterServerCore implements AutoCloseable {
         if (consistency instanceof Checkpointable c) {
             all.add(c);
         }
+        if (rule instanceof Checkpointable c) {
+            all.add(c);
+        }
         for (StalenessCompensation part : Compensations.partsOf(compensation)) {
             if (part instanceof Checkpointable c) {
                 all.add(c);
@@ -661,8 +665,20 @@ public final class ParameterServerCore implements AutoCloseable {
         @Override
         public void apply(float[] gradient, List<Submission> contributors) {
             long before = store.version();
+            if (rule instanceof UpdateOrigin origin) {
+                tellOrigin(origin, gradient, contributors, before);
+            }
             store.apply(gradient, compensation.learningRateScale(contributors, before));
             recordApplied(before, contributors);
+        }
+
+        private void tellOrigin(UpdateOrigin origin, float[] gradient, List<Submission> contributors, long before) {
+            long base = Long.MAX_VALUE;
+            for (Submission sub : contributors) {
+                base = Math.min(base, sub.baseVersion());
+            }
+            int worker = contributors.size() == 1 ? contributors.get(0).workerId() : UpdateOrigin.SEVERAL;
+            origin.beforeUpdate(worker, base, before, gradient, store.weights());
         }
 
         /** Staleness, counters, listeners and tickets of an update just applied (the version was {@code before}). */

@@ -45,9 +45,18 @@ abstract class AbstractUpdateRule implements UpdateRule {
         }
         state.clear();
         for (String s : stateNames) {
-            state.put(s, new float[n]);
+            state.put(s, new float[stateLength(s, n)]);
         }
         onInitialize();
+    }
+
+    /**
+     * The length of the state vector {@code key} for a vector of {@code n} elements: n unless a rule keeps
+     * something else (closed-loop momentum's control values and history). Only n-long vectors are checked
+     * against the range of an apply.
+     */
+    protected int stateLength(String key, int n) {
+        return n;
     }
 
     /** Lets subclasses cache their state arrays in fields after {@link #initialize}. */
@@ -77,8 +86,9 @@ abstract class AbstractUpdateRule implements UpdateRule {
         if (t < 1) {
             throw new IllegalArgumentException("t must be >= 1, got " + t);
         }
-        for (float[] s : state.values()) {
-            if (s.length < to) {
+        for (Map.Entry<String, float[]> e : state.entrySet()) {
+            float[] s = e.getValue();
+            if (s.length < to && stateLength(e.getKey(), w.length) == w.length) {
                 throw new IllegalStateException(name + ": state has " + s.length + " elements, range ends at " + to
                         + " (initialize(n) not called with the vector's length?)");
             }

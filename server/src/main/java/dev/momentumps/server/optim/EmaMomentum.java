@@ -17,7 +17,7 @@ package dev.momentumps.server.optim;
  * <p>Float32 order: {@code v*β + (1−β)*g}, with {@code 1−β} computed in double then rounded, as torch does
  * for {@code add_(g, alpha=1-dampening)}.
  */
-public final class EmaMomentum extends VelocityRule {
+public class EmaMomentum extends VelocityRule {
 
     private final float oneMinusB;
 
@@ -27,12 +27,17 @@ public final class EmaMomentum extends VelocityRule {
      * @param weightDecay L2 weight decay λ, {@code >= 0}
      */
     public EmaMomentum(double lr, double beta, double weightDecay) {
-        super("ema-momentum", lr, Checks.unitInterval("beta", beta), weightDecay);
+        this("ema-momentum", lr, beta, weightDecay);
+    }
+
+    /** The same step under another name (textbook Nesterov adds look-ahead weights to it). */
+    EmaMomentum(String name, double lr, double beta, double weightDecay) {
+        super(name, lr, Checks.unitInterval("beta", beta), weightDecay);
         this.oneMinusB = (float) (1.0 - beta);
     }
 
     @Override
-    public void apply(float[] w, float[] g, int from, int to, long t, float lr) {
+    public final void apply(float[] w, float[] g, int from, int to, long t, float lr) {
         checkRange(w, g, from, to, t);
         final float[] v = this.v;
         final float negLr = -lr;

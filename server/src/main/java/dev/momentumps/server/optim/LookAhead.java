@@ -29,4 +29,15 @@ public interface LookAhead {
      * @param out     as long as {@code weights}; every element must be written
      */
     void lookAhead(int workerId, float[] weights, float lr, float[] out);
+
+    /**
+     * {@code out = weights − step·direction}, element-wise, with {@code step} rounded to float once: the
+     * look-ahead of textbook Nesterov (direction m, step α·β) and DANA (direction Σv, step η·γ).
+     */
+    static void extrapolate(float[] weights, double step, float[] direction, float[] out) {
+        final float s = (float) step;
+        for (int i = 0; i < weights.length; i++) {
+            out[i] = weights[i] - s * direction[i];
+        }
+    }
 }

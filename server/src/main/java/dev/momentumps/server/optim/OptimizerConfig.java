@@ -19,6 +19,9 @@ import java.util.Locale;
  *       weightDecay</li>
  *   <li>adadelta: lr, rho, eps, weightDecay</li>
  *   <li>adam, adamw: lr, beta1, beta2, eps, epsInsideRoot, weightDecay (AdamW's is decoupled)</li>
+ *   <li>nag (textbook Nesterov, look-ahead weights): lr, beta, weightDecay</li>
+ *   <li>dana (DANA-Zero): lr, beta (γ), workers, weightDecay</li>
+ *   <li>closed-loop (closed-loop momentum): lr, beta (the starting β), target (μ*), gain (γ), weightDecay</li>
  * </ul>
  * {@code clipNorm} (global L2 clipping, 0 = off) and {@code schedule} (a {@link LearningRateSchedules}
  * spec, null = constant) apply to every rule. Setting a field the rule does not use is an error, so a
@@ -35,6 +38,9 @@ public record OptimizerConfig(
         double alpha,
         double weightDecay,
         double lrDecay,
+        double target,
+        double gain,
+        int workers,
         boolean allowNegativeMomentum,
         boolean centered,
         boolean epsInsideRoot,
@@ -67,21 +73,28 @@ public record OptimizerConfig(
         }
         switch (r) {
             case "sgd":
-                return new OptimizerConfig(r, 0.01, u, u, u, u, u, u, 0, u, false, false, false, 0, null);
+                return new OptimizerConfig(r, 0.01, u, u, u, u, u, u, 0, u, u, u, 0, false, false, false, 0, null);
             case "momentum":
             case "ema-momentum":
             case "nesterov":
-                return new OptimizerConfig(r, 0.01, 0.9, u, u, u, u, u, 0, u, false, false, false, 0, null);
+                return new OptimizerConfig(r, 0.01, 0.9, u, u, u, u, u, 0, u, u, u, 0, false, false, false, 0, null);
             case "adagrad": // torch.optim.Adagrad
-                return new OptimizerConfig(r, 0.01, u, u, u, 1e-10, u, u, 0, 0, false, false, false, 0, null);
+                return new OptimizerConfig(r, 0.01, u, u, u, 1e-10, u, u, 0, 0, u, u, 0, false, false, false, 0, null);
             case "rmsprop": // torch.optim.RMSprop; beta is its momentum
-                return new OptimizerConfig(r, 0.01, 0, u, u, 1e-8, u, 0.99, 0, u, false, false, false, 0, null);
+                return new OptimizerConfig(r, 0.01, 0, u, u, 1e-8, u, 0.99, 0, u, u, u, 0, false, false, false, 0, null);
             case "adadelta": // torch.optim.Adadelta
-                return new OptimizerConfig(r, 1.0, u, u, u, 1e-6, 0.9, u, 0, u, false, false, false, 0, null);
+                return new OptimizerConfig(r, 1.0, u, u, u, 1e-6, 0.9, u, 0, u, u, u, 0, false, false, false, 0, null);
             case "adam": // torch.optim.Adam
-                return new OptimizerConfig(r, 0.001, u, 0.9, 0.999, 1e-8, u, u, 0, u, false, false, false, 0, null);
+                return new OptimizerConfig(r, 0.001, u, 0.9, 0.999, 1e-8, u, u, 0, u, u, u, 0, false, false, false, 0, null);
+            case "nag": // textbook Nesterov with look-ahead weights
+                return new OptimizerConfig(r, 0.01, 0.9, u, u, u, u, u, 0, u, u, u, 0, false, false, false, 0, null);
+            case "dana": // DANA-Zero; workers 0 = not given (the CLI fills in --workers)
+                return new OptimizerConfig(r, 0.01, 0.9, u, u, u, u, u, 0, u, u, u, 0, false, false, false, 0, null);
+            case "closed-loop": // closed-loop momentum: start at beta 0.9, aim at a total of 0.9, gain 0.01
+                return new OptimizerConfig(r, 0.01, 0.9, u, u, u, u, u, 0, u, 0.9, 0.01, 0, false, false, false, 0,
+                        null);
             case "adamw": // torch.optim.AdamW
-                return new OptimizerConfig(r, 0.001, u, 0.9, 0.999, 1e-8, u, u, 0.01, u, false, false, false, 0, null);
+                return new OptimizerConfig(r, 0.001, u, 0.9, 0.999, 1e-8, u, u, 0.01, u, u, u, 0, false, false, false, 0, null);
             default:
                 throw UpdateRules.unknownRule(rule);
         }
@@ -105,7 +118,17 @@ public record OptimizerConfig(
                 pick("alpha", alpha, d.alpha, unused),
                 pick("weight_decay", weightDecay, d.weightDecay, unused),
                 pick("lr_decay", lrDecay, d.lrDecay, unused),
+                pick("target", target, d.target, unused),
+                pick("gain", gain, d.gain, unused),
+                workers,
                 allowNegativeMomentum, centered, epsInsideRoot, clipNorm, schedule);
+        if (workers != 0 && !rule.equals("dana")) {
+            unused.add("workers");
+        }
+        if (rule.equals("dana") && workers < 1) {
+            throw new IllegalArgumentException("workers (the number of workers dana keeps momentum for) must be "
+                    + ">= 1, got " + workers);
+        }
         if (epsInsideRoot && !EPS_INSIDE_ROOT_RULES.contains(rule)) {
             unused.add("eps_inside_root");
         }
@@ -134,8 +157,9 @@ public record OptimizerConfig(
 
     private String usedFields() {
         List<String> used = new ArrayList<>();
-        String[] names = {"lr", "beta", "beta1", "beta2", "eps", "rho", "alpha", "weight_decay", "lr_decay"};
-        double[] values = {lr, beta, beta1, beta2, eps, rho, alpha, weightDecay, lrDecay};
+        String[] names = {"lr", "beta", "beta1", "beta2", "eps", "rho", "alpha", "weight_decay", "lr_decay", "target",
+            "gain"};
+        double[] values = {lr, beta, beta1, beta2, eps, rho, alpha, weightDecay, lrDecay, target, gain};
         for (int i = 0; i < names.length; i++) {
             if (!Double.isNaN(values[i])) {
                 used.add(names[i]);
@@ -146,6 +170,9 @@ public record OptimizerConfig(
         }
         if (rule.equals("rmsprop")) {
             used.add("centered");
+        }
+        if (rule.equals("dana")) {
+            used.add("workers");
         }
         if (EPS_INSIDE_ROOT_RULES.contains(rule)) {
             used.add("eps_inside_root");
@@ -175,6 +202,9 @@ public record OptimizerConfig(
         private double alpha = UNSET;
         private double weightDecay = UNSET;
         private double lrDecay = UNSET;
+        private double target = UNSET;
+        private double gain = UNSET;
+        private int workers;
         private boolean allowNegativeMomentum;
         private boolean centered;
         private boolean epsInsideRoot;
@@ -230,6 +260,21 @@ public record OptimizerConfig(
             return this;
         }
 
+        public Builder target(double v) {
+            target = v;
+            return this;
+        }
+
+        public Builder gain(double v) {
+            gain = v;
+            return this;
+        }
+
+        public Builder workers(int v) {
+            workers = v;
+            return this;
+        }
+
         public Builder allowNegativeMomentum(boolean v) {
             allowNegativeMomentum = v;
             return this;
@@ -256,8 +301,8 @@ public record OptimizerConfig(
         }
 
         public OptimizerConfig build() {
-            return new OptimizerConfig(rule, lr, beta, beta1, beta2, eps, rho, alpha, weightDecay, lrDecay,
-                    allowNegativeMomentum, centered, epsInsideRoot, clipNorm, schedule);
+            return new OptimizerConfig(rule, lr, beta, beta1, beta2, eps, rho, alpha, weightDecay, lrDecay, target,
+                    gain, workers, allowNegativeMomentum, centered, epsInsideRoot, clipNorm, schedule);
         }
     }
 }

@@ -6,7 +6,8 @@ import java.util.List;
 public final class UpdateRules {
 
     private static final List<String> NAMES = List.of(
-            "sgd", "momentum", "ema-momentum", "nesterov", "adagrad", "rmsprop", "adadelta", "adam", "adamw");
+            "sgd", "momentum", "ema-momentum", "nesterov", "nag", "dana", "closed-loop", "adagrad", "rmsprop", "adadelta",
+            "adam", "adamw");
 
     private UpdateRules() {
     }
@@ -35,6 +36,12 @@ public final class UpdateRules {
                 return new EmaMomentum(c.lr(), c.beta(), c.weightDecay());
             case "nesterov":
                 return new Nesterov(c.lr(), c.beta(), c.weightDecay());
+            case "nag":
+                return new NesterovLookAhead(c.lr(), c.beta(), c.weightDecay());
+            case "dana":
+                return new DanaZero(c.lr(), c.beta(), c.workers(), c.weightDecay());
+            case "closed-loop":
+                return new ClosedLoopMomentum(c.lr(), c.beta(), c.target(), c.gain(), c.weightDecay());
             case "adagrad":
                 return new Adagrad(c.lr(), c.lrDecay(), c.eps(), c.weightDecay(), c.epsInsideRoot());
             case "rmsprop":

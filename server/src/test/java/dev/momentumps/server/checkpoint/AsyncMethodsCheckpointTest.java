@@ -120,6 +120,19 @@ class AsyncMethodsCheckpointTest {
     }
 
     @Test
+    void nagDanaAndClosedLoop(@TempDir Path dir) throws Exception {
+        assertResumesBitForBit(() -> core("nag"), dir.resolve("nag"));
+        assertResumesBitForBit(() -> {
+            OptimizerConfig c = OptimizerConfig.builder("dana").workers(WORKERS).build();
+            return new ParameterServerCore(UpdateRules.create(c), UpdateRules.schedule(c), 0, new Asynchronous(), 1);
+        }, dir.resolve("dana"));
+        assertResumesBitForBit(() -> {
+            OptimizerConfig c = OptimizerConfig.builder("closed-loop").gain(0.1).build();
+            return new ParameterServerCore(UpdateRules.create(c), UpdateRules.schedule(c), 0, new Asynchronous(), 1);
+        }, dir.resolve("closed-loop"));
+    }
+
+    @Test
     void adamWithTheRootAroundEpsilon(@TempDir Path dir) throws Exception {
         assertResumesBitForBit(() -> {
             OptimizerConfig c = OptimizerConfig.builder("adam").epsInsideRoot(true).build();

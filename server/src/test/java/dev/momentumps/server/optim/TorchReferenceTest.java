@@ -39,6 +39,12 @@ class TorchReferenceTest {
         }
     }
 
+    /**
+     * Rules torch has no optimizer for: the methods built for asynchrony. nag's look-ahead weights are checked
+     * against torch's nesterov=True form in AsyncRulesTest; all three have hand-computed steps there.
+     */
+    static final java.util.Set<String> NO_TORCH_OPTIMIZER = java.util.Set.of("nag", "dana", "closed-loop");
+
     @Test
     void everyRuleHasATorchReference() throws Exception {
         List<String> rules = new ArrayList<>();
@@ -46,6 +52,9 @@ class TorchReferenceTest {
             rules.add(Trajectory.read(p).config.rule());
         }
         for (String name : UpdateRules.names()) {
+            if (NO_TORCH_OPTIMIZER.contains(name)) {
+                continue;
+            }
             assertTrue(rules.contains(name), "no torch reference for " + name);
         }
     }
