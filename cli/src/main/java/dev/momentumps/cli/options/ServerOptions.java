@@ -47,7 +47,7 @@ public final class ServerOptions {
         var compensation = consistency.compensation(); // checked before the core starts its threads
         var model = consistency.create();
         if (optimizer.rule.trim().equalsIgnoreCase("dana")
-                && model.kind() != dev.momentumps.server.consistency.ConsistencyKind.ASYNCHRONOUS) {
+                && model.kind() != dev.momentumps.wire.ConsistencyKind.ASYNCHRONOUS) {
             throw new IllegalArgumentException("--optimizer dana keeps a momentum per worker and needs --mode async, "
                     + "not " + consistency.mode);
         }

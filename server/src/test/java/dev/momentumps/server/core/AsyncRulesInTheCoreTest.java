@@ -9,6 +9,7 @@ import dev.momentumps.server.consistency.Synchronous;
 import dev.momentumps.server.optim.DanaZero;
 import dev.momentumps.server.optim.Sgd;
 import dev.momentumps.server.optim.UpdateRule;
+import dev.momentumps.wire.TensorLayout;
 import org.junit.jupiter.api.Test;
 
 /** DANA through the core: the look-ahead every worker is sent, whose momentum an update moves, DANA-Slim. */
