@@ -13,6 +13,8 @@ import picocli.CommandLine.Command;
 public final class Main {
 
     public static void main(String[] args) {
+        // a child of mps train (or sweep) exits when its parent dies, even by SIGKILL
+        dev.momentumps.cli.run.ParentWatch.startFromEnvironment(System.getenv());
         System.exit(run(args));
     }
 

@@ -90,6 +90,8 @@ final class ServerCommand implements Callable<Integer> {
         if (recorder != null) {
             core.addListener(recorder);
         }
+        // region files of workers that died without removing them (each holds 8 bytes per parameter of RAM)
+        dev.momentumps.wire.shm.SharedRegion.removeStale(m -> System.err.println("momentum-ps server: " + m));
         ServerHost host = new ServerHost(builder, core, sharding.advertised(bind + ":" + port), server.chunkBytes,
                 server.waitMillis, role);
         if (probePort >= 0) {

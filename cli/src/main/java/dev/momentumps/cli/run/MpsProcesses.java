@@ -10,10 +10,14 @@ public final class MpsProcesses {
     private MpsProcesses() {
     }
 
-    /** Starts {@code mps ARGS...} with stdout and stderr going to {@code log}. */
+    /**
+     * Starts {@code mps ARGS...} with stdout and stderr going to {@code log}; the child exits when this process
+     * dies ({@link ParentWatch}).
+     */
     public static Process start(List<String> args, Path log) throws IOException {
         ProcessBuilder pb = new ProcessBuilder(command(args)).redirectErrorStream(true).redirectOutput(log.toFile());
         pb.environment().putAll(JvmOptions.envForCommand(args));
+        pb.environment().putAll(ParentWatch.forChild()); // the child exits when this process dies, even by SIGKILL
         return pb.start();
     }
 

@@ -103,6 +103,7 @@ public record WorkerLaunch(int rank, int workers, Program program, long delayMil
         if (program instanceof PythonScript p) {
             pb.environment().putAll(p.python().environment());
         }
+        pb.environment().putAll(ParentWatch.forChild()); // a Java worker exits when this process dies (SIGKILL too)
         return pb.start();
     }
 }
