@@ -5,7 +5,7 @@ set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 . "$here/src/scripts/ensure-jdk.sh"
 jar="$here/cli/target/mps.jar"
-if [ ! -f "$jar" ] || [ -n "$(find "$here/pom.xml" "$here/proto" "$here/wire" "$here/server" "$here/worker" "$here/cli" \
+if [ ! -f "$jar" ] || [ -n "$(find "$here/pom.xml" "$here/proto" "$here/wire" "$here/server" "$here/worker" "$here/study" "$here/cli" \
       \( -name target -prune \) -o \( -type f \( -name '*.java' -o -name '*.proto' -o -name pom.xml \) \
       -newer "$jar" -print \) 2>/dev/null | head -1)" ]; then
   echo "mps: building the front end (./mvnw -q package -DskipTests) ..." >&2

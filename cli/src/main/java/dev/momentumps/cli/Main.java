@@ -7,7 +7,7 @@ import picocli.CommandLine.Command;
 @Command(name = "mps", mixinStandardHelpOptions = true, version = "momentum-ps 0.1.0",
         description = "A gRPC parameter server for training with momentum under stale, noisy gradients.",
         subcommands = {TrainCommand.class, ServerCommand.class, WorkerCommand.class,
-                dev.momentumps.cli.experiment.ExperimentCommand.class, dev.momentumps.cli.sweep.SweepCommand.class,
+                dev.momentumps.cli.ExperimentCommand.class, dev.momentumps.cli.sweep.SweepCommand.class,
                 dev.momentumps.cli.bench.BenchCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Main {

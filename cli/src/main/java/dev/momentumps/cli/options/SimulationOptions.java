@@ -1,7 +1,7 @@
 package dev.momentumps.cli.options;
 
-import dev.momentumps.cli.sim.SimulationConfig;
-import dev.momentumps.cli.sim.TimeDistribution;
+import dev.momentumps.study.sim.SimulationConfig;
+import dev.momentumps.study.sim.TimeDistribution;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;

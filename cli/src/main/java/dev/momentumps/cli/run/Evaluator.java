@@ -1,6 +1,6 @@
 package dev.momentumps.cli.run;
 
-import dev.momentumps.cli.report.Evaluation;
+import dev.momentumps.study.report.Evaluation;
 import dev.momentumps.worker.task.Task;
 
 /** What a run trains, as its reports see it: a description, and the losses and accuracy of given weights. */

@@ -1,6 +1,6 @@
 package dev.momentumps.cli.run;
 
-import dev.momentumps.cli.report.CheckpointReports;
+import dev.momentumps.study.report.CheckpointReports;
 import dev.momentumps.server.checkpoint.CheckpointReport;
 import dev.momentumps.server.checkpoint.CheckpointStore;
 import dev.momentumps.wire.ParameterClient;

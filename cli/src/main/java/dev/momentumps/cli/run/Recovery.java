@@ -1,7 +1,7 @@
 package dev.momentumps.cli.run;
 
 import dev.momentumps.cli.options.RecoveryOptions;
-import dev.momentumps.cli.report.CheckpointReports;
+import dev.momentumps.study.report.CheckpointReports;
 import dev.momentumps.server.checkpoint.CheckpointReport;
 import dev.momentumps.server.checkpoint.CheckpointStore;
 import dev.momentumps.server.checkpoint.Checkpointer;

@@ -2,7 +2,7 @@ package dev.momentumps.cli.run;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.momentumps.cli.report.Evaluation;
+import dev.momentumps.study.report.Evaluation;
 import java.io.BufferedReader;
 import java.io.DataOutputStream;
 import java.io.IOException;

@@ -1,9 +1,9 @@
 package dev.momentumps.cli.run;
 
-import dev.momentumps.cli.report.Evaluation;
-import dev.momentumps.cli.report.MetricsMerge;
-import dev.momentumps.cli.report.RunPlots;
-import dev.momentumps.cli.report.RunSummary;
+import dev.momentumps.study.report.Evaluation;
+import dev.momentumps.study.report.MetricsMerge;
+import dev.momentumps.study.report.RunPlots;
+import dev.momentumps.study.report.RunSummary;
 import dev.momentumps.wire.ParameterClient;
 import dev.momentumps.wire.ServerStatus;
 import dev.momentumps.worker.task.Task;
@@ -129,7 +129,7 @@ public final class TrainRun {
             out.println("WARNING: " + failure);
         }
         RunSummary summary = summarize(status, last, wall, cluster.transport()).withCheckpoint(cluster.checkpoints());
-        dev.momentumps.cli.sim.ImplicitMomentum fit = fitTrajectory(status.numElements());
+        dev.momentumps.study.sim.ImplicitMomentum fit = fitTrajectory(status.numElements());
         if (fit != null) {
             summary = summary.withImplicitMomentum(fit);
         }
@@ -152,14 +152,14 @@ public final class TrainRun {
     }
 
     /** Implicit momentum over the recorded trajectory, for quadratic and linear models; null otherwise. */
-    private dev.momentumps.cli.sim.ImplicitMomentum fitTrajectory(int numElements) throws IOException {
+    private dev.momentumps.study.sim.ImplicitMomentum fitTrajectory(int numElements) throws IOException {
         Path file = trajectoryFile(dir);
-        dev.momentumps.cli.sim.ImplicitMomentumEstimator estimator = task == null ? null
-                : dev.momentumps.cli.sim.ImplicitMomentumEstimator.forTask(task);
+        dev.momentumps.study.sim.ImplicitMomentumEstimator estimator = task == null ? null
+                : dev.momentumps.study.sim.ImplicitMomentumEstimator.forTask(task);
         if (estimator == null || !Files.exists(file)) {
             return null;
         }
-        long versions = dev.momentumps.cli.report.TrajectoryFile.read(file, numElements, estimator::observe);
+        long versions = dev.momentumps.study.report.TrajectoryFile.read(file, numElements, estimator::observe);
         Files.delete(file);
         return versions >= 3 ? estimator.estimate() : null;
     }
@@ -169,7 +169,7 @@ public final class TrainRun {
      * and evaluations the caller took, optionally with an implicit-momentum fit.
      */
     public RunSummary report(ServerStatus status, List<Evaluation> evaluations, double wallSeconds, String transport,
-                             Path updatesCsv, dev.momentumps.cli.sim.ImplicitMomentum implicitMomentum) throws IOException {
+                             Path updatesCsv, dev.momentumps.study.sim.ImplicitMomentum implicitMomentum) throws IOException {
         RunSummary summary = summarize(status, evaluations.get(evaluations.size() - 1), wallSeconds, transport);
         if (implicitMomentum != null) {
             summary = summary.withImplicitMomentum(implicitMomentum);

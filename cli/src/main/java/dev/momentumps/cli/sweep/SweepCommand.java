@@ -1,9 +1,9 @@
 package dev.momentumps.cli.sweep;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.momentumps.cli.experiment.Table;
-import dev.momentumps.cli.report.Plots;
-import dev.momentumps.cli.report.RunSummary;
+import dev.momentumps.study.experiment.Table;
+import dev.momentumps.study.report.Plots;
+import dev.momentumps.study.report.RunSummary;
 import dev.momentumps.cli.run.MpsProcesses;
 import java.io.IOException;
 import java.io.PrintWriter;

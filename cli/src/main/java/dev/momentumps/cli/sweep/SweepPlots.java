@@ -1,6 +1,6 @@
 package dev.momentumps.cli.sweep;
 
-import dev.momentumps.cli.report.Plots;
+import dev.momentumps.study.report.Plots;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;

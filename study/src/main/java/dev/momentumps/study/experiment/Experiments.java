@@ -1,0 +1,23 @@
+package dev.momentumps.study.experiment;
+
+import java.util.List;
+import java.util.Optional;
+
+/** The registry of experiments, in the order {@code --list} shows them. */
+public final class Experiments {
+    private Experiments() {
+    }
+
+    public static List<Experiment> all() {
+        return List.of(new D2lQuadratic(), new BetaWeights(), new EigenQuadratic(), new Airfoil(),
+                new StabilityMap(), new ImplicitMomentum(), new MomentumVsWorkers(), new SyncTiming(), new StalenessLr(), new DcAsgd(), new AdamVsMomentum());
+    }
+
+    public static Optional<Experiment> byName(String name) {
+        return all().stream().filter(e -> e.name().equals(name)).findFirst();
+    }
+
+    public static List<String> names() {
+        return all().stream().map(Experiment::name).toList();
+    }
+}

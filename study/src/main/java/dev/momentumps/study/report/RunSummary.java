@@ -1,0 +1,72 @@
+package dev.momentumps.study.report;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.PropertyNamingStrategies;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.momentumps.study.sim.ImplicitMomentum;
+import dev.momentumps.server.checkpoint.CheckpointReport;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * {@code summary.json}: what a run did and reached. Field names are snake_case in the file.
+ *
+ * @param finalLoss    the loss over the whole training set at the end
+ * @param testAccuracy on the test split, for classification with one; omitted otherwise
+ * @param implicitMomentum the fitted total momentum of the trajectory (simulated quadratic/linear runs);
+ *                         omitted otherwise
+ * @param checkpoint   the servers' checkpoints: written, failed attempts, the last error, the newest version
+ *                     written; omitted when the run writes none
+ */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public record RunSummary(String task, String optimizer, String mode, String transport, int workers, long updates,
+                         long gradientsApplied, long gradientsDropped, double finalLoss, Double testAccuracy,
+                         double wallSeconds, double updatesPerSecond, double examplesPerSecond,
+                         Staleness staleness, List<WorkerSummary> perWorker, Map<String, Object> config,
+                         ImplicitMomentum implicitMomentum, CheckpointReport checkpoint) {
+
+    /** Without an implicit-momentum fit. */
+    public RunSummary(String task, String optimizer, String mode, String transport, int workers, long updates,
+                      long gradientsApplied, long gradientsDropped, double finalLoss, Double testAccuracy,
+                      double wallSeconds, double updatesPerSecond, double examplesPerSecond,
+                      Staleness staleness, List<WorkerSummary> perWorker, Map<String, Object> config) {
+        this(task, optimizer, mode, transport, workers, updates, gradientsApplied, gradientsDropped, finalLoss,
+                testAccuracy, wallSeconds, updatesPerSecond, examplesPerSecond, staleness, perWorker, config, null, null);
+    }
+
+    /** This summary with {@code fit} as its implicit momentum. */
+    public RunSummary withImplicitMomentum(ImplicitMomentum fit) {
+        return new RunSummary(task, optimizer, mode, transport, workers, updates, gradientsApplied, gradientsDropped,
+                finalLoss, testAccuracy, wallSeconds, updatesPerSecond, examplesPerSecond, staleness, perWorker, config,
+                fit, checkpoint);
+    }
+
+    /** This summary with {@code report} as its checkpoint section (null: none). */
+    public RunSummary withCheckpoint(CheckpointReport report) {
+        return new RunSummary(task, optimizer, mode, transport, workers, updates, gradientsApplied, gradientsDropped,
+                finalLoss, testAccuracy, wallSeconds, updatesPerSecond, examplesPerSecond, staleness, perWorker, config,
+                implicitMomentum, report);
+    }
+
+    /** Staleness over all applied gradients. */
+    public record Staleness(double mean, long max, long[] histogram) {
+    }
+
+    /** One worker's counts; {@code stalenessHistogram[k]}: its gradients applied with staleness k. */
+    public record WorkerSummary(int worker, int rank, long pushes, double meanStaleness, long maxStaleness,
+                                long[] stalenessHistogram,
+                                boolean alive) {
+    }
+
+    public static ObjectMapper mapper() {
+        return new ObjectMapper().setPropertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
+                .enable(SerializationFeature.INDENT_OUTPUT);
+    }
+
+    public void write(Path file) throws IOException {
+        mapper().writeValue(file.toFile(), this);
+    }
+}
