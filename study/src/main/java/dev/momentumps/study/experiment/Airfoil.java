@@ -159,8 +159,8 @@ public final class Airfoil implements Experiment {
     public Table run(RunDirectory run) throws IOException {
         Path data = run.data(DEFAULT_DATA);
         if (!Files.isReadable(data)) {
-            throw new IllegalArgumentException("--data: cannot read '" + data + "'; pass the airfoil file, e.g. "
-                    + "--data ../shared/data/airfoil_self_noise.dat");
+            throw new IllegalArgumentException("data: cannot read '" + data + "'; the experiment needs the airfoil "
+                    + "file, airfoil_self_noise.dat (in ../shared/data)");
         }
         Task task = Tasks.build(spec(data, run.seed()));
         long[] seeds = run.seeds(SEEDS, QUICK_SEEDS);

@@ -28,7 +28,7 @@ public final class Replicates {
     /** How many threads replicates run on (>= 1); {@code ./mps experiment --threads}. */
     public static void threads(int n) {
         if (n < 1) {
-            throw new IllegalArgumentException("--threads must be >= 1, got " + n);
+            throw new IllegalArgumentException("threads must be >= 1, got " + n);
         }
         synchronized (LOCK) {
             if (n != threads && pool != null) {

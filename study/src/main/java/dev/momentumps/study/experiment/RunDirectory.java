@@ -33,7 +33,7 @@ public final class RunDirectory {
      */
     public RunDirectory(Path dir, long seed, int seeds, boolean quick, Path data) throws IOException {
         if (seeds < 0) {
-            throw new IllegalArgumentException("--seeds must be >= 1, got " + seeds);
+            throw new IllegalArgumentException("seeds must be >= 0 (0: the experiment's default), got " + seeds);
         }
         this.dir = Files.createDirectories(dir);
         this.seed = seed;

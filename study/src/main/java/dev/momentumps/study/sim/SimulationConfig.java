@@ -73,7 +73,7 @@ public record SimulationConfig(TimeDistribution computeTime, TimeDistribution ne
         return stragglers.getOrDefault(rank, 1.0);
     }
 
-    /** Parses {@code RANK:FACTOR}, e.g. {@code 3:4.0}; errors name {@code --straggler}. */
+    /** Parses {@code RANK:FACTOR}, e.g. {@code 3:4.0}; errors quote the spec. */
     public static Map.Entry<Integer, Double> parseStraggler(String spec) {
         String[] p = spec.split(":");
         try {
@@ -87,7 +87,7 @@ public record SimulationConfig(TimeDistribution computeTime, TimeDistribution ne
             }
             return Map.entry(rank, factor);
         } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("--straggler: '" + spec + "' is not RANK:FACTOR such as 3:4.0 ("
+            throw new IllegalArgumentException("straggler '" + spec + "' is not RANK:FACTOR such as 3:4.0 ("
                     + e.getMessage() + ")");
         }
     }

@@ -95,18 +95,18 @@ public final class Simulator {
         this.config = config;
         if (config.fixedDelay() >= 0) {
             if (core.consistency().kind() != ConsistencyKind.ASYNCHRONOUS) {
-                throw new IllegalArgumentException("--fixed-delay needs --mode async (the delay is set by the "
+                throw new IllegalArgumentException("fixedDelay needs an asynchronous core (the delay is set by the "
                         + "simulator, not by a consistency model), not " + core.consistency().kind().cliName());
             }
             if (core.compensation() != StalenessCompensation.NONE && config.fixedDelay() >= sources.size()) {
-                throw new IllegalArgumentException("--fixed-delay " + config.fixedDelay() + " with a staleness "
-                        + "compensation needs --workers > " + config.fixedDelay()
+                throw new IllegalArgumentException("fixedDelay " + config.fixedDelay() + " with a staleness "
+                        + "compensation needs more than " + config.fixedDelay() + " workers"
                         + " (so that each worker has one gradient in flight and w_bak is its weights)");
             }
         }
         for (Integer rank : config.stragglers().keySet()) {
             if (rank >= sources.size()) {
-                throw new IllegalArgumentException("--straggler " + rank + ": there are only " + sources.size()
+                throw new IllegalArgumentException("stragglers: rank " + rank + ", but there are only " + sources.size()
                         + " workers (ranks 0.." + (sources.size() - 1) + ")");
             }
         }

@@ -275,18 +275,19 @@ public sealed interface TimeDistribution {
 
     /**
      * Parses {@code fixed:T}, {@code T}, {@code uniform:LO:HI}, {@code exp:MEAN}, {@code gamma:SHAPE:SCALE},
-     * {@code lognormal:MU:SIGMA}, {@code pareto:ALPHA:XMIN} or {@code trace:FILE}; errors name {@code flag}.
+     * {@code lognormal:MU:SIGMA}, {@code pareto:ALPHA:XMIN} or {@code trace:FILE}; errors begin with {@code name} (the
+     * parameter the spec is for).
      */
-    static TimeDistribution parse(String spec, String flag) {
+    static TimeDistribution parse(String spec, String name) {
         String trimmed = spec.trim();
         if (trimmed.toLowerCase(Locale.ROOT).startsWith("trace:")) {
             java.nio.file.Path path = java.nio.file.Path.of(trimmed.substring("trace:".length()));
             try {
                 return Trace.read(path);
             } catch (java.io.IOException e) {
-                throw new IllegalArgumentException(flag + ": cannot read the trace file " + path + ": " + e);
+                throw new IllegalArgumentException(name + ": cannot read the trace file " + path + ": " + e);
             } catch (IllegalArgumentException e) {
-                throw new IllegalArgumentException(flag + ": " + e.getMessage());
+                throw new IllegalArgumentException(name + ": " + e.getMessage());
             }
         }
         String[] p = trimmed.toLowerCase(Locale.ROOT).split(":");
@@ -322,7 +323,7 @@ public sealed interface TimeDistribution {
                 }
             };
         } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException(flag + ": '" + spec + "' is not fixed:T, uniform:LO:HI, exp:MEAN, "
+            throw new IllegalArgumentException(name + ": '" + spec + "' is not fixed:T, uniform:LO:HI, exp:MEAN, "
                     + "gamma:SHAPE:SCALE, lognormal:MU:SIGMA, pareto:ALPHA:XMIN or trace:FILE (" + e.getMessage() + ")");
         }
     }
