@@ -32,3 +32,14 @@ def test_mixed_python_and_java_workers(tmp_path):
     for name in ("metrics.csv", "loss.png", "staleness.png"):
         assert (out / name).stat().st_size > 0, name
     assert "(2 Python)" in run.stdout
+
+
+def test_bench_transport_with_python_workers(tmp_path):
+    """The benchmark's Python-worker flag runs (a short smoke run, not a measurement)."""
+    run = subprocess.run([java(), "-jar", mps_jar(), "bench", "transport", "--python-workers", "--params", "1000",
+                          "--workers", "1", "--seconds", "0.5", "--warmup-seconds", "0", "--dir", str(tmp_path)],
+                         capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0, run.stdout + run.stderr
+    result = json.loads(run.stdout.strip().splitlines()[-1])
+    assert result["impl"] == "momentum-ps (Python workers)" and result["rounds"] > 0
+    assert result["transport"] == "grpc-unary"  # 4 KB: inline, as the Java client chooses

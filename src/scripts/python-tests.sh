@@ -9,7 +9,7 @@ if [ ! -f "$MPS_JAR" ]; then
   echo "python tests: no server jar at $MPS_JAR (build the cli module first)" >&2
   exit 1
 fi
-if ! /usr/bin/python3 -c 'import torch, numpy, grpc, google.protobuf, grpc_tools, pytest' 2>/dev/null; then
+if ! /usr/bin/python3 -c 'import torch, numpy, grpc, google.protobuf, grpc_tools, pytest, yaml' 2>/dev/null; then
   echo "python tests: /usr/bin/python3 lacks the Debian packages; run src/scripts/ensure-python.sh" >&2
   exit 1
 fi

@@ -3,6 +3,7 @@ package dev.momentumps.cli.bench;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.momentumps.cli.run.Channels;
+import dev.momentumps.cli.run.PythonWorkers;
 import dev.momentumps.wire.TensorLayout;
 import dev.momentumps.worker.client.GrpcParameterClient;
 import dev.momentumps.worker.client.Transport;
@@ -60,6 +61,10 @@ public final class TransportBench implements Callable<Integer> {
     List<String> workerJvm = new ArrayList<>();
     @Option(names = "--dir", paramLabel = "DIR", description = "Where logs go (default: a temporary directory).")
     Path dir;
+    @Option(names = "--python-workers", description = "The workers are Python processes (python3 -m "
+            + "momentumps.bench_worker: the same loop through the momentumps package, torch tensors), as the "
+            + "PyTorch RPC peer's are.")
+    boolean pythonWorkers;
 
     @Override
     public Integer call() throws Exception {
@@ -73,6 +78,7 @@ public final class TransportBench implements Callable<Integer> {
             throw new IllegalArgumentException("--params and --workers must be >= 1, --seconds > 0, --warmup-seconds >= 0");
         }
         Transport.parse(transport, "--transport");
+        PythonWorkers python = pythonWorkers ? PythonWorkers.find() : null;
         Path d = dir != null ? Files.createDirectories(dir) : Files.createTempDirectory("mps-bench-");
         Path portFile = d.resolve("server.port");
         Files.deleteIfExists(portFile);
@@ -94,11 +100,21 @@ public final class TransportBench implements Callable<Integer> {
                 for (String o : workerJvm) {
                     jvm.add(o.replace("{rank}", Integer.toString(r)));
                 }
-                ws.add(BenchProcess.mps(jvm, List.of("bench", "worker-loop", "--server", address,
-                        "--params", Integer.toString(params), "--rank", Integer.toString(r),
-                        "--ready", ready.toString(), "--go", go.toString(), "--seconds", Double.toString(seconds),
-                        "--transport", transport, "--out", d.resolve("worker-" + r + ".json").toString()),
-                        d.resolve("worker-" + r + ".log")));
+                List<String> loop = List.of("--server", address, "--params", Integer.toString(params), "--rank",
+                        Integer.toString(r), "--ready", ready.toString(), "--go", go.toString(), "--seconds",
+                        Double.toString(seconds), "--transport", transport, "--out",
+                        d.resolve("worker-" + r + ".json").toString());
+                Path log = d.resolve("worker-" + r + ".log");
+                if (pythonWorkers) {
+                    ProcessBuilder pb = new ProcessBuilder(python.command("momentumps.bench_worker", loop))
+                            .redirectErrorStream(true).redirectOutput(log.toFile());
+                    pb.environment().putAll(python.environment());
+                    ws.add(pb.start());
+                } else {
+                    List<String> a = new ArrayList<>(List.of("bench", "worker-loop"));
+                    a.addAll(loop);
+                    ws.add(BenchProcess.mps(jvm, a, log));
+                }
             }
             // every worker has done a round, then all warm up together, then all are timed over one window
             for (int r = 0; r < workers; r++) {
@@ -167,7 +183,7 @@ public final class TransportBench implements Callable<Integer> {
         double stateMiB = params * 2.0 * Float.BYTES / (1 << 20); // weights + velocity
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("bench", "transport");
-        out.put("impl", "momentum-ps");
+        out.put("impl", pythonWorkers ? "momentum-ps (Python workers)" : "momentum-ps");
         out.put("params", params);
         out.put("workers", workers);
         out.put("seconds", seconds);
