@@ -96,8 +96,8 @@ public final class BetaWeights implements Experiment {
                         + "float32 positions of size up to 1/(1 − β), so weights below ~10⁻⁶ are not resolved), "
                         + "and they sum to "
                         + "(1 − β⁴⁰)/(1 − β) over 40 steps, which tends to 1/(1 − β): momentum with β = 0.9 "
-                        + "averages about the last 10 gradients, β = 0.95 about 20 (only 12.9 of its 20 fit in 40 "
-                        + "steps), β = 0 only the current one. This is why momentum's step is ~1/(1 − β) times "
+                        + "averages about the last 10 gradients, β = 0.95 about 20 (" + Table.num((1 - Math.pow(0.95, 40)) / 0.05)
+                        + " of its 20 fall within 40 steps), β = 0 only the current one. This is why momentum's step is ~1/(1 − β) times "
                         + "a gradient step once the gradients agree, and why it can keep moving on gradients that "
                         + "are long out of date.",
                 List.of("beta-weights.png"));

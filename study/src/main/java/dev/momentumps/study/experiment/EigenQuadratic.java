@@ -12,7 +12,9 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * D2L §12.6.3 "Theoretical analysis": on f(x) = ½ Σ λᵢ xᵢ² every coordinate evolves on its own. Gradient
+ * The per-coordinate analysis of D2L §12.6.3 ("Theoretical analysis"), on a problem of its own (D2L's
+ * figure uses λ ∈ {0.1, 1, 10, 19} with η = 0.1 and gradient descent only): on f(x) = ½ Σ λᵢ xᵢ² every
+ * coordinate evolves on its own. Gradient
  * descent multiplies xᵢ by (1 − ηλᵢ) per step; heavy ball runs the 2×2 linear system
  * [x_{t+1}, x_t] = [[1+β−ηλᵢ, −β], [1, 0]]·[x_t, x_{t−1}], whose rate is the larger root modulus of
  * z² − (1+β−ηλᵢ)z + β. With λᵢ = 2⁻ⁱ (i = 0 … 5, condition number κ = 32), both optimally tuned: gradient
@@ -35,7 +37,8 @@ public final class EigenQuadratic implements Experiment {
 
     @Override
     public String description() {
-        return "D2L eigen-analysis: f = 1/2 sum 2^-i x_i^2, optimally tuned GD vs momentum, per-coordinate decay";
+        return "per-coordinate decay on f = 1/2 sum 2^-i x_i^2, optimally tuned GD vs heavy ball (D2L 12.6.3's analysis, "
+                + "not its figure)";
     }
 
     static double[] lambdas() {

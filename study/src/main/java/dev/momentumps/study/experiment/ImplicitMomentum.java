@@ -157,7 +157,12 @@ public final class ImplicitMomentum implements Experiment {
 
     @Override
     public Table run(RunDirectory run) throws IOException {
-        int reps = run.quick() ? QUICK_REPLICATIONS : REPLICATIONS;
+        // here the seeds are the schedules averaged over: --seeds sets R
+        int reps = run.seeds(REPLICATIONS, QUICK_REPLICATIONS).length;
+        if (reps < 2 * BATCHES) {
+            throw new IllegalArgumentException("--seeds must be >= " + 2 * BATCHES + " for implicit-momentum (the "
+                    + "schedules are fitted in " + BATCHES + " batches), got " + reps);
+        }
         TimeDistribution computeTime = run.computeTime();
         Table table = new Table("workers M", "mean staleness", "predicted 1-1/M", "mu, fit on E[x] (R reps)",
                 "mu, mean of fits on R/" + BATCHES, "mu, one run's fit: mean [5%, 95%]", "measured lr",

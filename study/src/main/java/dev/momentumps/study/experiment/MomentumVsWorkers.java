@@ -184,11 +184,11 @@ public final class MomentumVsWorkers implements Experiment {
             int zero = indexOf(r.betas(), 0);
             String note = (r.betaOnEdge() ? "beta on grid edge; " : "") + (r.lrOnEdge() ? "lr on grid edge" : "");
             table.row(workers[k], Table.fixed(1 - 1.0 / workers[k], 3), r.bestBeta(), r.bestLr(),
-                    Table.fixed(r.bestScore(), 2) + " ± " + Table.fixed(r.bestScoreSe(), 2),
+                    Table.fixed(r.bestScore(), 2) + " ± " + Table.num(r.bestScoreSe()),
                     r.wins()[w] + " of " + seeds.length,
                     r.tiedLow() == r.tiedHigh() ? Table.num(r.bestBeta()) : Table.num(r.tiedLow()) + " .. "
                             + Table.num(r.tiedHigh()),
-                    zero < 0 ? "n/a" : Table.fixed(r.log10Loss()[zero], 2) + " ± " + Table.fixed(r.se()[zero], 2),
+                    zero < 0 ? "n/a" : Table.fixed(r.log10Loss()[zero], 2) + " ± " + Table.num(r.se()[zero]),
                     note.isEmpty() ? "" : note.replaceFirst("; $", ""));
         }
         table.writeCsv(run.file("results.csv"));

@@ -50,7 +50,22 @@ public final class Plots {
      */
     public static void lines(Path png, String title, String xLabel, String yLabel, List<Line> lines, boolean logY)
             throws IOException {
+        lines(png, title, xLabel, yLabel, lines, logY, false);
+    }
+
+    /** {@link #lines} with a log x axis too (XChart's own decade labels), for times spanning decades. */
+    public static void linesLogX(Path png, String title, String xLabel, String yLabel, List<Line> lines, boolean logY)
+            throws IOException {
+        lines(png, title, xLabel, yLabel, lines, logY, true);
+    }
+
+    private static void lines(Path png, String title, String xLabel, String yLabel, List<Line> lines, boolean logY,
+                              boolean logX) throws IOException {
         XYChart chart = ChartStyle.xy(title, xLabel, yLabel);
+        if (logX) {
+            chart.getStyler().setXAxisLogarithmic(true);
+            chart.getStyler().setxAxisTickLabelsFormattingFunction(null);
+        }
         double[][] ys = new double[lines.size()][];
         int points = 0;
         for (int i = 0; i < lines.size(); i++) {
