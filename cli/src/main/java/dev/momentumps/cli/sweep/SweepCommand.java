@@ -105,6 +105,12 @@ public final class SweepCommand implements Callable<Integer> {
         RunSummary.mapper().writeValue(dir.resolve("summary.json").toFile(), summary);
         List<String> plots = SweepPlots.write(dir, grid, results);
         pw.print(table.text());
+        Table replicates = SweepPlots.replicates(grid, results);
+        if (replicates != null) {
+            replicates.writeCsv(dir.resolve("replicates.csv"));
+            pw.println("over the seeds (--seed values are replicates):");
+            pw.print(replicates.text());
+        }
         pw.printf("wrote %s (results.csv, summary.json%s)%n", dir, plots.isEmpty() ? "" : ", " + String.join(", ", plots));
         pw.flush();
         return results.stream().allMatch(Result::ok) ? 0 : 1;

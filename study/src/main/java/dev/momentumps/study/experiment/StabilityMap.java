@@ -100,6 +100,7 @@ public final class StabilityMap implements Experiment {
         List<Edge> edges = new ArrayList<>();
         double[][] measured = new double[DELAYS.length][BETAS.length];
         List<Plots.Line> lines = new ArrayList<>();
+        List<Plots.Line> predictions = new ArrayList<>();
         for (int b = 0; b < BETAS.length; b++) {
             double[] tau = new double[DELAYS.length];
             double[] m = new double[DELAYS.length];
@@ -115,16 +116,24 @@ public final class StabilityMap implements Experiment {
                 table.row(beta, delay, Table.fixed(m[d], 4), Table.fixed(p[d], 4), Table.num(m[d] - p[d]),
                         delay == 0 ? Table.fixed(2 + 2 * beta, 4) : "");
             }
-            lines.add(new Plots.Line("beta " + BETAS[b] + " measured", tau, m));
-            lines.add(new Plots.Line("beta " + BETAS[b] + " predicted", tau, p));
+            lines.add(new Plots.Line("beta " + BETAS[b], tau, m));
+            predictions.add(new Plots.Line("beta " + BETAS[b] + " predicted", tau, p));
         }
         table.writeCsv(run.file("edges.csv"));
-        List<String> cols = Table.labels("beta", BETAS);
-        List<String> rows = Table.labels("tau", java.util.Arrays.stream(DELAYS).asDoubleStream().toArray());
-        Plots.heatMap(run.file("stability-map.png"), "Largest stable lr*lambda (measured)", "momentum beta",
-                "gradient staleness tau", cols, rows, measured, "0.000");
-        Plots.lines(run.file("edges.png"), "Largest stable lr*lambda vs staleness", "staleness tau",
-                "largest stable lr*lambda", lines, true);
+        List<String> cols = new ArrayList<>();
+        for (double b : BETAS) {
+            cols.add(Table.num(b));
+        }
+        List<String> rows = new ArrayList<>();
+        for (int d : DELAYS) {
+            rows.add(Integer.toString(d));
+        }
+        Plots.heatMap(run.file("stability-map.png"), "Largest stable lr*lambda, measured (log colour scale)",
+                "momentum beta", "gradient staleness tau (updates)", cols, rows, measured, "0.000", true,
+                "largest stable lr*lambda");
+        Plots.measuredVsPredicted(run.file("edges.png"), "Largest stable lr*lambda vs staleness (markers: "
+                + "measured, lines: predicted)", "staleness tau (updates)", "largest stable lr*lambda", lines,
+                predictions, true);
         run.summary(name(), Map.of("steps", STEPS, "edges", edges));
         run.report("Stability of heavy-ball momentum under exact staleness",
                 "Heavy ball (v ← βv + g, x ← x − ηv) on f(x) = x²/2 from x₀ = 1 through the server core, each "

@@ -97,6 +97,37 @@ public final class Plots {
     }
 
     /**
+     * Measurements against a prediction: for each i, {@code predicted.get(i)} as a line without markers and
+     * {@code measured.get(i)} as markers without a line, in the same colour, with one legend entry (the
+     * measured series' name); the title should say "markers: measured, lines: predicted".
+     */
+    public static void measuredVsPredicted(Path png, String title, String xLabel, String yLabel, List<Line> measured,
+                                           List<Line> predicted, boolean logY) throws IOException {
+        XYChart chart = ChartStyle.xy(title, xLabel, yLabel);
+        double[][] ys = new double[measured.size() + predicted.size()][];
+        for (int i = 0; i < measured.size(); i++) {
+            ys[i] = measured.get(i).y();
+            ys[measured.size() + i] = predicted.get(i).y();
+        }
+        if (logY) {
+            ChartStyle.logYIfSpansDecades(chart, ys);
+        }
+        chart.getStyler().setMarkerSize(9);
+        for (int i = 0; i < measured.size(); i++) {
+            Line p = finite(predicted.get(i));
+            XYSeries line = chart.addSeries(p.name(), p.x(), p.y());
+            ChartStyle.look(line, i);
+            line.setMarker(org.knowm.xchart.style.markers.SeriesMarkers.NONE);
+            line.setShowInLegend(false);
+            Line m = finite(measured.get(i));
+            XYSeries dots = chart.addSeries(m.name(), m.x(), m.y());
+            ChartStyle.look(dots, i);
+            dots.setXYSeriesRenderStyle(XYSeries.XYSeriesRenderStyle.Scatter);
+        }
+        ChartStyle.save(chart, png);
+    }
+
+    /**
      * One value per category (methods, modes), grouped by series, as bars with error bars: a categorical
      * axis, never a line over made-up numbers. A non-finite value (a diverged or failed run) draws no bar
      * and its category label gets {@code "(diverged)"}, so it is shown as such instead of vanishing.
