@@ -7,11 +7,12 @@ import dev.momentumps.wire.ProtoMapping;
 import dev.momentumps.wire.ShardPlan;
 import dev.momentumps.wire.TensorLayout;
 import dev.momentumps.wire.codec.ChunkAssembler;
+import dev.momentumps.wire.config.ConfigKeys;
 import io.grpc.stub.StreamObserver;
 
 /** Initialize: a header with the layout, then the initial weights in chunks; the first worker's call wins. */
 final class InitializeCall {
-    private static final boolean GC_AFTER_INITIALIZE = Boolean.getBoolean("mps.gcAfterInitialize");
+    private static final boolean GC_AFTER_INITIALIZE = ConfigKeys.GC_AFTER_INITIALIZE.getBoolean();
     private final RpcSupport rpc;
 
     InitializeCall(RpcSupport rpc) {

@@ -1,5 +1,7 @@
 package dev.momentumps.server.grpc;
 
+import dev.momentumps.wire.config.ConfigKeys;
+
 /**
  * The one gradient array big asynchronous region pushes share. Above {@code aboveElements} (default 4M;
  * system property {@code mps.sharedScratchAbove}) an asynchronous server takes region pushes one at a time
@@ -9,7 +11,7 @@ package dev.momentumps.server.grpc;
  * when the caller lets go of the lock.
  */
 final class RegionScratch {
-    private final int aboveElements = Integer.getInteger("mps.sharedScratchAbove", 1 << 22);
+    private final int aboveElements = ConfigKeys.SHARED_SCRATCH_ABOVE.getInt();
     private final Object lock = new Object();
     private float[] array;
 

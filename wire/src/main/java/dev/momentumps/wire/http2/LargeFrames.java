@@ -1,6 +1,7 @@
 package dev.momentumps.wire.http2;
 
 import dev.momentumps.wire.codec.TensorCodec;
+import dev.momentumps.wire.config.ConfigKeys;
 import dev.momentumps.wire.frame.AliasingMarshaller;
 import io.grpc.ChannelCredentials;
 import io.grpc.ServerCredentials;
@@ -55,15 +56,15 @@ public final class LargeFrames {
     public static final int HTTP2_DEFAULT = 16_384;
     /** HTTP/2's largest allowed maximum frame size. */
     public static final int HTTP2_LIMIT = (1 << 24) - 1;
-    /** The frame size each side asks for. */
-    public static final int MAX_FRAME_SIZE = checked(Integer.getInteger("mps.http2MaxFrameSize", (1 << 20) + (64 << 10)));
+    /** The frame size each side asks for: system property {@code mps.http2MaxFrameSize}. */
+    public static final int MAX_FRAME_SIZE = ConfigKeys.HTTP2_MAX_FRAME_SIZE.getInt();
 
     /**
      * Whether the connection handler gathers a frame's reads into a composite buffer (default) instead of
      * copying them into one growing buffer: system property {@code mps.compositeCumulator}.
      */
     public static final boolean COMPOSITE_CUMULATOR =
-            Boolean.parseBoolean(System.getProperty("mps.compositeCumulator", "true"));
+            ConfigKeys.COMPOSITE_CUMULATOR.getBoolean();
     private static final AtomicLong RAISED = new AtomicLong();
     private static final AtomicLong LARGEST_READ_BY_SERVERS = new AtomicLong();
     private static final AtomicLong LARGEST_READ_BY_CLIENTS = new AtomicLong();
@@ -72,12 +73,11 @@ public final class LargeFrames {
     private LargeFrames() {
     }
 
-    private static int checked(int size) {
-        if (size < HTTP2_DEFAULT || size > HTTP2_LIMIT) {
-            throw new IllegalArgumentException("mps.http2MaxFrameSize must be in [" + HTTP2_DEFAULT + ", "
-                    + HTTP2_LIMIT + "], got " + size);
+    private static void checked(int maxFrameSize) {
+        if (maxFrameSize < HTTP2_DEFAULT || maxFrameSize > HTTP2_LIMIT) {
+            throw new IllegalArgumentException("maxFrameSize must be in [" + HTTP2_DEFAULT + ", " + HTTP2_LIMIT
+                    + "], got " + maxFrameSize);
         }
-        return size;
     }
 
     /** {@code credentials} (plaintext or TLS) whose connections ask for {@link #MAX_FRAME_SIZE}-byte frames. */

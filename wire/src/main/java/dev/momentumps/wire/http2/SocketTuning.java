@@ -1,5 +1,6 @@
 package dev.momentumps.wire.http2;
 
+import dev.momentumps.wire.config.ConfigKeys;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.netty.shaded.io.netty.channel.AdaptiveRecvByteBufAllocator;
@@ -28,16 +29,16 @@ public final class SocketTuning {
      * Initial HTTP/2 flow-control window of Netty servers and of the channels workers open (four default
      * chunks; BDP auto-tuning stays on): system property {@code mps.flowControlWindow}, bytes.
      */
-    public static final int FLOW_CONTROL_WINDOW = atLeast("mps.flowControlWindow", 4 << 20, 65_535);
+    public static final int FLOW_CONTROL_WINDOW = ConfigKeys.FLOW_CONTROL_WINDOW.getInt();
     /** The most one socket read takes (Netty's reads adapt up to it): {@code mps.socketReadBytes}, bytes. */
-    public static final int MAX_READ = atLeast("mps.socketReadBytes", 1 << 20, 64 << 10);
+    public static final int MAX_READ = ConfigKeys.SOCKET_READ_BYTES.getInt();
     /** Outbound bytes below which a channel accepts writes again: {@code mps.writeBufferLow}, bytes. */
-    public static final int WRITE_LOW = atLeast("mps.writeBufferLow", 1 << 20, 32 << 10);
+    public static final int WRITE_LOW = ConfigKeys.WRITE_BUFFER_LOW.getInt();
     /**
      * Outbound bytes above which a channel stops accepting writes (and the flow controller stops writing
      * frames): {@code mps.writeBufferHigh}, bytes, at least {@link #WRITE_LOW}.
      */
-    public static final int WRITE_HIGH = atLeast("mps.writeBufferHigh", 4 << 20, WRITE_LOW);
+    public static final int WRITE_HIGH = atLeastLow(ConfigKeys.WRITE_BUFFER_HIGH.getInt());
 
     private SocketTuning() {
     }
@@ -65,19 +66,11 @@ public final class SocketTuning {
         return new WriteBufferWaterMark(WRITE_LOW, WRITE_HIGH);
     }
 
-    /** System property {@code property} as an int, {@code fallback} when unset; refuses values below {@code least}. */
-    static int atLeast(String property, int fallback, int least) {
-        String text = System.getProperty(property);
-        int value;
-        try {
-            // not Integer.getInteger: it quietly takes the fallback for a value that is not a number
-            value = text == null ? fallback : Integer.decode(text.trim());
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException(property + " must be a number of bytes, got '" + text + "'", e);
+    private static int atLeastLow(int high) {
+        if (high < WRITE_LOW) {
+            throw new IllegalArgumentException(ConfigKeys.WRITE_BUFFER_HIGH.name() + " must be at least "
+                    + ConfigKeys.WRITE_BUFFER_LOW.name() + " (" + WRITE_LOW + "), got " + high);
         }
-        if (value < least) {
-            throw new IllegalArgumentException(property + " must be at least " + least + " bytes, got " + value);
-        }
-        return value;
+        return high;
     }
 }

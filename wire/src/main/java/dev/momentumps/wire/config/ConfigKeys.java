@@ -1,0 +1,45 @@
+package dev.momentumps.wire.config;
+
+import java.util.List;
+
+/**
+ * Every {@code mps.*} system property, with its type, default and allowed range, in one place. A value is read
+ * once, when the class that uses it loads; a value that does not parse or lies outside the range is refused
+ * with an {@link IllegalArgumentException} naming the key, instead of falling back to the default. The keys
+ * are documented in {@code docs/configuration.md}.
+ */
+public final class ConfigKeys {
+    /** Initial HTTP/2 flow-control window of Netty servers and of worker channels, bytes. */
+    public static final ConfigKey.IntKey FLOW_CONTROL_WINDOW = new ConfigKey.IntKey("mps.flowControlWindow",
+            4 << 20, 65_535, Integer.MAX_VALUE, "initial HTTP/2 flow-control window, bytes");
+    /** The most one socket read takes, bytes. */
+    public static final ConfigKey.IntKey SOCKET_READ_BYTES = new ConfigKey.IntKey("mps.socketReadBytes",
+            1 << 20, 64 << 10, Integer.MAX_VALUE, "the most one socket read takes, bytes");
+    /** Outbound bytes below which a channel accepts writes again. */
+    public static final ConfigKey.IntKey WRITE_BUFFER_LOW = new ConfigKey.IntKey("mps.writeBufferLow",
+            1 << 20, 32 << 10, Integer.MAX_VALUE, "write-buffer low water mark, bytes");
+    /** Outbound bytes above which a channel stops accepting writes; at least {@link #WRITE_BUFFER_LOW}'s value. */
+    public static final ConfigKey.IntKey WRITE_BUFFER_HIGH = new ConfigKey.IntKey("mps.writeBufferHigh",
+            4 << 20, 32 << 10, Integer.MAX_VALUE, "write-buffer high water mark, bytes (>= mps.writeBufferLow)");
+    /** The HTTP/2 maximum frame size both sides ask for, bytes (HTTP/2 allows 16384 to 2^24 − 1). */
+    public static final ConfigKey.IntKey HTTP2_MAX_FRAME_SIZE = new ConfigKey.IntKey("mps.http2MaxFrameSize",
+            (1 << 20) + (64 << 10), 16_384, (1 << 24) - 1, "HTTP/2 maximum frame size, bytes");
+    /** Whether a frame's reads are gathered into a composite buffer instead of copied into one. */
+    public static final ConfigKey.BooleanKey COMPOSITE_CUMULATOR = new ConfigKey.BooleanKey("mps.compositeCumulator",
+            true, "gather a frame's reads into a composite buffer");
+    /** Above this many elements an asynchronous server takes region pushes one at a time through one array. */
+    public static final ConfigKey.IntKey SHARED_SCRATCH_ABOVE = new ConfigKey.IntKey("mps.sharedScratchAbove",
+            1 << 22, 0, Integer.MAX_VALUE, "region pushes above this many elements share one gradient array");
+    /** Whether the server runs one full garbage collection once the model is initialised. */
+    public static final ConfigKey.BooleanKey GC_AFTER_INITIALIZE = new ConfigKey.BooleanKey("mps.gcAfterInitialize",
+            false, "one full GC once the model is initialised");
+
+    private ConfigKeys() {
+    }
+
+    /** Every key, in the order of {@code docs/configuration.md}. */
+    public static List<ConfigKey<?>> all() {
+        return List.of(FLOW_CONTROL_WINDOW, SOCKET_READ_BYTES, WRITE_BUFFER_LOW, WRITE_BUFFER_HIGH,
+                HTTP2_MAX_FRAME_SIZE, COMPOSITE_CUMULATOR, SHARED_SCRATCH_ABOVE, GC_AFTER_INITIALIZE);
+    }
+}
