@@ -145,9 +145,34 @@ def _terminate(signum, frame):
     raise SystemExit(128 + signum)  # unwinds through train(), which leaves the cluster
 
 
+def watch_parent(environ=None):
+    """When ``$MPS_PARENT_PID`` names the process that started this one (``mps train`` does), exit as the
+    Java children do when it dies, SIGKILL included: a daemon thread checks every 250 ms that it is still
+    this process's parent (an orphan is reparented, so a recycled pid cannot pass for it) and sends this
+    process SIGTERM when it is not, which leaves the cluster on the way out."""
+    import threading
+    import time
+    value = (environ if environ is not None else os.environ).get("MPS_PARENT_PID", "").strip()
+    if not value.isdigit():
+        return None
+    parent = int(value)
+
+    def watch():
+        while os.getppid() == parent:
+            time.sleep(0.25)
+        print("momentumps worker: the process that started this one (pid %d) is gone; exiting" % parent,
+              file=sys.stderr, flush=True)
+        os.kill(os.getpid(), signal.SIGTERM)
+
+    t = threading.Thread(target=watch, name="mps-parent-watch", daemon=True)
+    t.start()
+    return t
+
+
 def main(argv=None):
     args = parser().parse_args(argv)
     signal.signal(signal.SIGTERM, _terminate)
+    watch_parent()
     try:
         return run(args)
     except UsageError as e:

@@ -66,3 +66,31 @@ def test_a_script_without_a_model_function(worker, tmp_path):
     bad.write_text("def loss(o, t):\n    return o\n")
     out = worker("--script", str(bad))
     assert out.returncode == 2 and "defines no function model()" in out.stderr
+
+
+def test_a_worker_exits_when_the_process_that_started_it_dies(tmp_path):
+    """MPS_PARENT_PID (what mps train gives its children): the worker leaves once that parent is gone."""
+    import subprocess
+    import sys
+    import time
+    # a parent shell starts the worker (waiting for a server that never answers) and is then SIGKILLed
+    pid_file = tmp_path / "worker.pid"
+    code = ("import os, subprocess, sys; p = subprocess.Popen([sys.executable, '-m', 'momentumps.worker', "
+            "'--script', %r, '--server', '127.0.0.1:9', '--reconnect-ms', '600000'], "
+            "env=dict(os.environ, MPS_PARENT_PID=str(os.getpid()), PYTHONPATH=%r)); "
+            "open(%r, 'w').write(str(p.pid)); p.wait()") % (os.path.join(EXAMPLES, "linear.py"), PYTHON_DIR,
+                                                          str(pid_file))
+    parent = subprocess.Popen([sys.executable, "-c", code])
+    deadline = time.monotonic() + 60
+    while not pid_file.exists() or not pid_file.read_text():
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    child = int(pid_file.read_text())
+    time.sleep(1.0)
+    assert os.path.exists("/proc/%d" % child)
+    parent.kill()
+    parent.wait()
+    deadline = time.monotonic() + 60
+    while os.path.exists("/proc/%d" % child) and open("/proc/%d/stat" % child).read().split()[2] != "Z":
+        assert time.monotonic() < deadline, "the worker outlived its parent"
+        time.sleep(0.1)
