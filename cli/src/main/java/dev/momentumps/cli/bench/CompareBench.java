@@ -67,7 +67,7 @@ public final class CompareBench implements Callable<Integer> {
             throw new IllegalArgumentException("--bench-dir: no torch-rpc/ in " + bench);
         }
         Path tmp = Files.createTempDirectory("mps-compare-");
-        Table table = new Table();
+        CompareTable table = new CompareTable();
         if (!skipLimits) {
             for (JsonNode j : lines(run(List.of("bash", bench.resolve("limits/limits.sh").toString()), tmp, "limits", 600))) {
                 table.limit(j);

@@ -129,7 +129,7 @@ public final class TrainRun {
             out.println("WARNING: " + failure);
         }
         RunSummary summary = summarize(status, last, wall, cluster.transport()).withCheckpoint(cluster.checkpoints());
-        dev.momentumps.study.sim.ImplicitMomentum fit = fitTrajectory(status.numElements());
+        dev.momentumps.study.sim.ImplicitMomentumFit fit = fitTrajectory(status.numElements());
         if (fit != null) {
             summary = summary.withImplicitMomentum(fit);
         }
@@ -152,7 +152,7 @@ public final class TrainRun {
     }
 
     /** Implicit momentum over the recorded trajectory, for quadratic and linear models; null otherwise. */
-    private dev.momentumps.study.sim.ImplicitMomentum fitTrajectory(int numElements) throws IOException {
+    private dev.momentumps.study.sim.ImplicitMomentumFit fitTrajectory(int numElements) throws IOException {
         Path file = trajectoryFile(dir);
         dev.momentumps.study.sim.ImplicitMomentumEstimator estimator = task == null ? null
                 : dev.momentumps.study.sim.ImplicitMomentumEstimator.forTask(task);
@@ -169,7 +169,7 @@ public final class TrainRun {
      * and evaluations the caller took, optionally with an implicit-momentum fit.
      */
     public RunSummary report(ServerStatus status, List<Evaluation> evaluations, double wallSeconds, String transport,
-                             Path updatesCsv, dev.momentumps.study.sim.ImplicitMomentum implicitMomentum) throws IOException {
+                             Path updatesCsv, dev.momentumps.study.sim.ImplicitMomentumFit implicitMomentum) throws IOException {
         RunSummary summary = summarize(status, evaluations.get(evaluations.size() - 1), wallSeconds, transport);
         if (implicitMomentum != null) {
             summary = summary.withImplicitMomentum(implicitMomentum);

@@ -41,8 +41,8 @@ class InlineAllocationTest {
              GrpcParameterClient client = new GrpcParameterClient(NettyChannelBuilder.forAddress("127.0.0.1",
                      host.port()).usePlaintext().build(), true, 10_000, Transport.TCP)) {
             client.register(0, "alloc");
-            client.initialize(TensorLayout.builder().add("w", N).build(), TransportContractTest.random(N, 1));
-            float[] g = TransportContractTest.random(N, 2);
+            client.initialize(TensorLayout.builder().add("w", N).build(), ClientPathContractTest.random(N, 1));
+            float[] g = ClientPathContractTest.random(N, 2);
             float[] out = new float[N];
             long step = 0;
             for (; step < 60; step++) { // warm up: class loading, the first JIT tiers, Netty's pools

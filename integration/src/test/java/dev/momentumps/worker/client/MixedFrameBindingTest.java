@@ -69,9 +69,9 @@ class MixedFrameBindingTest {
         float[] all = new float[4 * n];
         try (GrpcParameterClient client = new GrpcParameterClient(channel, false, 10_000, path)) {
             int id = client.register(0, "mixed").workerId();
-            client.initialize(TensorLayout.builder().add("w", n).build(), TransportContractTest.random(n, 1));
+            client.initialize(TensorLayout.builder().add("w", n).build(), ClientPathContractTest.random(n, 1));
             for (int step = 1; step <= 3; step++) {
-                float[] g = TransportContractTest.random(n, 10 + step);
+                float[] g = ClientPathContractTest.random(n, 10 + step);
                 float[] out = new float[n];
                 if (stubClient) {
                     assertEquals(step, path == Transport.UNARY ? stubPushPull(channel, id, step, g, out)

@@ -1,7 +1,7 @@
 package dev.momentumps.worker.client;
 
 /** AUTO on one host: tensors through the shared region, except tiny ones, which go inline. */
-class SharedMemoryTransportTest extends TransportContractTest {
+class SharedMemoryTransportTest extends ClientPathContractTest {
     @Override
     Transport transport() {
         return Transport.AUTO;

@@ -1,7 +1,7 @@
 package dev.momentumps.worker.client;
 
 /** The original streaming Push for every size (what an older server or client speaks). */
-class StreamTransportTest extends TransportContractTest {
+class StreamTransportTest extends ClientPathContractTest {
     @Override
     Transport transport() {
         return Transport.STREAM;

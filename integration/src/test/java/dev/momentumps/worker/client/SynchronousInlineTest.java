@@ -30,9 +30,9 @@ class SynchronousInlineTest {
     void bothWorkersGetTheRoundsWeights() throws Exception {
         ParameterServerCore core = new ParameterServerCore(new HeavyBallMomentum(0.1f, 0.9f, 0, false), t -> 0.1f,
                 0, new Synchronous(), 1);
-        float[] w0 = TransportContractTest.random(N, 1);
-        float[] g0 = TransportContractTest.random(N, 2);
-        float[] g1 = TransportContractTest.random(N, 3);
+        float[] w0 = ClientPathContractTest.random(N, 1);
+        float[] g0 = ClientPathContractTest.random(N, 2);
+        float[] g1 = ClientPathContractTest.random(N, 3);
         try (ServerHost host = new ServerHost(NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0)),
                 core, "127.0.0.1", 1 << 20, 10_000).start();
              GrpcParameterClient a = client(host.port());

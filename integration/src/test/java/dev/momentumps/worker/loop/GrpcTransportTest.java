@@ -9,7 +9,7 @@ import io.grpc.inprocess.InProcessChannelBuilder;
 import io.grpc.inprocess.InProcessServerBuilder;
 
 /** The transport contract over gRPC (the in-process channel: the real service, codec and client, no sockets). */
-class GrpcTransportTest extends TransportContractTest {
+class GrpcTransportTest extends TrainingLoopContractTest {
     @Override
     protected Server start(ParameterServerCore core) throws Exception {
         String name = InProcessServerBuilder.generateName();

@@ -5,7 +5,7 @@ import dev.momentumps.server.inprocess.InProcessParameterClient;
 import dev.momentumps.wire.ParameterClient;
 
 /** The transport contract with workers calling the core directly. */
-class InProcessTransportTest extends TransportContractTest {
+class InProcessTransportTest extends TrainingLoopContractTest {
     @Override
     protected Server start(ParameterServerCore core) {
         return new Server() {

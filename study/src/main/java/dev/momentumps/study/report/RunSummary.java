@@ -4,7 +4,7 @@ import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import com.fasterxml.jackson.databind.SerializationFeature;
-import dev.momentumps.study.sim.ImplicitMomentum;
+import dev.momentumps.study.sim.ImplicitMomentumFit;
 import dev.momentumps.server.checkpoint.CheckpointReport;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -26,7 +26,7 @@ public record RunSummary(String task, String optimizer, String mode, String tran
                          long gradientsApplied, long gradientsDropped, double finalLoss, Double testAccuracy,
                          double wallSeconds, double updatesPerSecond, double examplesPerSecond,
                          Staleness staleness, List<WorkerSummary> perWorker, Map<String, Object> config,
-                         ImplicitMomentum implicitMomentum, CheckpointReport checkpoint) {
+                         ImplicitMomentumFit implicitMomentum, CheckpointReport checkpoint) {
 
     /** Without an implicit-momentum fit. */
     public RunSummary(String task, String optimizer, String mode, String transport, int workers, long updates,
@@ -38,7 +38,7 @@ public record RunSummary(String task, String optimizer, String mode, String tran
     }
 
     /** This summary with {@code fit} as its implicit momentum. */
-    public RunSummary withImplicitMomentum(ImplicitMomentum fit) {
+    public RunSummary withImplicitMomentum(ImplicitMomentumFit fit) {
         return new RunSummary(task, optimizer, mode, transport, workers, updates, gradientsApplied, gradientsDropped,
                 finalLoss, testAccuracy, wallSeconds, updatesPerSecond, examplesPerSecond, staleness, perWorker, config,
                 fit, checkpoint);

@@ -109,10 +109,10 @@ public final class ImplicitMomentumEstimator {
     }
 
     /** The fit so far; NaNs when fewer than two steps were seen or the system is singular. */
-    public ImplicitMomentum estimate() {
+    public ImplicitMomentumFit estimate() {
         double det = dd * gg - dg * dg;
         if (steps < 2 || !(Math.abs(det) > 1e-300)) {
-            return new ImplicitMomentum(Double.NaN, Double.NaN, Double.NaN, steps);
+            return new ImplicitMomentumFit(Double.NaN, Double.NaN, Double.NaN, steps);
         }
         // [dd  -dg] [mu]   [ dn]
         // [-dg  gg] [c ] = [-gn]
@@ -120,6 +120,6 @@ public final class ImplicitMomentumEstimator {
         double c = (dd * -gn + dg * dn) / det;
         double residual = nn - 2 * mu * dn + 2 * c * gn + mu * mu * dd - 2 * mu * c * dg + c * c * gg;
         double r2 = nn > 0 ? 1 - residual / nn : Double.NaN;
-        return new ImplicitMomentum(mu, c, r2, steps);
+        return new ImplicitMomentumFit(mu, c, r2, steps);
     }
 }

@@ -47,14 +47,14 @@ class ImplicitMomentumEstimatorTest {
             }
             e.observe(w);
         }
-        ImplicitMomentum m = e.estimate();
+        ImplicitMomentumFit m = e.estimate();
         assertEquals(199, m.steps());
         assertEquals(mu, m.mu(), 2e-3);
         assertEquals(c, m.c(), 2e-4);
         assertTrue(m.rSquared() > 0.99, "R² " + m.rSquared());
     }
 
-    private static ImplicitMomentum simulated(UpdateRule rule, int workers, SimulationConfig config) {
+    private static ImplicitMomentumFit simulated(UpdateRule rule, int workers, SimulationConfig config) {
         QuadraticModel model = new QuadraticModel(LAMBDAS);
         DenseDataset none = DenseDataset.featureless(16);
         List<dev.momentumps.worker.loop.GradientSource> sources = new ArrayList<>();
@@ -78,20 +78,20 @@ class ImplicitMomentumEstimatorTest {
 
     @Test
     void plainSgdHasNoMomentumAndHeavyBallHasItsBeta() {
-        ImplicitMomentum sgd = simulated(new Sgd(0.05, 0), 1, SimulationConfig.defaults());
+        ImplicitMomentumFit sgd = simulated(new Sgd(0.05, 0), 1, SimulationConfig.defaults());
         assertEquals(0, sgd.mu(), 1e-4);
         assertEquals(0.05, sgd.c(), 1e-5);
-        ImplicitMomentum hb = simulated(new HeavyBallMomentum(0.05, 0.6, 0, false), 1, SimulationConfig.defaults());
+        ImplicitMomentumFit hb = simulated(new HeavyBallMomentum(0.05, 0.6, 0, false), 1, SimulationConfig.defaults());
         assertEquals(0.6, hb.mu(), 1e-4);
         assertEquals(0.05, hb.c(), 1e-5);
-        ImplicitMomentum negative = simulated(new HeavyBallMomentum(0.05, -0.3, 0, true), 1, SimulationConfig.defaults());
+        ImplicitMomentumFit negative = simulated(new HeavyBallMomentum(0.05, -0.3, 0, true), 1, SimulationConfig.defaults());
         assertEquals(-0.3, negative.mu(), 1e-4);
     }
 
     @Test
     void asynchronyBegetsMomentum() {
         // plain SGD, but every gradient 3 versions stale: the fit sees positive momentum
-        ImplicitMomentum delayed = simulated(new Sgd(0.02, 0), 4, SimulationConfig.defaults().withFixedDelay(3));
+        ImplicitMomentumFit delayed = simulated(new Sgd(0.02, 0), 4, SimulationConfig.defaults().withFixedDelay(3));
         assertTrue(delayed.mu() > 0.3, "mu " + delayed.mu());
     }
 }

@@ -9,5 +9,5 @@ package dev.momentumps.study.sim;
  * @param rSquared 1 − SS_res/SS_tot of the fit (SS_tot = Σ‖Δₜ₊₁‖²); 1 is a perfect fit
  * @param steps    how many (Δₜ, Δₜ₊₁, ∇f(wₜ)) triples the fit used
  */
-public record ImplicitMomentum(double mu, double c, double rSquared, long steps) {
+public record ImplicitMomentumFit(double mu, double c, double rSquared, long steps) {
 }

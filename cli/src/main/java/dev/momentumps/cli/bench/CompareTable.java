@@ -8,7 +8,7 @@ import java.util.Locale;
 import java.util.Map;
 
 /** The comparison table of {@code mps bench compare}: rows of ours vs the peer, plus the machine's limits. */
-final class Table {
+final class CompareTable {
     private double tcpOneStream = Double.NaN;
     private final Map<Integer, Double> cMomentum = new LinkedHashMap<>();
     private final Map<Integer, Double> javaMomentum = new LinkedHashMap<>();

@@ -29,7 +29,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * heavy-ball momentum computed here by hand, refuse bad gradients without changing the server, and
  * actually take the path it claims (a silent fallback fails {@link #expectedPath}).
  */
-abstract class TransportContractTest {
+abstract class ClientPathContractTest {
     /** Small chunks so a modest tensor needs many of them on the streaming path. */
     private static final int CHUNK_BYTES = 64 << 10;
     private static final float LR = 0.1f;

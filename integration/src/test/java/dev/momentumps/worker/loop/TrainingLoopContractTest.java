@@ -27,7 +27,7 @@ import org.junit.jupiter.api.Test;
  * What every transport must do the same way: the training loop, push-and-pull, synchronous rounds and
  * refusals. Bound to each transport by a subclass (in-process core calls; gRPC on the in-process channel).
  */
-abstract class TransportContractTest {
+abstract class TrainingLoopContractTest {
     private final List<AutoCloseable> open = new ArrayList<>();
 
     /** A server running {@code core}, reached through the transport under test. */
