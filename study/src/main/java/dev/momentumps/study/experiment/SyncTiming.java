@@ -215,9 +215,7 @@ public final class SyncTiming implements Experiment {
         try (ParameterServerCore core = InProcessServer.core(InProcessServer.sgd(lr), mode(modeName))) {
             new Simulator(core, sources, Collections.nCopies(WORKERS, TRAIN_STEPS_EACH), config)
                     .onVersion((v, w, t) -> {
-                        if (v % 8 == 0) {
-                            points.add(new double[] {t, model.loss(w, data)});
-                        }
+                        points.add(new double[] {t, model.loss(w, data)});
                     }).run();
         } catch (dev.momentumps.wire.RequestException e) {
             points.add(new double[] {points.isEmpty() ? 0 : points.get(points.size() - 1)[0],
@@ -249,10 +247,11 @@ public final class SyncTiming implements Experiment {
         int nl = TRAIN_LRS.length;
         List<double[][]> all = Replicates.map(RACE.length * nl * n, k -> race(RACE[k / (nl * n)],
                 TRAIN_LRS[k / n % nl], seeds[k % n], computeTime, data));
-        // the common time axis: up to the earliest time at which some run finished
+        // the common time axis: up to the earliest time at which some run that did not diverge finished
         double horizon = Double.POSITIVE_INFINITY;
         for (double[][] c : all) {
-            if (c[0].length > 0) {
+            // a diverged run stops early: it does not shorten the common axis
+            if (c[0].length > 0 && Double.isFinite(c[1][c[1].length - 1])) {
                 horizon = Math.min(horizon, c[0][c[0].length - 1]);
             }
         }
