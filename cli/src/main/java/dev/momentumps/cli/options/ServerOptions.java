@@ -31,6 +31,17 @@ public final class ServerOptions {
             description = "Longest a call waits for a synchronous round or the staleness bound. Default: ${DEFAULT-VALUE}.")
     public long waitMillis = 60_000;
 
+    @Option(names = "--max-params", paramLabel = "N", defaultValue = "0",
+            description = "The largest model this server accepts, in parameters: an Initialize naming more is refused "
+                    + "before anything is allocated (0: up to 2^31 - 9). Default: ${DEFAULT-VALUE}.")
+    public long maxParams;
+
+    @Option(names = "--inflight-mib", paramLabel = "MIB", defaultValue = "0",
+            description = "Memory the Push and Initialize streams in flight may hold together, in MiB; a stream over "
+                    + "it is refused with RESOURCE_EXHAUSTED (0: a quarter of the heap, at least 64). "
+                    + "Default: ${DEFAULT-VALUE}.")
+    public long inflightMib;
+
     /** A core built from these options. */
     public ParameterServerCore createCore() {
         if (applyThreads < 0) {
@@ -41,6 +52,13 @@ public final class ServerOptions {
         }
         if (waitMillis < 1) {
             throw new IllegalArgumentException("--wait-ms must be >= 1, got " + waitMillis);
+        }
+        if (maxParams < 0 || maxParams > Integer.MAX_VALUE - 8) {
+            throw new IllegalArgumentException("--max-params must be in [0, " + (Integer.MAX_VALUE - 8) + "], got "
+                    + maxParams);
+        }
+        if (inflightMib < 0 || inflightMib > (1L << 40)) {
+            throw new IllegalArgumentException("--inflight-mib must be >= 0, got " + inflightMib);
         }
         recovery.validate();
         int threads = applyThreads == 0 ? Runtime.getRuntime().availableProcessors() : applyThreads;
@@ -55,6 +73,12 @@ public final class ServerOptions {
                 (float) optimizer.config().clipNorm(), model, threads);
         core.setCompensation(compensation);
         core.setNonFinitePolicy(recovery.nonFinitePolicy());
+        if (maxParams > 0) {
+            core.setMaxParams(maxParams);
+        }
+        if (inflightMib > 0) {
+            core.setInflightBytes(inflightMib << 20);
+        }
         return core;
     }
 
@@ -74,6 +98,12 @@ public final class ServerOptions {
         Args.add(a, "--apply-threads", applyThreads);
         Args.add(a, "--chunk-bytes", chunkBytes);
         Args.add(a, "--wait-ms", waitMillis);
+        if (maxParams > 0) {
+            Args.add(a, "--max-params", maxParams);
+        }
+        if (inflightMib > 0) {
+            Args.add(a, "--inflight-mib", inflightMib);
+        }
         a.addAll(recovery.policyArgs());
         return a;
     }

@@ -53,6 +53,8 @@ public final class ParameterServerCore implements AutoCloseable {
     private final Sink sink = new Sink();
     private final List<Checkpointable> checkpointables = new CopyOnWriteArrayList<>();
     private volatile NonFinitePolicy nonFinite = NonFinitePolicy.REJECT;
+    private volatile long maxParams = Integer.MAX_VALUE - 8;
+    private volatile long inflightBytes = Math.max(64L << 20, Runtime.getRuntime().maxMemory() / 4);
     private ParameterStore store;
     private StalenessCompensation compensation = StalenessCompensation.NONE;
     private long gradientsApplied;
@@ -166,18 +168,67 @@ public final class ParameterServerCore implements AutoCloseable {
      * same layout returns false and changes nothing; a different layout is FAILED_PRECONDITION.
      */
     public synchronized boolean initialize(int workerId, TensorLayout layout, float[] weights) {
-        worker(workerId);
+        checkInitialize(workerId, layout);
         if (store != null) {
-            if (!store.layout().equals(layout)) {
-                throw new RequestException(RequestException.Reason.FAILED_PRECONDITION,
-                        "layout: the model is already initialised as " + store.layout() + ", not " + layout);
-            }
             return false;
         }
         requireFinite(weights, "weights");
         store = new ParameterStore(layout, weights, rule, schedule, clipNorm, executor);
         notifyAll();
         return true;
+    }
+
+    /** The largest model this server accepts, in parameters (default: the largest a layout can describe). */
+    public void setMaxParams(long maxParams) {
+        if (maxParams < 1) {
+            throw new IllegalArgumentException("the largest model must have at least 1 parameter, got " + maxParams);
+        }
+        this.maxParams = maxParams;
+    }
+
+    public long maxParams() {
+        return maxParams;
+    }
+
+    /**
+     * The bytes that requests in flight may hold together while their frames arrive (a transport's admission
+     * control reads it when it starts; default a quarter of the heap, at least 64 MiB).
+     */
+    public void setInflightBytes(long bytes) {
+        if (bytes < 1) {
+            throw new IllegalArgumentException("the in-flight budget must be >= 1 byte, got " + bytes);
+        }
+        this.inflightBytes = bytes;
+    }
+
+    public long inflightBytes() {
+        return inflightBytes;
+    }
+
+    /**
+     * Checks an Initialize before any of its weights are received or allocated: a registered worker, a layout
+     * of at most {@link #maxParams} elements, and, once initialised, the same layout as the model's.
+     * @return whether the model is initialised already (the weights then need not be read at all)
+     */
+    public synchronized boolean checkInitialize(int workerId, TensorLayout layout) {
+        worker(workerId);
+        if (layout.numElements() > maxParams) {
+            throw new RequestException(RequestException.Reason.INVALID_ARGUMENT, "layout: " + layout.numElements()
+                    + " elements, more than this server's largest model (--max-params " + maxParams + ")");
+        }
+        if (store != null) {
+            if (!store.layout().equals(layout)) {
+                throw new RequestException(RequestException.Reason.FAILED_PRECONDITION,
+                        "layout: the model is already initialised as " + store.layout() + ", not " + layout);
+            }
+            return true;
+        }
+        return false;
+    }
+
+    /** Checks that {@code workerId} is registered (NOT_FOUND naming worker_id otherwise). */
+    public synchronized void checkRegistered(int workerId) {
+        worker(workerId);
     }
 
     /** Waits until some worker has initialised the model. @return whether it is initialised */

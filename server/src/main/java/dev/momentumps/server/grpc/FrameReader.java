@@ -22,6 +22,10 @@ abstract class FrameReader<F, R> implements StreamObserver<F> {
         throw new UnsupportedOperationException();
     }
 
+    /** Called once when the call ends, however it ends (answered, refused, cancelled): release what it holds. */
+    void ended() {
+    }
+
     /** Answers once the client has half-closed. */
     void complete(StreamObserver<R> o) throws InterruptedException {
         o.onNext(finish());
@@ -45,6 +49,7 @@ abstract class FrameReader<F, R> implements StreamObserver<F> {
     @Override
     public final void onError(Throwable t) {
         failed = true;
+        ended(); // cancelled by the client, or its connection is gone
     }
 
     @Override
@@ -56,11 +61,14 @@ abstract class FrameReader<F, R> implements StreamObserver<F> {
             complete(out);
         } catch (Exception e) {
             fail(e);
+        } finally {
+            ended();
         }
     }
 
     private void fail(Exception e) {
         failed = true;
+        ended();
         out.onError(Statuses.of(e));
     }
 }

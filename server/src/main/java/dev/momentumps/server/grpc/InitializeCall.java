@@ -24,6 +24,8 @@ final class InitializeCall {
             private InitializeHeader header;
             private TensorLayout layout;
             private ChunkAssembler chunks;
+            private boolean initialised;
+            private Admission.Grant grant;
 
             @Override
             void frame(InitializeFrame f) {
@@ -31,13 +33,28 @@ final class InitializeCall {
                     if (header != null) {
                         throw RpcSupport.invalid("header: sent twice");
                     }
-                    header = f.getHeader();
-                    layout = ProtoMapping.fromProto(header.getLayout());
-                    chunks = new ChunkAssembler(layout.numElements());
+                    InitializeHeader h = f.getHeader();
+                    TensorLayout l = ProtoMapping.fromProto(h.getLayout());
+                    // checked (size, worker, an initialised model's layout) and admitted before allocating
+                    initialised = rpc.core.checkInitialize(h.getWorkerId(), l);
+                    if (!initialised) {
+                        grant = rpc.admission.admit(h.getWorkerId(), 4L * l.numElements(), "initialize");
+                        chunks = new ChunkAssembler(l.numElements());
+                    }
+                    header = h;
+                    layout = l;
                 } else if (header == null) {
                     throw RpcSupport.invalid("header: the first frame must be the header");
-                } else {
+                } else if (!initialised) {
                     chunks.accept(f.getChunk());
+                } // else: the model is initialised already; its weights are not read
+
+            }
+
+            @Override
+            void ended() {
+                if (grant != null) {
+                    grant.close();
                 }
             }
 
@@ -48,7 +65,8 @@ final class InitializeCall {
                 }
                 ShardPlan p = rpc.shard.check(
                         header.hasModelLayout() ? ProtoMapping.fromProto(header.getModelLayout()) : null, layout);
-                boolean first = rpc.core.initialize(header.getWorkerId(), layout, chunks.finish());
+                boolean first = rpc.core.initialize(header.getWorkerId(), layout,
+                        initialised ? null : chunks.finish());
                 rpc.plan = p;
                 if (first && GC_AFTER_INITIALIZE) {
                     // the model's transient copies (chunks, assembly) are garbage now; one full collection at

@@ -25,6 +25,7 @@ final class PushCall {
             private GradientHeader header;
             private ChunkAssembler chunks;
             private SparseStream sparse;
+            private Admission.Grant grant;
 
             @Override
             void frame(GradientFrame f) {
@@ -33,8 +34,13 @@ final class PushCall {
                         throw RpcSupport.invalid("header: sent twice");
                     }
                     int n = rpc.numElements();
-                    SparseStream.checkHeader(f.getHeader(), n);
-                    header = f.getHeader();
+                    GradientHeader h = f.getHeader();
+                    SparseStream.checkHeader(h, n);
+                    // validated and admitted before anything model-sized is allocated for it
+                    rpc.core.checkRegistered(h.getWorkerId());
+                    grant = rpc.admission.admit(h.getWorkerId(), h.hasSparse() ? 8L * h.getSparse().getNumRows()
+                            : 4L * n, "push");
+                    header = h;
                     if (header.hasSparse()) {
                         sparse = new SparseStream(header, n, rpc.core.nonFinitePolicy() == NonFinitePolicy.REJECT);
                     } else {
@@ -55,6 +61,13 @@ final class PushCall {
             }
 
             @Override
+            void ended() {
+                if (grant != null) {
+                    grant.close();
+                }
+            }
+
+            @Override
             void complete(StreamObserver<R> o) throws InterruptedException {
                 if (header == null) {
                     throw RpcSupport.invalid("header: missing");
@@ -62,6 +75,7 @@ final class PushCall {
                 int id = header.getWorkerId();
                 PushTicket ticket = sparse != null ? rpc.awaitOrThrow(id, sparse.submit(rpc.core, header))
                         : rpc.submit(header, chunks.finish(), chunks.knownFinite());
+                grant.close(); // the gradient is applied: released before the reply, so the next push finds it free
                 if (header.getReturnWeights()) {
                     rpc.awaitMayPull(id);
                     rpc.sendWeights(id, o, frames, RpcSupport.fate(ticket));

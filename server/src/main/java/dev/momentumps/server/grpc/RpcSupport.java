@@ -29,8 +29,12 @@ final class RpcSupport {
     final FloatArrayPool buffers = new FloatArrayPool(2 * Runtime.getRuntime().availableProcessors() + 2,
             32L << 20, 2);
 
+    /** the memory streams in flight may hold (see {@link Admission}) */
+    final Admission admission;
+
     RpcSupport(ParameterServerCore core, int chunkBytes, long waitMillis, ShardRole shard) {
         this.core = core;
+        this.admission = new Admission(core.inflightBytes());
         this.chunkBytes = chunkBytes;
         this.waitMillis = waitMillis;
         this.shard = shard;
