@@ -6,7 +6,8 @@ import picocli.CommandLine.Command;
 /** {@code mps}: the momentum-ps command line. */
 @Command(name = "mps", mixinStandardHelpOptions = true, version = "momentum-ps 0.1.0",
         description = "A gRPC parameter server for training with momentum under stale, noisy gradients.",
-        subcommands = {TrainCommand.class, ServerCommand.class, WorkerCommand.class,
+        subcommands = {TrainCommand.class, ServerCommand.class, WorkerCommand.class, StatusCommand.class,
+                CompareCommand.class,
                 dev.momentumps.cli.ExperimentCommand.class, dev.momentumps.cli.sweep.SweepCommand.class,
                 dev.momentumps.cli.bench.BenchCommand.class,
                 CommandLine.HelpCommand.class})
@@ -25,6 +26,7 @@ public final class Main {
 
     public static CommandLine commandLine() {
         CommandLine cl = new CommandLine(new Main());
+        GroupedHelp.install(cl.getSubcommands().get("train"));
         cl.setExecutionExceptionHandler((e, cmd, parsed) -> {
             // bad values that pass parsing (a file that does not exist, β out of range) get one line
             if (e instanceof IllegalArgumentException || e instanceof java.io.UncheckedIOException) {

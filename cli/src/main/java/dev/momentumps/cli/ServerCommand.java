@@ -1,5 +1,9 @@
 package dev.momentumps.cli;
 
+import dev.momentumps.cli.dashboard.DashboardServer;
+import dev.momentumps.cli.dashboard.ServerDashboard;
+import dev.momentumps.cli.dashboard.ServerMetrics;
+import dev.momentumps.cli.options.DashboardOptions;
 import dev.momentumps.cli.options.ServerOptions;
 import dev.momentumps.cli.options.ServerSecurityOptions;
 import dev.momentumps.cli.options.ShardOptions;
@@ -57,6 +61,9 @@ final class ServerCommand implements Callable<Integer> {
     @Option(names = "--metrics", paramLabel = "FILE", description = "Write one CSV line per applied gradient here.")
     Path metrics;
 
+    @Mixin
+    DashboardOptions dashboard = new DashboardOptions("off");
+
     @Option(names = "--trajectory", paramLabel = "FILE", description = "Append the weights after every update "
             + "here (models of at most 100,000 parameters), for the implicit-momentum fit of mps train.")
     Path trajectory;
@@ -82,6 +89,11 @@ final class ServerCommand implements Callable<Integer> {
             builder.intercept(new BearerTokenInterceptor(token));
         }
         Recovery recovery = Recovery.start(core, server.recovery, System.err, checkpointReport);
+        ServerMetrics serverMetrics = dashboard.port() < 0 ? null : new ServerMetrics(core, recovery::checkpointer);
+        if (serverMetrics != null) {
+            // added last, so it runs first: refusals by the token check are counted too
+            builder.intercept(serverMetrics.interceptor()).addStreamTracerFactory(serverMetrics.streamTracer());
+        }
         MetricsCsv csv = metrics == null ? null : new MetricsCsv(metrics, System.nanoTime());
         if (csv != null) {
             core.addListener(csv);
@@ -111,6 +123,8 @@ final class ServerCommand implements Callable<Integer> {
                     + sharding.advertised(address) + "; shards " + String.join(",", sharding.addresses()) + ")");
         }
         System.out.flush();
+        DashboardServer page = serverMetrics == null ? null
+                : new ServerDashboard(core, server.toArgs()).start(dashboard, token, serverMetrics, System.out);
         if (portFile != null) {
             Path tmp = portFile.resolveSibling(portFile.getFileName() + ".tmp");
             Files.writeString(tmp, Integer.toString(host.port()), StandardCharsets.UTF_8);
@@ -119,6 +133,9 @@ final class ServerCommand implements Callable<Integer> {
         Thread hook = new Thread(() -> {
             try {
                 host.stop(5_000);
+                if (page != null) {
+                    page.close();
+                }
                 recovery.close(); // the final checkpoint, once no call is in flight
                 if (csv != null) {
                     csv.close();

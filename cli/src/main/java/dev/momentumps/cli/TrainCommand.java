@@ -1,5 +1,9 @@
 package dev.momentumps.cli;
 
+import dev.momentumps.cli.dashboard.DashboardServer;
+import dev.momentumps.cli.dashboard.LiveRun;
+import dev.momentumps.cli.options.DashboardOptions;
+import dev.momentumps.cli.options.ReportOptions;
 import dev.momentumps.cli.options.ServerOptions;
 import dev.momentumps.cli.options.SimulationOptions;
 import dev.momentumps.cli.options.TaskOptions;
@@ -101,6 +105,12 @@ final class TrainCommand implements Callable<Integer> {
     @Mixin
     WireOptions wire = new WireOptions();
 
+    @Mixin
+    ReportOptions report = new ReportOptions();
+
+    @Mixin
+    DashboardOptions dashboard = new DashboardOptions("0");
+
     @Override
     public Integer call() throws Exception {
         if (workers < 1) {
@@ -141,6 +151,11 @@ final class TrainCommand implements Callable<Integer> {
         }
         int batchSize = python != null ? python.description().batchSize() : spec.batchSize();
         String description = python != null ? python.evaluatorDescription() : t.description();
+        // a synchronous round (sync, backup) is one update for W pushes
+        var kind = server.consistency.kind();
+        long expectedUpdates = kind == dev.momentumps.wire.ConsistencyKind.SYNCHRONOUS
+                || kind == dev.momentumps.wire.ConsistencyKind.BACKUP_WORKERS ? total / workers : total;
+        long evalEvery = report.evalEvery(expectedUpdates);
         Path dir = out != null ? out : Path.of("runs", "train-"
                 + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
         Files.createDirectories(dir);
@@ -161,12 +176,29 @@ final class TrainCommand implements Callable<Integer> {
         config.put("compensation", server.consistency.compensation().toString());
         config.put("sparse", wire.sparseMode().name().toLowerCase(java.util.Locale.ROOT));
         config.put("compress", wire.compression().toString());
+        LiveRun live = new LiveRun();
+        DashboardServer page = dashboard.start(dev.momentumps.server.grpc.Tokens.load(null, System.getenv()), live::json,
+                null, System.out);
+        try {
+            return train(t, spec, simConfig, stragglers, sources, steps, total, evalEvery, dir, config, live, python,
+                    batchSize);
+        } finally {
+            if (page != null) {
+                page.close();
+            }
+        }
+    }
+
+    private int train(Task t, TaskSpec spec, SimulationConfig simConfig, Map<Integer, Double> stragglers,
+                      List<GradientTask> sources, List<Long> steps, long total, long evalEvery, Path dir,
+                      Map<String, Object> config, LiveRun live, ScriptPlan python, int batchSize) throws Exception {
         if (simulation.simulate) {
             config.put("simulation", SimulatedRun.describe(simConfig));
             RunSummary summary;
             try (ParameterServerCore core = server.createCore()) {
                 summary = SimulatedRun.run(t, core, sources, steps, simConfig, dir,
-                        new TrainRun(t, dir, total, spec.batchSize(), config));
+                        new TrainRun(t, dir, total, spec.batchSize(), config)
+                                .evaluation(evalEvery, report.stopOnDivergence).live(live));
             }
             TrainRun.print(summary, dir, System.out);
             return 0;
@@ -224,7 +256,8 @@ final class TrainCommand implements Callable<Integer> {
         };
         try (Cluster c = cluster; Evaluator evaluator = python != null ? python.evaluator() : Evaluator.of(t)) {
             summary = new TrainRun(python != null && python.workers() == workers ? null : t, evaluator, dir, total,
-                    batchSize, config).follow(c, updates, localOutputs, start, System.out, !noProgress);
+                    batchSize, config).evaluation(evalEvery, report.stopOnDivergence).live(live)
+                    .follow(c, updates, localOutputs, start, System.out, !noProgress);
         } finally {
             if (recovery != null) {
                 recovery.close();
@@ -245,7 +278,8 @@ final class TrainCommand implements Callable<Integer> {
                     + summary.checkpoint().lastError());
             return 1;
         }
-        return summary.perWorker().size() < workers || !cluster.failures().isEmpty() ? 1 : 0;
+        boolean stoppedEarly = summary.diverged() && report.stopOnDivergence;
+        return !stoppedEarly && (summary.perWorker().size() < workers || !cluster.failures().isEmpty()) ? 1 : 0;
     }
 
     /** The server process: its options, the run's checkpoint directory, and the trajectory when it is fitted. */

@@ -112,6 +112,23 @@ class DeployManifestsTest {
     }
 
     @Test
+    void prometheusScrapesTheServersMetricsPort() {
+        JsonNode sts = byKind.get("StatefulSet");
+        JsonNode annotations = sts.at("/spec/template/metadata/annotations");
+        JsonNode c = sts.at("/spec/template/spec/containers/0");
+        assertEquals("true", annotations.path("prometheus.io/scrape").asText());
+        assertEquals("/metrics", annotations.path("prometheus.io/path").asText());
+        String port = annotations.path("prometheus.io/port").asText();
+        assertEquals(port, arg(args(c), "--dashboard"), "the scraped port is where the server serves /metrics");
+        assertEquals("0.0.0.0", arg(args(c), "--dashboard-host"), "reachable from outside the pod");
+        boolean declared = false;
+        for (JsonNode p : c.path("ports")) {
+            declared |= p.path("containerPort").asText().equals(port);
+        }
+        assertTrue(declared, "the container declares port " + port);
+    }
+
+    @Test
     void serverShardsAreAStatefulSetBehindAHeadlessServiceOnTheServersPort() {
         JsonNode svc = byKind.get("Service");
         JsonNode sts = byKind.get("StatefulSet");

@@ -44,6 +44,12 @@ public interface Cluster extends AutoCloseable {
         return null;
     }
 
+    /**
+     * Stops every worker still running, now (a run ended early, e.g. on divergence); a worker stopped this
+     * way is not one of the {@link #failures}. The server keeps running until {@link #stopServer}.
+     */
+    void stopWorkers() throws Exception;
+
     /** Stops the server (and any worker still running). */
     @Override
     void close() throws Exception;

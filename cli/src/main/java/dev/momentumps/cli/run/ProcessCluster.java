@@ -29,6 +29,7 @@ import java.util.concurrent.TimeUnit;
  * worker that dies is reported once while the others go on.
  */
 public final class ProcessCluster implements Cluster {
+    private volatile boolean workersStopped;
     private static final long START_TIMEOUT_MS = 60_000;
     private final Path dir;
     private final List<Process> servers = new ArrayList<>();
@@ -282,6 +283,9 @@ public final class ProcessCluster implements Cluster {
     @Override
     public List<String> failures() {
         List<String> out = new ArrayList<>();
+        if (workersStopped) {
+            return out;
+        }
         for (int rank = 0; rank < workers.size(); rank++) {
             Process p = workers.get(rank);
             if (!p.isAlive() && p.exitValue() != 0) {
@@ -298,6 +302,12 @@ public final class ProcessCluster implements Cluster {
         for (Process s : servers) {
             stop(s);
         }
+    }
+
+    @Override
+    public void stopWorkers() throws InterruptedException {
+        workersStopped = true;
+        stopAll(workers);
     }
 
     /** Workers first (all at once), then the servers, which write their final checkpoints as they stop. */

@@ -74,6 +74,11 @@ public final class Recovery implements AutoCloseable {
         return new Recovery(cp, lm);
     }
 
+    /** The checkpoint writer; null when checkpoints are off. */
+    public Checkpointer checkpointer() {
+        return checkpointer;
+    }
+
     /** The checkpoint counters, or null when this server writes no checkpoints. */
     public CheckpointReport checkpoints() {
         return checkpointer == null ? null : checkpointer.report();

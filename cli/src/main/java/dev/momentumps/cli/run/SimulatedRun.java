@@ -22,13 +22,13 @@ import java.util.List;
 /**
  * {@code mps train --simulate}: runs the {@link Simulator} and writes the same run directory as a real run
  * ({@code summary.json}, {@code metrics.csv}, {@code loss.png}, {@code staleness.png}) through
- * {@link TrainRun}. Times in {@code metrics.csv} and the evaluations are virtual seconds. The training loss
- * is evaluated at about 200 evenly spaced versions (and the last); for the quadratic and linear-regression
- * models the implicit momentum of the whole trajectory is fitted and reported.
+ * {@link TrainRun}. Times in {@code metrics.csv} and the evaluations are virtual seconds. The loss is
+ * evaluated every {@link TrainRun#evalEvery()} versions (and at the last); for the quadratic and
+ * linear-regression models the implicit momentum of the whole trajectory is fitted and reported. A run that
+ * diverges is reported as such: when the server refuses a non-finite gradient the run ends there, and with
+ * {@code --stop-on-divergence} it ends at the first diverged evaluation.
  */
 public final class SimulatedRun {
-    private static final int EVALUATIONS = 200;
-
     private SimulatedRun() {
     }
 
@@ -40,7 +40,7 @@ public final class SimulatedRun {
         for (long s : steps) {
             total += s;
         }
-        long every = Math.max(1, total / EVALUATIONS);
+        long every = reporter.evalEvery();
         Model model = task.model();
         Dataset train = task.train();
         List<Evaluation> evaluations = new ArrayList<>();
@@ -50,19 +50,31 @@ public final class SimulatedRun {
         long wallStart = System.nanoTime();
         SimulationResult result;
         try (MetricsCsv csv = new MetricsCsv(updates, 0)) {
-            Simulator sim = new Simulator(core, sources, steps, config).onApplied(csv).onVersion((v, w, t) -> {
+            Simulator sim = new Simulator(core, sources, steps, config).onApplied(csv);
+            sim.onVersion((v, w, t) -> {
                 if (fit != null) {
                     fit.observe(w);
                 }
                 if (v % every == 0) {
-                    evaluations.add(Evaluation.of(task, v, t, w));
+                    Evaluation e = Evaluation.of(task, v, t, w);
+                    evaluations.add(e);
                     last[0] = v;
+                    if (reporter.evaluated(e, System.out)) {
+                        sim.stop();
+                    }
                 }
             });
             result = sim.run();
+            if (sim.refusal() != null) {
+                System.out.println("momentum-ps: the run ends at update " + result.version() + ": the server refused "
+                        + "a gradient: " + sim.refusal());
+                reporter.diverged(result.version(), "the server refused a gradient: " + sim.refusal(), System.out);
+            }
         }
         if (last[0] != result.version()) {
-            evaluations.add(Evaluation.of(task, result.version(), result.virtualSeconds(), result.finalWeights()));
+            Evaluation e = Evaluation.of(task, result.version(), result.virtualSeconds(), result.finalWeights());
+            evaluations.add(e);
+            reporter.evaluated(e, System.out);
         }
         double wall = (System.nanoTime() - wallStart) / 1e9;
         String transport = "simulated, " + sources.size() + " workers, " + describe(config) + ", "

@@ -4,6 +4,7 @@ import dev.momentumps.server.checkpoint.CheckpointReport;
 import dev.momentumps.server.core.ParameterServerCore;
 import dev.momentumps.server.inprocess.InProcessParameterClient;
 import dev.momentumps.wire.ParameterClient;
+import dev.momentumps.worker.client.ForwardingParameterClient;
 import dev.momentumps.worker.client.RegistrationBarrier;
 import dev.momentumps.worker.loop.GradientSource;
 import dev.momentumps.worker.loop.TrainingLoop;
@@ -17,6 +18,7 @@ public final class ThreadCluster implements Cluster {
     private final List<Thread> threads = new ArrayList<>();
     private final List<String> failures = Collections.synchronizedList(new ArrayList<>());
     private Recovery recovery;
+    private volatile boolean stopped;
 
     /** How a worker's client is dressed (e.g. for sparse or compressed pushes). */
     public interface ClientWrapper {
@@ -36,15 +38,17 @@ public final class ThreadCluster implements Cluster {
         for (int rank = 0; rank < sources.size(); rank++) {
             final int r = rank;
             // training starts once every worker thread has registered (as --await-workers does for processes)
-            ParameterClient client = new RegistrationBarrier(new InProcessParameterClient(core, waitMillis),
-                    sources.size(), Math.max(waitMillis, 10_000));
+            ParameterClient client = new Stoppable(new RegistrationBarrier(new InProcessParameterClient(core,
+                    waitMillis), sources.size(), Math.max(waitMillis, 10_000)));
             TrainingLoop loop = new TrainingLoop(wrapper.wrap(client, sources.get(rank)), sources.get(rank), rank,
                     "thread-" + rank, steps.get(rank), delayMillis, null);
             Thread t = new Thread(() -> {
                 try {
                     loop.run();
                 } catch (Exception e) {
-                    failures.add("worker " + r + " failed: " + e);
+                    if (!stopped) {
+                        failures.add("worker " + r + " failed: " + e);
+                    }
                 }
             }, "mps-worker-" + rank);
             t.setDaemon(true);
@@ -99,6 +103,15 @@ public final class ThreadCluster implements Cluster {
     }
 
     @Override
+    public void stopWorkers() throws InterruptedException {
+        stopped = true;
+        for (Thread t : threads) {
+            t.interrupt();
+            t.join(5_000);
+        }
+    }
+
+    @Override
     public void close() throws InterruptedException {
         for (Thread t : threads) {
             t.interrupt();
@@ -106,5 +119,40 @@ public final class ThreadCluster implements Cluster {
         }
         stopServer();
         core.close();
+    }
+
+    /** A worker's client that refuses every push once the workers are stopped: the training loop ends there. */
+    private final class Stoppable extends ForwardingParameterClient {
+        Stoppable(ParameterClient inner) {
+            super(inner);
+        }
+
+        private void check() {
+            if (stopped) {
+                throw new IllegalStateException("the run was stopped");
+            }
+        }
+
+        @Override
+        public PushResult push(long baseVersion, long sequence, float[] gradient, double loss, int batchSize,
+                               float[] weightsOut) {
+            check();
+            return super.push(baseVersion, sequence, gradient, loss, batchSize, weightsOut);
+        }
+
+        @Override
+        public PushResult pushSparse(long baseVersion, long sequence, int numElements, int[] rows, float[] values,
+                                     int n, boolean half, double loss, int batchSize, float[] weightsOut) {
+            check();
+            return super.pushSparse(baseVersion, sequence, numElements, rows, values, n, half, loss, batchSize,
+                    weightsOut);
+        }
+
+        @Override
+        public PushResult pushHalf(long baseVersion, long sequence, float[] gradient, double loss, int batchSize,
+                                   float[] weightsOut) {
+            check();
+            return super.pushHalf(baseVersion, sequence, gradient, loss, batchSize, weightsOut);
+        }
     }
 }

@@ -1,5 +1,7 @@
 package dev.momentumps.cli.run;
 
+import dev.momentumps.cli.dashboard.LiveRun;
+import dev.momentumps.study.report.Divergence;
 import dev.momentumps.study.report.Evaluation;
 import dev.momentumps.study.report.MetricsMerge;
 import dev.momentumps.study.report.RunPlots;
@@ -14,19 +16,15 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.function.BooleanSupplier;
-import me.tongfei.progressbar.ProgressBar;
-import me.tongfei.progressbar.ProgressBarBuilder;
-import me.tongfei.progressbar.ProgressBarStyle;
 
 /**
- * Watches a running {@link Cluster} to the end: a progress bar from the server's status, the full training
- * loss evaluated on pulled weights at regular intervals, then the run directory's {@code summary.json},
- * {@code metrics.csv}, {@code loss.png} and {@code staleness.png}.
+ * Watches a running {@link Cluster} to the end: a progress line from the server's status, the loss over the
+ * whole training set (and the test split) evaluated on pulled weights every {@code evalEvery} updates, a
+ * {@link LiveRun} for the dashboard, divergence detection, then the run directory's {@code summary.json},
+ * {@code metrics.csv}, {@code loss.png}, {@code staleness.png} and {@code report.html}.
  */
 public final class TrainRun {
-    private static final long POLL_MS = 200;
-    private static final long EVALUATE_EVERY_MS = 500;
+    private static final long POLL_MS = 50;
 
     private final Task task;
     private final Evaluator evaluator;
@@ -34,6 +32,10 @@ public final class TrainRun {
     private final long totalSteps;
     private final int batchSize;
     private final Map<String, Object> config;
+    private long evalEvery = 1;
+    private boolean stopOnDivergence;
+    private LiveRun live = new LiveRun();
+    private final Divergence divergence = new Divergence();
 
     public TrainRun(Task task, Path dir, long totalSteps, int batchSize, Map<String, Object> config) {
         this(task, Evaluator.of(task), dir, totalSteps, batchSize, config);
@@ -53,60 +55,110 @@ public final class TrainRun {
         this.config = config;
     }
 
+    /** Evaluate every {@code every} updates; with {@code stop}, end the run as soon as it diverges. */
+    public TrainRun evaluation(long every, boolean stop) {
+        if (every < 1) {
+            throw new IllegalArgumentException("--eval-every must be >= 1, got " + every);
+        }
+        this.evalEvery = every;
+        this.stopOnDivergence = stop;
+        return this;
+    }
+
+    /** Feed {@code run} (what a dashboard shows) as the run goes. */
+    public TrainRun live(LiveRun run) {
+        this.live = run;
+        run.configure(evaluator.description(), config, totalSteps);
+        return this;
+    }
+
+    public long evalEvery() {
+        return evalEvery;
+    }
+
+    public boolean stopOnDivergence() {
+        return stopOnDivergence;
+    }
+
     /**
-     * Follows the cluster until its workers are done, then reports. {@code updatesCsv} is the server's metrics
-     * file; {@code localOutputs} (may be null) are an in-process server's files, closed once the workers are
-     * done and before they are read.
+     * Takes an evaluation: the dashboard sees it, and a first sign of divergence is reported on {@code out}.
+     * @return whether the run should stop now (it diverged and {@code --stop-on-divergence} is set)
+     */
+    public boolean evaluated(Evaluation e, PrintStream out) {
+        live.evaluation(e);
+        if (divergence.observe(e)) {
+            announce(out);
+        }
+        return stopOnDivergence && divergence.diverged();
+    }
+
+    /** A sign of divergence other than the loss (the server refused a non-finite gradient at {@code version}). */
+    public void diverged(long version, String why, PrintStream out) {
+        if (divergence.mark(version, why)) {
+            announce(out);
+        }
+    }
+
+    private void announce(PrintStream out) {
+        live.divergence(divergence);
+        if (out != null) {
+            out.println("momentum-ps: DIVERGED at update " + divergence.atUpdate() + ": " + divergence.reason()
+                    + (stopOnDivergence ? "; stopping (--stop-on-divergence)" : ""));
+        }
+    }
+
+    /**
+     * Follows the cluster until its workers are done (or the run diverges with {@code --stop-on-divergence}),
+     * then reports. {@code updatesCsv} is the server's metrics file; {@code localOutputs} (may be null) are an
+     * in-process server's files, closed once the workers are done and before they are read.
      */
     public RunSummary follow(Cluster cluster, Path updatesCsv, AutoCloseable localOutputs, long startNanos, PrintStream out,
                              boolean progressBar) throws Exception {
         ParameterClient monitor = cluster.monitor();
         List<Evaluation> evaluations = new ArrayList<>();
         float[] w = null;
-        long lastEval = 0;
-        // at most every EVALUATE_EVERY_MS, and at most a tenth of the time evaluating (a CNN over its data
-        // takes a second or more, on the cores the workers use)
-        long evalGapMillis = EVALUATE_EVERY_MS;
-        boolean tty = System.console() != null;
-        long lastLine = System.nanoTime();
-        try (ProgressBar bar = progressBar && tty ? new ProgressBarBuilder().setTaskName("train").setInitialMax(totalSteps)
-                .setStyle(ProgressBarStyle.ASCII).setUpdateIntervalMillis(250).continuousUpdate()
-                .setUnit(" pushes", 1).build() : null) {
-            BooleanSupplier done = cluster::workersDone;
-            while (!done.getAsBoolean()) {
-                Thread.sleep(POLL_MS);
-                for (String event : cluster.checkHealth()) {
-                    out.println("momentum-ps: " + event);
+        long nextEval = 0;
+        // at most a tenth of the time evaluating (a CNN over its data takes a second or more, on the cores the
+        // workers use): an evaluation due sooner than 10x the last one's duration waits
+        long evalGapNanos = 0;
+        long lastEvalNanos = 0;
+        ProgressLine progress = progressBar ? new ProgressLine(out, System.console() != null, totalSteps) : null;
+        int workers = config.get("steps_per_worker") instanceof List<?> l ? l.size() : 0;
+        boolean stopped = false;
+        ServerStatus s = monitor.status();
+        while (!cluster.workersDone()) {
+            Thread.sleep(POLL_MS);
+            for (String event : cluster.checkHealth()) {
+                out.println("momentum-ps: " + event);
+                live.event(event);
+            }
+            s = monitor.status();
+            long now = System.nanoTime();
+            live.status(s, (now - startNanos) / 1e9);
+            if (s.initialized()) {
+                if (w == null) {
+                    w = new float[s.numElements()];
                 }
-                ServerStatus s = monitor.status();
-                if (s.initialized()) {
-                    if (w == null) {
-                        w = new float[s.numElements()];
+                if (s.version() >= nextEval && now - lastEvalNanos >= evalGapNanos) {
+                    Evaluation e = evaluate(monitor, w, startNanos);
+                    lastEvalNanos = System.nanoTime();
+                    evalGapNanos = 10 * (lastEvalNanos - now);
+                    evaluations.add(e);
+                    nextEval = (e.version() / evalEvery + 1) * evalEvery;
+                    if (evaluated(e, out)) {
+                        stopped = true;
+                        cluster.stopWorkers();
+                        break;
                     }
-                    long now = System.nanoTime();
-                    if ((now - lastEval) / 1_000_000 >= evalGapMillis) {
-                        evaluations.add(evaluate(monitor, w, startNanos));
-                        lastEval = System.nanoTime();
-                        evalGapMillis = Math.max(EVALUATE_EVERY_MS, 10 * (lastEval - now) / 1_000_000);
-                    }
-                }
-                long pushes = s.gradientsApplied() + s.gradientsDropped();
-                String note = progressNote(
-                        evaluations.isEmpty() ? s.recentLoss() : evaluations.get(evaluations.size() - 1).trainLoss(),
-                        s.staleness().mean());
-                if (bar != null) {
-                    bar.stepTo(pushes);
-                    bar.setExtraMessage(note);
-                } else if (progressBar && System.nanoTime() - lastLine > 2_000_000_000L) {
-                    // not a terminal (a log, CI): a plain line every two seconds instead of a redrawn bar
-                    lastLine = System.nanoTime();
-                    out.printf(java.util.Locale.ROOT, "train %3d%% %d/%d pushes%s%n", 100 * pushes / Math.max(1, totalSteps),
-                            pushes, totalSteps, note);
                 }
             }
-            ServerStatus end = monitor.status();
-            if (bar != null) {
-                bar.stepTo(end.gradientsApplied() + end.gradientsDropped());
+            if (progress != null) {
+                if (!s.initialized()) {
+                    progress.waiting(s.workers().size(), workers, now);
+                } else {
+                    progress.running(s.gradientsApplied() + s.gradientsDropped(), s.version(), lastLoss(evaluations),
+                            s.staleness().mean(), now);
+                }
             }
         }
         double wall = (System.nanoTime() - startNanos) / 1e9;
@@ -120,7 +172,13 @@ public final class TrainRun {
         Evaluation last = evaluate(monitor, w, startNanos);
         if (evaluations.isEmpty() || evaluations.get(evaluations.size() - 1).version() != last.version()) {
             evaluations.add(last);
+            evaluated(last, stopped ? null : out);
         }
+        if (progress != null) {
+            progress.finish(status.gradientsApplied() + status.gradientsDropped(), status.version(), last.trainLoss(),
+                    status.staleness().mean(), System.nanoTime());
+        }
+        live.status(status, wall);
         if (localOutputs != null) {
             localOutputs.close();
         }
@@ -133,17 +191,13 @@ public final class TrainRun {
         if (fit != null) {
             summary = summary.withImplicitMomentum(fit);
         }
+        summary = summary.withDivergence(divergence);
         writeReports(summary, updatesCsv, evaluations);
         return summary;
     }
 
-    /**
-     * The progress line's loss and staleness: {@code -} for the loss until one exists (before the first push
-     * and the first evaluation the server's recent loss is NaN).
-     */
-    static String progressNote(double loss, double meanStaleness) {
-        String l = Double.isNaN(loss) ? "-" : String.format(java.util.Locale.ROOT, "%.4f", loss);
-        return String.format(java.util.Locale.ROOT, " loss %s  staleness %.2f", l, meanStaleness);
+    private static double lastLoss(List<Evaluation> evaluations) {
+        return evaluations.isEmpty() ? Double.NaN : evaluations.get(evaluations.size() - 1).trainLoss();
     }
 
     /** The file a run's server records its trajectory in, for the implicit-momentum fit. */
@@ -174,6 +228,8 @@ public final class TrainRun {
         if (implicitMomentum != null) {
             summary = summary.withImplicitMomentum(implicitMomentum);
         }
+        live.status(status, wallSeconds);
+        summary = summary.withDivergence(divergence);
         writeReports(summary, updatesCsv, evaluations);
         return summary;
     }
@@ -207,6 +263,8 @@ public final class TrainRun {
         RunPlots.staleness(dir.resolve("staleness.png"), "Staleness of applied gradients — mean "
                 + String.format(java.util.Locale.ROOT, "%.2f", summary.staleness().mean()) + ", max "
                 + summary.staleness().max(), summary.staleness().histogram());
+        live.finished(summary);
+        live.writeReport(dir.resolve("report.html"));
     }
 
     /** The lines printed at the end of a run. */
@@ -214,7 +272,11 @@ public final class TrainRun {
         out.printf(java.util.Locale.ROOT, "%n%s%n", s.task());
         out.printf(java.util.Locale.ROOT, "  optimizer     %s, mode %s, %d workers (%s)%n", s.optimizer(), s.mode(),
                 s.workers(), s.transport());
-        out.printf(java.util.Locale.ROOT, "  final loss    %.6f (whole training set)%n", s.finalLoss());
+        if (s.diverged()) {
+            out.printf(java.util.Locale.ROOT, "  outcome       DIVERGED at update %d: %s%n", s.divergedAtUpdate(),
+                    s.divergence());
+        }
+        out.printf(java.util.Locale.ROOT, "  final loss    %.6g (whole training set)%n", s.finalLoss());
         if (s.testAccuracy() != null) {
             out.printf(java.util.Locale.ROOT, "  test accuracy %.4f%n", s.testAccuracy());
         }

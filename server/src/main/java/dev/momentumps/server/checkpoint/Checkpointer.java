@@ -49,6 +49,8 @@ public final class Checkpointer implements UpdateListener, AutoCloseable {
     private volatile int failuresInARow;
     private volatile long retryAtNanos;
     private String loggedKind;
+    private volatile long lastDurationNanos = -1;
+    private volatile long lastWrittenAtNanos = -1;
 
     public Checkpointer(ParameterServerCore core, CheckpointStore store, long everyUpdates, long everyMillis,
                         Consumer<String> log) {
@@ -96,6 +98,18 @@ public final class Checkpointer implements UpdateListener, AutoCloseable {
             // under the core's lock (re-entrant for snapshot()): durable before this update is acknowledged
             attemptCounted(false);
         }
+    }
+
+    /** Seconds the last checkpoint took to write; NaN before the first. */
+    public double lastDurationSeconds() {
+        long d = lastDurationNanos;
+        return d < 0 ? Double.NaN : d / 1e9;
+    }
+
+    /** Seconds since the last checkpoint was written; NaN before the first. */
+    public double secondsSinceLastWrite() {
+        long t = lastWrittenAtNanos;
+        return t < 0 ? Double.NaN : (System.nanoTime() - t) / 1e9;
     }
 
     /** Checkpoints written so far. */
@@ -158,6 +172,8 @@ public final class Checkpointer implements UpdateListener, AutoCloseable {
             synchronized (this) {
                 lastWriteNanos = System.nanoTime();
             }
+            lastDurationNanos = System.nanoTime() - t0;
+            lastWrittenAtNanos = System.nanoTime();
             CheckpointReport r = report;
             report = new CheckpointReport(r.written() + 1, r.failures(), r.lastError(), s.version());
             String again = failuresInARow == 0 ? "" : String.format(Locale.ROOT,

@@ -371,7 +371,7 @@ public final class ParameterServerCore implements AutoCloseable {
         accept(w, sequence, loss);
         compensation.adjustGradient(workerId, s.version() - baseVersion, gradient, s.weights());
         if (skip) {
-            return dropped();
+            return dropped(workerId);
         }
         PushTicket ticket = new PushTicket();
         consistency.submit(new Submission(workerId, w.rank, baseVersion, gradient, loss, batchSize, ticket), sink);
@@ -409,7 +409,7 @@ public final class ParameterServerCore implements AutoCloseable {
         }
         accept(w, sequence, loss);
         if (skip) {
-            return dropped();
+            return dropped(workerId);
         }
         PushTicket ticket = new PushTicket();
         Submission sub = new Submission(workerId, w.rank, baseVersion, values, loss, batchSize, ticket);
@@ -521,8 +521,11 @@ public final class ParameterServerCore implements AutoCloseable {
     }
 
     /** The ticket of a push taken in but not applied (a non-finite gradient under SKIP), already complete. */
-    private PushTicket dropped() {
+    private PushTicket dropped(int workerId) {
         gradientsDropped++;
+        for (UpdateListener l : listeners) {
+            l.onDropped(workerId, UpdateListener.DropReason.NON_FINITE);
+        }
         PushTicket ticket = new PushTicket();
         ticket.complete(false, store.version(), -1);
         notifyAll();
@@ -751,6 +754,9 @@ public final class ParameterServerCore implements AutoCloseable {
         @Override
         public void drop(Submission submission) {
             gradientsDropped++;
+            for (UpdateListener l : listeners) {
+                l.onDropped(submission.workerId(), UpdateListener.DropReason.BACKUP_ROUND);
+            }
             submission.ticket().complete(false, store.version(), -1);
         }
 

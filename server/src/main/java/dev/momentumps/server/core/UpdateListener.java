@@ -14,4 +14,16 @@ public interface UpdateListener {
      * @param nanos     {@link System#nanoTime()} at apply
      */
     void onApplied(long version, int workerId, long staleness, double loss, long nanos);
+
+    /** Why a gradient was accepted but not applied. */
+    enum DropReason {
+        /** a backup-workers round closed without it (its worker was among the slowest) */
+        BACKUP_ROUND,
+        /** it held NaN or ±Inf and the non-finite policy is {@code skip} */
+        NON_FINITE
+    }
+
+    /** Hears of every gradient accepted but not applied, and why. Default: nothing. */
+    default void onDropped(int workerId, DropReason reason) {
+    }
 }

@@ -1,6 +1,7 @@
 package dev.momentumps.study.report;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonPropertyOrder;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import com.fasterxml.jackson.databind.SerializationFeature;
@@ -20,13 +21,17 @@ import java.util.Map;
  *                         omitted otherwise
  * @param checkpoint   the servers' checkpoints: written, failed attempts, the last error, the newest version
  *                     written; omitted when the run writes none
+ * @param diverged     whether the run diverged (see {@link Divergence}); then {@code divergedAtUpdate} is the
+ *                     update it was first seen at and {@code divergence} says why (both omitted otherwise)
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
+@JsonPropertyOrder({"task", "diverged", "diverged_at_update", "divergence"})
 public record RunSummary(String task, String optimizer, String mode, String transport, int workers, long updates,
                          long gradientsApplied, long gradientsDropped, double finalLoss, Double testAccuracy,
                          double wallSeconds, double updatesPerSecond, double examplesPerSecond,
                          Staleness staleness, List<WorkerSummary> perWorker, Map<String, Object> config,
-                         ImplicitMomentumFit implicitMomentum, CheckpointReport checkpoint) {
+                         ImplicitMomentumFit implicitMomentum, CheckpointReport checkpoint, boolean diverged,
+                         Long divergedAtUpdate, String divergence) {
 
     /** Without an implicit-momentum fit. */
     public RunSummary(String task, String optimizer, String mode, String transport, int workers, long updates,
@@ -34,21 +39,29 @@ public record RunSummary(String task, String optimizer, String mode, String tran
                       double wallSeconds, double updatesPerSecond, double examplesPerSecond,
                       Staleness staleness, List<WorkerSummary> perWorker, Map<String, Object> config) {
         this(task, optimizer, mode, transport, workers, updates, gradientsApplied, gradientsDropped, finalLoss,
-                testAccuracy, wallSeconds, updatesPerSecond, examplesPerSecond, staleness, perWorker, config, null, null);
+                testAccuracy, wallSeconds, updatesPerSecond, examplesPerSecond, staleness, perWorker, config, null, null,
+                false, null, null);
     }
 
     /** This summary with {@code fit} as its implicit momentum. */
     public RunSummary withImplicitMomentum(ImplicitMomentumFit fit) {
         return new RunSummary(task, optimizer, mode, transport, workers, updates, gradientsApplied, gradientsDropped,
                 finalLoss, testAccuracy, wallSeconds, updatesPerSecond, examplesPerSecond, staleness, perWorker, config,
-                fit, checkpoint);
+                fit, checkpoint, diverged, divergedAtUpdate, divergence);
     }
 
     /** This summary with {@code report} as its checkpoint section (null: none). */
     public RunSummary withCheckpoint(CheckpointReport report) {
         return new RunSummary(task, optimizer, mode, transport, workers, updates, gradientsApplied, gradientsDropped,
                 finalLoss, testAccuracy, wallSeconds, updatesPerSecond, examplesPerSecond, staleness, perWorker, config,
-                implicitMomentum, report);
+                implicitMomentum, report, diverged, divergedAtUpdate, divergence);
+    }
+
+    /** This summary with the outcome {@code d} decided. */
+    public RunSummary withDivergence(Divergence d) {
+        return new RunSummary(task, optimizer, mode, transport, workers, updates, gradientsApplied, gradientsDropped,
+                finalLoss, testAccuracy, wallSeconds, updatesPerSecond, examplesPerSecond, staleness, perWorker, config,
+                implicitMomentum, checkpoint, d.diverged(), d.diverged() ? d.atUpdate() : null, d.reason());
     }
 
     /** Staleness over all applied gradients. */

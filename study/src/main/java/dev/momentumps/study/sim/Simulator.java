@@ -71,6 +71,8 @@ public final class Simulator {
     private final List<float[]> trajectory = new ArrayList<>();
     private double[] versionTimes = new double[64];
     private boolean ran;
+    private boolean stopped;
+    private String refusal;
 
     /**
      * @param steps steps.get(r): the pushes worker r makes
@@ -127,7 +129,34 @@ public final class Simulator {
         return this;
     }
 
-    /** Runs the simulation to the end (once). */
+    /**
+     * Ends the run after the current step (an observer saw it diverge); the result holds the state reached.
+     * Call from an observer or listener.
+     */
+    public void stop() {
+        stopped = true;
+    }
+
+    /**
+     * Why the server refused a push and the run ended there (a gradient with NaN or ±Inf under the default
+     * non-finite policy: the model diverged); null when every push was taken.
+     */
+    public String refusal() {
+        return refusal;
+    }
+
+    /** Pushes for worker {@code w}, or ends the run if the server refuses the gradient (NaN or ±Inf in it). */
+    private PushTicket push(Worker w, long base, float[] gradient, double loss, int batch) {
+        try {
+            return core.push(w.id, base, w.pushed, gradient, loss, batch);
+        } catch (dev.momentumps.wire.RequestException e) {
+            refusal = e.getMessage();
+            stopped = true;
+            return null;
+        }
+    }
+
+    /** Runs the simulation to the end (once), or until {@link #stop} or a refused push. */
     public SimulationResult run() {
         if (ran) {
             throw new IllegalStateException("a simulator runs once");
@@ -171,18 +200,21 @@ public final class Simulator {
             w.waiting = true; // waiting to pull
         }
         advanceWaiting();
-        while (!queue.isEmpty()) {
+        while (!queue.isEmpty() && !stopped) {
             Event e = queue.poll();
             now = e.time;
             Worker w = workers[e.worker];
             w.pushed++;
-            w.ticket = core.push(w.id, w.base, w.pushed, w.gradient.clone(), w.loss, w.batch);
+            w.ticket = push(w, w.base, w.gradient.clone(), w.loss, w.batch);
+            if (w.ticket == null) {
+                break;
+            }
             w.waiting = true;
             observe();
             advanceWaiting();
         }
         for (Worker w : workers) {
-            if (!w.done) {
+            if (!w.done && !stopped) {
                 throw new IllegalStateException("simulation stalled at t=" + now + ": worker " + w.rank + " made "
                         + w.pushed + " of " + steps[w.rank] + " pushes and nothing is left to happen ("
                         + core.consistency() + ")");
@@ -245,7 +277,7 @@ public final class Simulator {
         int total = order.size();
         ArrayList<InFlight> inFlight = new ArrayList<>();
         int computed = 0;
-        for (int t = 0; t < total; t++) {
+        for (int t = 0; t < total && !stopped; t++) {
             // at version t, compute every gradient due to be pushed at versions <= t + τ
             while (computed < total && computed <= t + tau) {
                 Worker w = workers[order.get(computed)];
@@ -258,7 +290,10 @@ public final class Simulator {
             InFlight f = inFlight.remove(0);
             now = t + 1;
             f.worker.pushed++;
-            PushTicket ticket = core.push(f.worker.id, f.base, f.worker.pushed, f.gradient, f.loss, f.batch);
+            PushTicket ticket = push(f.worker, f.base, f.gradient, f.loss, f.batch);
+            if (ticket == null) {
+                break;
+            }
             if (!ticket.applied()) {
                 throw new IllegalStateException("fixed-delay push " + (t + 1) + " was not applied");
             }
