@@ -1,5 +1,6 @@
 package dev.momentumps.cli.run;
 
+import dev.momentumps.wire.config.ConfigKeys;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -56,7 +57,7 @@ public final class JvmOptions {
 
     /** The server's options. */
     public static final List<String> SERVER = concat(List.of("-XX:+UseSerialGC", "-Xms16m", "-XX:MaxNewSize=16m",
-            "-XX:MinHeapFreeRatio=5", "-XX:MaxHeapFreeRatio=10", "-Dmps.gcAfterInitialize=true",
+            "-XX:MinHeapFreeRatio=5", "-XX:MaxHeapFreeRatio=10", "-D" + ConfigKeys.GC_AFTER_INITIALIZE.name() + "=true",
             "-XX:+UseTransparentHugePages", "-XX:+UnlockExperimentalVMOptions", "-XX:TrimNativeHeapInterval=2000"),
             NETTY);
 
