@@ -97,6 +97,24 @@ class AsyncCompensationsTest {
     }
 
     @Test
+    void gapMeterMeasuresHowFarTheWeightsMovedSinceTheWorkerReadThem() {
+        GapMeter meter = new GapMeter();
+        java.util.List<String> heard = new java.util.ArrayList<>();
+        meter.addListener((worker, tau, gap) -> heard.add(worker + ":" + tau + ":" + gap));
+        try (ParameterServerCore core = core(meter, 2)) {
+            float[] w = new float[2];
+            core.pull(0, w);
+            core.pull(1, w);
+            core.push(0, 0, 1, new float[] {6, 8}, 0, 1);   // fresh: gap 0; w = [−3, −4]
+            core.push(1, 0, 1, new float[] {0, 0}, 0, 1);   // computed on [0, 0]: gap ‖[−3, −4]‖ = 5
+            assertArrayEquals(new float[] {-3f, -4f}, core.weights(), "the meter changes nothing");
+        }
+        assertEquals(List.of("0:0:0.0", "1:1:5.0"), heard);
+        assertEquals(2.5, meter.meanGap(), 1e-12);
+        assertEquals(5.0, meter.maxGap(), 1e-12);
+    }
+
+    @Test
     void compositionsShowTheirCheckpointableParts() {
         GapAware ga = new GapAware();
         StalenessCompensation both = Compensations.of(List.of(ga, new DelayAdaptiveLearningRate(2)));

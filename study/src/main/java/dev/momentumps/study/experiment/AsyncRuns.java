@@ -11,6 +11,7 @@ import dev.momentumps.wire.RequestException;
 import dev.momentumps.worker.loop.GradientSource;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Consumer;
 import java.util.function.IntFunction;
 
 /**
@@ -23,7 +24,7 @@ final class AsyncRuns {
     }
 
     /** The final weights, or null when the run diverged (the core refused a non-finite gradient). */
-    record Outcome(float[] weights, double meanStaleness, double virtualSeconds) {
+    record Outcome(float[] weights, double meanStaleness, double virtualSeconds, long[] stalenessHistogram) {
         boolean diverged() {
             return weights == null;
         }
@@ -46,20 +47,33 @@ final class AsyncRuns {
     static Outcome run(OptimizerConfig optimizer, StalenessCompensation compensation, int workers,
                        IntFunction<GradientSource> worker, long pushes, long scheduleSeed, int fixedDelay,
                        TimeDistribution computeTime) {
+        SimulationConfig config = SimulationConfig.defaults().withComputeTime(computeTime)
+                .withSeed(scheduleSeed).withFixedDelay(fixedDelay);
+        try (ParameterServerCore core = InProcessServer.core(optimizer)) {
+            core.setCompensation(compensation);
+            return run(core, workers, worker, pushes, config, sim -> { });
+        }
+    }
+
+    /**
+     * The run on a core the caller made (any rule, consistency model and compensation), with {@code observe}
+     * attaching observers to the simulator before it starts; the caller closes the core.
+     */
+    static Outcome run(ParameterServerCore core, int workers, IntFunction<GradientSource> worker, long pushes,
+                       SimulationConfig config, Consumer<Simulator> observe) {
         List<GradientSource> sources = new ArrayList<>();
         List<Long> steps = new ArrayList<>();
         for (int r = 0; r < workers; r++) {
             sources.add(worker.apply(r));
             steps.add(pushes / workers + (r < pushes % workers ? 1 : 0));
         }
-        SimulationConfig config = SimulationConfig.defaults().withComputeTime(computeTime)
-                .withSeed(scheduleSeed).withFixedDelay(fixedDelay);
-        try (ParameterServerCore core = InProcessServer.core(optimizer)) {
-            core.setCompensation(compensation);
-            SimulationResult r = new Simulator(core, sources, steps, config).run();
-            return new Outcome(r.finalWeights(), r.staleness().mean(), r.virtualSeconds());
+        try {
+            Simulator sim = new Simulator(core, sources, steps, config);
+            observe.accept(sim);
+            SimulationResult r = sim.run();
+            return new Outcome(r.finalWeights(), r.staleness().mean(), r.virtualSeconds(), r.staleness().histogram());
         } catch (RequestException e) {
-            return new Outcome(null, Double.NaN, Double.NaN);
+            return new Outcome(null, Double.NaN, Double.NaN, new long[0]);
         }
     }
 }

@@ -10,7 +10,8 @@ public final class Experiments {
 
     public static List<Experiment> all() {
         return List.of(new D2lQuadratic(), new BetaWeights(), new EigenQuadratic(), new Airfoil(),
-                new StabilityMap(), new ImplicitMomentum(), new MomentumVsWorkers(), new SyncTiming(), new StalenessLr(), new DcAsgd(), new AdamVsMomentum());
+                new StabilityMap(), new ImplicitMomentum(), new MomentumVsWorkers(), new SyncTiming(), new StalenessLr(), new DcAsgd(), new AdamVsMomentum(),
+                new DelayAdaptive(), new AsyncMomentumMethods(), new ClosedLoopMomentumStudy());
     }
 
     public static Optional<Experiment> byName(String name) {
