@@ -77,7 +77,8 @@ public final class ProtoMapping {
                 .setNumElements(s.numElements())
                 .setMeanStaleness(s.staleness().mean())
                 .setMaxStaleness(s.staleness().max())
-                .setRecentLoss(s.recentLoss());
+                .setRecentLoss(s.recentLoss())
+                .putAllPushesByPath(s.pushesByPath());
         for (long c : s.staleness().histogram()) {
             b.addStalenessHistogram(c);
         }
@@ -110,6 +111,7 @@ public final class ProtoMapping {
         }
         return new ServerStatus(r.getVersion(), r.getGradientsApplied(), r.getGradientsDropped(), r.getInitialized(),
                 fromProto(r.getMode()), r.getStalenessBound(), r.getUpdateRule(), (int) r.getNumElements(),
-                List.copyOf(workers), StalenessStats.fromHistogram(hist), r.getRecentLoss());
+                List.copyOf(workers), StalenessStats.fromHistogram(hist), r.getRecentLoss(),
+                r.getPushesByPathMap());
     }
 }

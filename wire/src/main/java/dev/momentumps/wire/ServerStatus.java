@@ -1,11 +1,38 @@
 package dev.momentumps.wire;
 
 import java.util.List;
+import java.util.Map;
 
-/** A consistent snapshot of the server's counters, taken under its lock. */
+/**
+ * A consistent snapshot of the server's counters, taken under its lock.
+ *
+ * @param updateRule   the update rule with its hyper-parameters, then the staleness compensation in force
+ *                     if any ({@code momentum(lr=0.05, beta=0.9) + dc-asgd-c(lambda=2.0)})
+ * @param pushesByPath the pushes that arrived by each path of a transport, by the path's name (empty in
+ *                     the server's own process: the core knows no transport)
+ */
 public record ServerStatus(long version, long gradientsApplied, long gradientsDropped, boolean initialized,
                            ConsistencyKind mode, int stalenessBound, String updateRule, int numElements,
-                           List<Worker> workers, StalenessStats staleness, double recentLoss) {
+                           List<Worker> workers, StalenessStats staleness, double recentLoss,
+                           Map<String, Long> pushesByPath) {
+
+    public ServerStatus {
+        pushesByPath = Map.copyOf(pushesByPath);
+    }
+
+    /** Without pushes counted by path (a server's own process, where the core knows no transport). */
+    public ServerStatus(long version, long gradientsApplied, long gradientsDropped, boolean initialized,
+                        ConsistencyKind mode, int stalenessBound, String updateRule, int numElements,
+                        List<Worker> workers, StalenessStats staleness, double recentLoss) {
+        this(version, gradientsApplied, gradientsDropped, initialized, mode, stalenessBound, updateRule, numElements,
+                workers, staleness, recentLoss, Map.of());
+    }
+
+    /** The same counters with the pushes counted by path. */
+    public ServerStatus withPushesByPath(Map<String, Long> counts) {
+        return new ServerStatus(version, gradientsApplied, gradientsDropped, initialized, mode, stalenessBound,
+                updateRule, numElements, workers, staleness, recentLoss, counts);
+    }
 
     /** One worker's counters; {@code stalenessHistogram[k]} counts its gradients applied with staleness k. */
     public record Worker(int id, int rank, String name, long pushes, boolean alive, double meanStaleness,

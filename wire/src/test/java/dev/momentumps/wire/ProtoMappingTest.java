@@ -31,7 +31,7 @@ class ProtoMappingTest {
                 "momentum(lr=0.1, beta=0.9)", 1234,
                 List.of(new ServerStatus.Worker(0, 1, "a", 20, true, 0.5, 3, new long[] {4, 2, 1, 1}),
                         new ServerStatus.Worker(1, 0, "b", 24, false, 0.25, 2, new long[] {1, 0, 1})),
-                staleness, 0.125);
+                staleness, 0.125, java.util.Map.of("shared-memory", 40L, "grpc-stream", 4L));
         StatusReply wire = ProtoMapping.toProto(status);
         assertEquals(staleness.mean(), wire.getMeanStaleness());
         assertEquals(3, wire.getMaxStaleness());
@@ -43,6 +43,7 @@ class ProtoMappingTest {
         assertEquals(status.mode(), back.mode());
         assertEquals(status.stalenessBound(), back.stalenessBound());
         assertEquals(status.updateRule(), back.updateRule());
+        assertEquals(status.pushesByPath(), back.pushesByPath());
         assertEquals(status.numElements(), back.numElements());
         assertEquals(status.workers(), back.workers());
         assertEquals(status.recentLoss(), back.recentLoss());

@@ -7,7 +7,7 @@ import java.util.List;
 /** A running server and its workers, however they are hosted (processes, threads). */
 public interface Cluster extends AutoCloseable {
 
-    /** "grpc (processes)", "in-process (threads)": for reports. */
+    /** How the cluster is hosted ("2 worker processes on this host", "in-process, 2 worker threads"): for reports. */
     String transport();
 
     /** A client that reads status and pulls weights as an observer (it is not a worker). */

@@ -19,8 +19,8 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
- * One server JVM and W worker JVMs on this machine, talking gRPC over loopback TCP: a real multi-process
- * run. Each process logs to {@code server.log} / {@code worker-R.log} in the run directory. With S > 1
+ * One server JVM and W worker JVMs on this machine, talking gRPC (tensors inline, streamed or through a
+ * shared memory region, as the workers' {@code --transport} picks): a real multi-process run. Each process logs to {@code server.log} / {@code worker-R.log} in the run directory. With S > 1
  * shards there are S server JVMs ({@code server-K.log}), each holding its part of the model, and the
  * workers talk to all of them ({@code --servers}).
  *
@@ -260,7 +260,7 @@ public final class ProcessCluster implements Cluster {
     @Override
     public String transport() {
         long python = workerLaunches.stream().filter(WorkerLaunch::isPython).count();
-        return "grpc over loopback TCP, " + workers.size() + " worker processes"
+        return workers.size() + " worker processes on this host"
                 + (python == 0 ? "" : python == workers.size() ? " (Python)" : " (" + python + " Python)")
                 + (servers.size() > 1 ? ", " + servers.size() + " server shards" : "");
     }

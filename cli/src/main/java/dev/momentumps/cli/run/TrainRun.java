@@ -186,7 +186,8 @@ public final class TrainRun {
         for (String failure : cluster.failures()) {
             out.println("WARNING: " + failure);
         }
-        RunSummary summary = summarize(status, last, wall, cluster.transport()).withCheckpoint(cluster.checkpoints());
+        RunSummary summary = summarize(status, last, wall, transport(status.pushesByPath(), cluster.transport()))
+                .withCheckpoint(cluster.checkpoints());
         dev.momentumps.study.sim.ImplicitMomentumFit fit = fitTrajectory(status.numElements());
         if (fit != null) {
             summary = summary.withImplicitMomentum(fit);
@@ -237,6 +238,18 @@ public final class TrainRun {
     private Evaluation evaluate(ParameterClient monitor, float[] w, long startNanos) throws Exception {
         long version = monitor.pull(w);
         return evaluator.evaluate(version, (System.nanoTime() - startNanos) / 1e9, w);
+    }
+
+    /**
+     * The paths the pushes really took, as the server counted them ("shared-memory 400 pushes"), then how the
+     * cluster is hosted; only the hosting when the server counts no paths (in-process).
+     */
+    static String transport(java.util.Map<String, Long> pushesByPath, String hosting) {
+        StringBuilder b = new StringBuilder();
+        for (java.util.Map.Entry<String, Long> e : pushesByPath.entrySet()) {
+            b.append(b.length() == 0 ? "" : ", ").append(e.getKey()).append(' ').append(e.getValue()).append(" pushes");
+        }
+        return b.length() == 0 ? hosting : b + "; " + hosting;
     }
 
     private RunSummary summarize(ServerStatus s, Evaluation last, double wall, String transport) {

@@ -108,6 +108,8 @@ abstract class ClientPathContractTest {
             assertEquals(expectedPath(n), client.lastTransport(), "the path a push of " + n + " floats took");
         }
         assertArrayEquals(w, core.weights());
+        assertEquals(java.util.Map.of(expectedPath(n).cliName(), 3L), client.status().pushesByPath(),
+                "the server counts the path each push took");
     }
 
     @Test

@@ -471,8 +471,16 @@ public final class ParameterServerCore implements AutoCloseable {
             recent = sum / n;
         }
         return new ServerStatus(version(), gradientsApplied, gradientsDropped, store != null, consistency.kind(),
-                consistency.stalenessBound(), rule.toString(), store == null ? 0 : store.numElements(),
-                List.copyOf(ws), staleness.copy(), recent);
+                consistency.stalenessBound(), optimizer(), store == null ? 0 : store.numElements(),
+                List.copyOf(ws), staleness.copy(), recent, java.util.Map.of());
+    }
+
+    /**
+     * The optimizer in force, for reports: the update rule with its hyper-parameters, then the staleness
+     * compensation if there is one ({@code momentum(lr=0.05, beta=0.9) + dc-asgd-c(lambda=2.0)}).
+     */
+    public synchronized String optimizer() {
+        return compensation == StalenessCompensation.NONE ? rule.toString() : rule + " + " + compensation;
     }
 
     /** Staleness counts of one worker. */

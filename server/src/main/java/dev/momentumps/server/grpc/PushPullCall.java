@@ -59,6 +59,7 @@ final class PushPullCall {
         float[] gradient = rpc.buffers.take(n);
         boolean knownFinite = WireValues.decodeChecked(data, enc, gradient, 0);
         PushTicket ticket = rpc.submit(header, gradient, knownFinite);
+        rpc.paths.taken(PushPaths.Path.UNARY);
         WeightsHeader.Builder h = RpcSupport.fate(ticket);
         int id = header.getWorkerId();
         if (header.getReturnWeights()) {
@@ -85,12 +86,15 @@ final class PushPullCall {
                 if (!ticket.isDone()) {
                     throw new IllegalStateException("an asynchronous push was not applied at once");
                 }
+                rpc.paths.taken(PushPaths.Path.SHARED_MEMORY);
                 return reply(header, ticket, region, n);
             }
         }
         float[] gradient = rpc.buffers.take(n);
         region.gradient().get(0, gradient, 0, n);
-        return reply(header, rpc.submit(header, gradient, false), region, n);
+        PushTicket ticket = rpc.submit(header, gradient, false);
+        rpc.paths.taken(PushPaths.Path.SHARED_MEMORY);
+        return reply(header, ticket, region, n);
     }
 
     private PushPullReply reply(GradientHeader header, PushTicket ticket, SharedRegion region, int n)

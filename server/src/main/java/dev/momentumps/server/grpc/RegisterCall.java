@@ -37,7 +37,7 @@ final class RegisterCall {
                     .setMode(ProtoMapping.toProto(core.consistency().kind()))
                     .setVersion(core.version())
                     .setChunkBytes(rpc.chunkBytes)
-                    .setUpdateRule(core.rule().toString())
+                    .setUpdateRule(core.optimizer())
                     .setStalenessBound(core.consistency().stalenessBound())
                     .setHostId(hostId);
             ShardPlan p = rpc.plan;

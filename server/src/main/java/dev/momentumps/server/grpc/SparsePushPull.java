@@ -42,6 +42,7 @@ final class SparsePushPull {
         int id = header.getWorkerId();
         PushTicket ticket = rpc.awaitOrThrow(id, core.pushSparse(id, header.getBaseVersion(), header.getSequence(),
                 rows, values, header.getLoss(), header.getBatchSize()));
+        rpc.paths.taken(PushPaths.Path.SPARSE);
         WeightsHeader.Builder h = RpcSupport.fate(ticket);
         PushPullReply.Builder reply = PushPullReply.newBuilder();
         if (header.getReturnWeights()) {

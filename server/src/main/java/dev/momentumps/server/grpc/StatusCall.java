@@ -9,13 +9,15 @@ import io.grpc.stub.StreamObserver;
 /** Status: the core's counters, per server and per worker. */
 final class StatusCall {
     private final ParameterServerCore core;
+    private final PushPaths paths;
 
-    StatusCall(ParameterServerCore core) {
+    StatusCall(ParameterServerCore core, PushPaths paths) {
         this.core = core;
+        this.paths = paths;
     }
 
     void handle(StatusRequest request, StreamObserver<StatusReply> out) {
-        out.onNext(ProtoMapping.toProto(core.status()));
+        out.onNext(ProtoMapping.toProto(core.status().withPushesByPath(paths.snapshot())));
         out.onCompleted();
     }
 }

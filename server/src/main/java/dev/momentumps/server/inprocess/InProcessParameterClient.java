@@ -24,7 +24,7 @@ public final class InProcessParameterClient implements ParameterClient {
     @Override
     public Registration register(int rank, String name) {
         workerId = core.register(rank, name);
-        return new Registration(workerId, core.consistency().kind().cliName(), core.rule().toString(),
+        return new Registration(workerId, core.consistency().kind().cliName(), core.optimizer(),
                 core.consistency().stalenessBound(), core.version());
     }
 

@@ -138,6 +138,16 @@ class CompensationTest {
     }
 
     @Test
+    void theOptimizerInForceNamesTheCompensation() {
+        try (ParameterServerCore core = core(new FixtureRule(), new DelayCompensation(2f, false), 1, new float[] {1, 1})) {
+            assertEquals("fixture(lr=0.5) + dc-asgd-c(lambda=2.0)", core.optimizer());
+            assertEquals(core.optimizer(), core.status().updateRule());
+            core.setCompensation(null);
+            assertEquals("fixture(lr=0.5)", core.status().updateRule());
+        }
+    }
+
+    @Test
     void badLambdaIsRefused() {
         assertThrows(IllegalArgumentException.class, () -> new DelayCompensation(-1f, false));
         assertThrows(IllegalArgumentException.class, () -> new DelayCompensation(Float.NaN, true));

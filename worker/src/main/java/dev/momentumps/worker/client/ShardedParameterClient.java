@@ -232,7 +232,7 @@ public final class ShardedParameterClient implements ParameterClient {
         }
         return new ServerStatus(version, s.gradientsApplied(), s.gradientsDropped(), initialized, s.mode(),
                 s.stalenessBound(), s.updateRule(), plan.layout().numElements(), s.workers(), s.staleness(),
-                s.recentLoss());
+                s.recentLoss(), s.pushesByPath());
     }
 
     /** The fewest workers any shard has seen register (a worker registers with every shard in turn). */
