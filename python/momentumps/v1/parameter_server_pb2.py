@@ -20,7 +20,7 @@ DESCRIPTOR = _descriptor.FileDescriptor(
   name='momentumps/v1/parameter_server.proto',
   package='momentumps.v1',
   syntax='proto3',
-  serialized_pb=_b('\n$momentumps/v1/parameter_server.proto\x12\rmomentumps.v1\")\n\nTensorSpec\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\r\n\x05shape\x18\x02 \x03(\x03\"9\n\x0bModelLayout\x12*\n\x07tensors\x18\x01 \x03(\x0b\x32\x19.momentumps.v1.TensorSpec\"%\n\x05\x43hunk\x12\x0e\n\x06offset\x18\x01 \x01(\x03\x12\x0c\n\x04\x64\x61ta\x18\x02 \x01(\x0c\"0\n\x08ShardMap\x12$\n\x06shards\x18\x01 \x03(\x0b\x32\x14.momentumps.v1.Shard\"C\n\x05Shard\x12\r\n\x05index\x18\x01 \x01(\x05\x12\x0f\n\x07\x61\x64\x64ress\x18\x02 \x01(\t\x12\r\n\x05\x62\x65gin\x18\x03 \x01(\x03\x12\x0b\n\x03\x65nd\x18\x04 \x01(\x03\"-\n\x0fRegisterRequest\x12\x0c\n\x04rank\x18\x01 \x01(\x05\x12\x0c\n\x04name\x18\x02 \x01(\t\"\xa2\x02\n\rRegisterReply\x12\x11\n\tworker_id\x18\x01 \x01(\x05\x12*\n\x06layout\x18\x02 \x01(\x0b\x32\x1a.momentumps.v1.ModelLayout\x12\x13\n\x0binitialized\x18\x03 \x01(\x08\x12,\n\x04mode\x18\x04 \x01(\x0e\x32\x1e.momentumps.v1.ConsistencyMode\x12*\n\tshard_map\x18\x05 \x01(\x0b\x32\x17.momentumps.v1.ShardMap\x12\x0f\n\x07version\x18\x06 \x01(\x03\x12\x13\n\x0b\x63hunk_bytes\x18\x07 \x01(\x05\x12\x13\n\x0bupdate_rule\x18\x08 \x01(\t\x12\x17\n\x0fstaleness_bound\x18\t \x01(\x05\x12\x0f\n\x07host_id\x18\n \x01(\t\"\x83\x01\n\x10InitializeHeader\x12\x11\n\tworker_id\x18\x01 \x01(\x05\x12*\n\x06layout\x18\x02 \x01(\x0b\x32\x1a.momentumps.v1.ModelLayout\x12\x30\n\x0cmodel_layout\x18\x03 \x01(\x0b\x32\x1a.momentumps.v1.ModelLayout\"s\n\x0fInitializeFrame\x12\x31\n\x06header\x18\x01 \x01(\x0b\x32\x1f.momentumps.v1.InitializeHeaderH\x00\x12%\n\x05\x63hunk\x18\x02 \x01(\x0b\x32\x14.momentumps.v1.ChunkH\x00\x42\x06\n\x04part\"?\n\x0fInitializeReply\x12\x0f\n\x07version\x18\x01 \x01(\x03\x12\x1b\n\x13\x61lready_initialized\x18\x02 \x01(\x08\" \n\x0bPullRequest\x12\x11\n\tworker_id\x18\x01 \x01(\x05\"Z\n\rWeightsHeader\x12\x0f\n\x07version\x18\x01 \x01(\x03\x12\x11\n\tstaleness\x18\x02 \x01(\x03\x12\x0f\n\x07\x61pplied\x18\x03 \x01(\x08\x12\x14\n\x0cnum_elements\x18\x04 \x01(\x03\"m\n\x0cWeightsFrame\x12.\n\x06header\x18\x01 \x01(\x0b\x32\x1c.momentumps.v1.WeightsHeaderH\x00\x12%\n\x05\x63hunk\x18\x02 \x01(\x0b\x32\x14.momentumps.v1.ChunkH\x00\x42\x06\n\x04part\"\xee\x01\n\x0eGradientHeader\x12\x11\n\tworker_id\x18\x01 \x01(\x05\x12\x14\n\x0c\x62\x61se_version\x18\x02 \x01(\x03\x12\x16\n\x0ereturn_weights\x18\x03 \x01(\x08\x12\x0c\n\x04loss\x18\x04 \x01(\x01\x12\x12\n\nbatch_size\x18\x05 \x01(\x05\x12\x10\n\x08sequence\x18\x06 \x01(\x03\x12\x34\n\x0evalue_encoding\x18\x07 \x01(\x0e\x32\x1c.momentumps.v1.ValueEncoding\x12\x31\n\x06sparse\x18\x08 \x01(\x0b\x32!.momentumps.v1.SparseStreamHeader\"&\n\x12SparseStreamHeader\x12\x10\n\x08num_rows\x18\x01 \x01(\x03\".\n\x0bSparseChunk\x12\x0f\n\x07indices\x18\x01 \x01(\x0c\x12\x0e\n\x06values\x18\x02 \x01(\x0c\"\xa3\x01\n\rGradientFrame\x12/\n\x06header\x18\x01 \x01(\x0b\x32\x1d.momentumps.v1.GradientHeaderH\x00\x12%\n\x05\x63hunk\x18\x02 \x01(\x0b\x32\x14.momentumps.v1.ChunkH\x00\x12\x32\n\x0csparse_chunk\x18\x03 \x01(\x0b\x32\x1a.momentumps.v1.SparseChunkH\x00\x42\x06\n\x04part\"\x0f\n\rStatusRequest\"\xa8\x01\n\x0cWorkerStatus\x12\x11\n\tworker_id\x18\x01 \x01(\x05\x12\x0c\n\x04rank\x18\x02 \x01(\x05\x12\x0c\n\x04name\x18\x03 \x01(\t\x12\x0e\n\x06pushes\x18\x04 \x01(\x03\x12\r\n\x05\x61live\x18\x05 \x01(\x08\x12\x16\n\x0emean_staleness\x18\x06 \x01(\x01\x12\x15\n\rmax_staleness\x18\x07 \x01(\x03\x12\x1b\n\x13staleness_histogram\x18\x08 \x03(\x03\"\xea\x02\n\x0bStatusReply\x12\x0f\n\x07version\x18\x01 \x01(\x03\x12\x19\n\x11gradients_applied\x18\x02 \x01(\x03\x12\x19\n\x11gradients_dropped\x18\x03 \x01(\x03\x12\x13\n\x0binitialized\x18\x04 \x01(\x08\x12,\n\x04mode\x18\x05 \x01(\x0e\x32\x1e.momentumps.v1.ConsistencyMode\x12\x13\n\x0bupdate_rule\x18\x06 \x01(\t\x12\x14\n\x0cnum_elements\x18\x07 \x01(\x03\x12,\n\x07workers\x18\x08 \x03(\x0b\x32\x1b.momentumps.v1.WorkerStatus\x12\x16\n\x0emean_staleness\x18\t \x01(\x01\x12\x15\n\rmax_staleness\x18\n \x01(\x03\x12\x1b\n\x13staleness_histogram\x18\x0b \x03(\x03\x12\x13\n\x0brecent_loss\x18\x0c \x01(\x01\x12\x17\n\x0fstaleness_bound\x18\r \x01(\x05\"&\n\x11\x44\x65registerRequest\x12\x11\n\tworker_id\x18\x01 \x01(\x05\"\x11\n\x0f\x44\x65registerReply\"2\n\x0cSharedRegion\x12\x0c\n\x04path\x18\x01 \x01(\t\x12\x14\n\x0cnum_elements\x18\x02 \x01(\x03\"\x9e\x02\n\x0fPushPullRequest\x12-\n\x06header\x18\x01 \x01(\x0b\x32\x1d.momentumps.v1.GradientHeader\x12\x12\n\x08gradient\x18\x02 \x01(\x0cH\x00\x12\x34\n\rshared_region\x18\x03 \x01(\x0b\x32\x1b.momentumps.v1.SharedRegionH\x00\x12\x38\n\x0fsparse_gradient\x18\x04 \x01(\x0b\x32\x1d.momentumps.v1.SparseGradientH\x00\x12\x37\n\x11gradient_encoding\x18\x05 \x01(\x0e\x32\x1c.momentumps.v1.ValueEncoding\x12\x14\n\x0csparse_reply\x18\x06 \x01(\x08\x42\t\n\x07payload\"a\n\x0eSparseGradient\x12\x0f\n\x07indices\x18\x01 \x01(\x0c\x12\x0e\n\x06values\x18\x02 \x01(\x0c\x12.\n\x08\x65ncoding\x18\x03 \x01(\x0e\x32\x1c.momentumps.v1.ValueEncoding\"N\n\rPushPullReply\x12,\n\x06header\x18\x01 \x01(\x0b\x32\x1c.momentumps.v1.WeightsHeader\x12\x0f\n\x07weights\x18\x02 \x01(\x0c*\x81\x01\n\x0f\x43onsistencyMode\x12 \n\x1c\x43ONSISTENCY_MODE_UNSPECIFIED\x10\x00\x12\x10\n\x0c\x41SYNCHRONOUS\x10\x01\x12\x0f\n\x0bSYNCHRONOUS\x10\x02\x12\x15\n\x11STALE_SYNCHRONOUS\x10\x03\x12\x12\n\x0e\x42\x41\x43KUP_WORKERS\x10\x04*J\n\x0b\x45rrorReason\x12\x1c\n\x18\x45RROR_REASON_UNSPECIFIED\x10\x00\x12\x1d\n\x19SHARED_REGION_UNAVAILABLE\x10\x01*)\n\rValueEncoding\x12\x0b\n\x07\x46LOAT32\x10\x00\x12\x0b\n\x07\x46LOAT16\x10\x01\x32\x93\x04\n\x0fParameterServer\x12H\n\x08Register\x12\x1e.momentumps.v1.RegisterRequest\x1a\x1c.momentumps.v1.RegisterReply\x12N\n\nInitialize\x12\x1e.momentumps.v1.InitializeFrame\x1a\x1e.momentumps.v1.InitializeReply(\x01\x12\x41\n\x04Pull\x12\x1a.momentumps.v1.PullRequest\x1a\x1b.momentumps.v1.WeightsFrame0\x01\x12\x45\n\x04Push\x12\x1c.momentumps.v1.GradientFrame\x1a\x1b.momentumps.v1.WeightsFrame(\x01\x30\x01\x12\x42\n\x06Status\x12\x1c.momentumps.v1.StatusRequest\x1a\x1a.momentumps.v1.StatusReply\x12N\n\nDeregister\x12 .momentumps.v1.DeregisterRequest\x1a\x1e.momentumps.v1.DeregisterReply\x12H\n\x08PushPull\x12\x1e.momentumps.v1.PushPullRequest\x1a\x1c.momentumps.v1.PushPullReplyB.\n\x14\x64\x65v.momentumps.protoB\x14ParameterServerProtoP\x01\x62\x06proto3')
+  serialized_pb=_b('\n$momentumps/v1/parameter_server.proto\x12\rmomentumps.v1\")\n\nTensorSpec\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\r\n\x05shape\x18\x02 \x03(\x03\"9\n\x0bModelLayout\x12*\n\x07tensors\x18\x01 \x03(\x0b\x32\x19.momentumps.v1.TensorSpec\"%\n\x05\x43hunk\x12\x0e\n\x06offset\x18\x01 \x01(\x03\x12\x0c\n\x04\x64\x61ta\x18\x02 \x01(\x0c\"0\n\x08ShardMap\x12$\n\x06shards\x18\x01 \x03(\x0b\x32\x14.momentumps.v1.Shard\"C\n\x05Shard\x12\r\n\x05index\x18\x01 \x01(\x05\x12\x0f\n\x07\x61\x64\x64ress\x18\x02 \x01(\t\x12\r\n\x05\x62\x65gin\x18\x03 \x01(\x03\x12\x0b\n\x03\x65nd\x18\x04 \x01(\x03\"-\n\x0fRegisterRequest\x12\x0c\n\x04rank\x18\x01 \x01(\x05\x12\x0c\n\x04name\x18\x02 \x01(\t\"\xa2\x02\n\rRegisterReply\x12\x11\n\tworker_id\x18\x01 \x01(\x05\x12*\n\x06layout\x18\x02 \x01(\x0b\x32\x1a.momentumps.v1.ModelLayout\x12\x13\n\x0binitialized\x18\x03 \x01(\x08\x12,\n\x04mode\x18\x04 \x01(\x0e\x32\x1e.momentumps.v1.ConsistencyMode\x12*\n\tshard_map\x18\x05 \x01(\x0b\x32\x17.momentumps.v1.ShardMap\x12\x0f\n\x07version\x18\x06 \x01(\x03\x12\x13\n\x0b\x63hunk_bytes\x18\x07 \x01(\x05\x12\x13\n\x0bupdate_rule\x18\x08 \x01(\t\x12\x17\n\x0fstaleness_bound\x18\t \x01(\x05\x12\x0f\n\x07host_id\x18\n \x01(\t\"\x83\x01\n\x10InitializeHeader\x12\x11\n\tworker_id\x18\x01 \x01(\x05\x12*\n\x06layout\x18\x02 \x01(\x0b\x32\x1a.momentumps.v1.ModelLayout\x12\x30\n\x0cmodel_layout\x18\x03 \x01(\x0b\x32\x1a.momentumps.v1.ModelLayout\"s\n\x0fInitializeFrame\x12\x31\n\x06header\x18\x01 \x01(\x0b\x32\x1f.momentumps.v1.InitializeHeaderH\x00\x12%\n\x05\x63hunk\x18\x02 \x01(\x0b\x32\x14.momentumps.v1.ChunkH\x00\x42\x06\n\x04part\"?\n\x0fInitializeReply\x12\x0f\n\x07version\x18\x01 \x01(\x03\x12\x1b\n\x13\x61lready_initialized\x18\x02 \x01(\x08\" \n\x0bPullRequest\x12\x11\n\tworker_id\x18\x01 \x01(\x05\"Z\n\rWeightsHeader\x12\x0f\n\x07version\x18\x01 \x01(\x03\x12\x11\n\tstaleness\x18\x02 \x01(\x03\x12\x0f\n\x07\x61pplied\x18\x03 \x01(\x08\x12\x14\n\x0cnum_elements\x18\x04 \x01(\x03\"m\n\x0cWeightsFrame\x12.\n\x06header\x18\x01 \x01(\x0b\x32\x1c.momentumps.v1.WeightsHeaderH\x00\x12%\n\x05\x63hunk\x18\x02 \x01(\x0b\x32\x14.momentumps.v1.ChunkH\x00\x42\x06\n\x04part\"\xee\x01\n\x0eGradientHeader\x12\x11\n\tworker_id\x18\x01 \x01(\x05\x12\x14\n\x0c\x62\x61se_version\x18\x02 \x01(\x03\x12\x16\n\x0ereturn_weights\x18\x03 \x01(\x08\x12\x0c\n\x04loss\x18\x04 \x01(\x01\x12\x12\n\nbatch_size\x18\x05 \x01(\x05\x12\x10\n\x08sequence\x18\x06 \x01(\x03\x12\x34\n\x0evalue_encoding\x18\x07 \x01(\x0e\x32\x1c.momentumps.v1.ValueEncoding\x12\x31\n\x06sparse\x18\x08 \x01(\x0b\x32!.momentumps.v1.SparseStreamHeader\"&\n\x12SparseStreamHeader\x12\x10\n\x08num_rows\x18\x01 \x01(\x03\".\n\x0bSparseChunk\x12\x0f\n\x07indices\x18\x01 \x01(\x0c\x12\x0e\n\x06values\x18\x02 \x01(\x0c\"\xa3\x01\n\rGradientFrame\x12/\n\x06header\x18\x01 \x01(\x0b\x32\x1d.momentumps.v1.GradientHeaderH\x00\x12%\n\x05\x63hunk\x18\x02 \x01(\x0b\x32\x14.momentumps.v1.ChunkH\x00\x12\x32\n\x0csparse_chunk\x18\x03 \x01(\x0b\x32\x1a.momentumps.v1.SparseChunkH\x00\x42\x06\n\x04part\"\x0f\n\rStatusRequest\"\xa8\x01\n\x0cWorkerStatus\x12\x11\n\tworker_id\x18\x01 \x01(\x05\x12\x0c\n\x04rank\x18\x02 \x01(\x05\x12\x0c\n\x04name\x18\x03 \x01(\t\x12\x0e\n\x06pushes\x18\x04 \x01(\x03\x12\r\n\x05\x61live\x18\x05 \x01(\x08\x12\x16\n\x0emean_staleness\x18\x06 \x01(\x01\x12\x15\n\rmax_staleness\x18\x07 \x01(\x03\x12\x1b\n\x13staleness_histogram\x18\x08 \x03(\x03\"\xe5\x03\n\x0bStatusReply\x12\x0f\n\x07version\x18\x01 \x01(\x03\x12\x19\n\x11gradients_applied\x18\x02 \x01(\x03\x12\x19\n\x11gradients_dropped\x18\x03 \x01(\x03\x12\x13\n\x0binitialized\x18\x04 \x01(\x08\x12,\n\x04mode\x18\x05 \x01(\x0e\x32\x1e.momentumps.v1.ConsistencyMode\x12\x13\n\x0bupdate_rule\x18\x06 \x01(\t\x12\x14\n\x0cnum_elements\x18\x07 \x01(\x03\x12,\n\x07workers\x18\x08 \x03(\x0b\x32\x1b.momentumps.v1.WorkerStatus\x12\x16\n\x0emean_staleness\x18\t \x01(\x01\x12\x15\n\rmax_staleness\x18\n \x01(\x03\x12\x1b\n\x13staleness_histogram\x18\x0b \x03(\x03\x12\x13\n\x0brecent_loss\x18\x0c \x01(\x01\x12\x17\n\x0fstaleness_bound\x18\r \x01(\x05\x12\x44\n\x0epushes_by_path\x18\x0e \x03(\x0b\x32,.momentumps.v1.StatusReply.PushesByPathEntry\x1a\x33\n\x11PushesByPathEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\x03:\x02\x38\x01\"&\n\x11\x44\x65registerRequest\x12\x11\n\tworker_id\x18\x01 \x01(\x05\"\x11\n\x0f\x44\x65registerReply\"2\n\x0cSharedRegion\x12\x0c\n\x04path\x18\x01 \x01(\t\x12\x14\n\x0cnum_elements\x18\x02 \x01(\x03\"\x9e\x02\n\x0fPushPullRequest\x12-\n\x06header\x18\x01 \x01(\x0b\x32\x1d.momentumps.v1.GradientHeader\x12\x12\n\x08gradient\x18\x02 \x01(\x0cH\x00\x12\x34\n\rshared_region\x18\x03 \x01(\x0b\x32\x1b.momentumps.v1.SharedRegionH\x00\x12\x38\n\x0fsparse_gradient\x18\x04 \x01(\x0b\x32\x1d.momentumps.v1.SparseGradientH\x00\x12\x37\n\x11gradient_encoding\x18\x05 \x01(\x0e\x32\x1c.momentumps.v1.ValueEncoding\x12\x14\n\x0csparse_reply\x18\x06 \x01(\x08\x42\t\n\x07payload\"a\n\x0eSparseGradient\x12\x0f\n\x07indices\x18\x01 \x01(\x0c\x12\x0e\n\x06values\x18\x02 \x01(\x0c\x12.\n\x08\x65ncoding\x18\x03 \x01(\x0e\x32\x1c.momentumps.v1.ValueEncoding\"N\n\rPushPullReply\x12,\n\x06header\x18\x01 \x01(\x0b\x32\x1c.momentumps.v1.WeightsHeader\x12\x0f\n\x07weights\x18\x02 \x01(\x0c*\x81\x01\n\x0f\x43onsistencyMode\x12 \n\x1c\x43ONSISTENCY_MODE_UNSPECIFIED\x10\x00\x12\x10\n\x0c\x41SYNCHRONOUS\x10\x01\x12\x0f\n\x0bSYNCHRONOUS\x10\x02\x12\x15\n\x11STALE_SYNCHRONOUS\x10\x03\x12\x12\n\x0e\x42\x41\x43KUP_WORKERS\x10\x04*J\n\x0b\x45rrorReason\x12\x1c\n\x18\x45RROR_REASON_UNSPECIFIED\x10\x00\x12\x1d\n\x19SHARED_REGION_UNAVAILABLE\x10\x01*)\n\rValueEncoding\x12\x0b\n\x07\x46LOAT32\x10\x00\x12\x0b\n\x07\x46LOAT16\x10\x01\x32\x93\x04\n\x0fParameterServer\x12H\n\x08Register\x12\x1e.momentumps.v1.RegisterRequest\x1a\x1c.momentumps.v1.RegisterReply\x12N\n\nInitialize\x12\x1e.momentumps.v1.InitializeFrame\x1a\x1e.momentumps.v1.InitializeReply(\x01\x12\x41\n\x04Pull\x12\x1a.momentumps.v1.PullRequest\x1a\x1b.momentumps.v1.WeightsFrame0\x01\x12\x45\n\x04Push\x12\x1c.momentumps.v1.GradientFrame\x1a\x1b.momentumps.v1.WeightsFrame(\x01\x30\x01\x12\x42\n\x06Status\x12\x1c.momentumps.v1.StatusRequest\x1a\x1a.momentumps.v1.StatusReply\x12N\n\nDeregister\x12 .momentumps.v1.DeregisterRequest\x1a\x1e.momentumps.v1.DeregisterReply\x12H\n\x08PushPull\x12\x1e.momentumps.v1.PushPullRequest\x1a\x1c.momentumps.v1.PushPullReplyB.\n\x14\x64\x65v.momentumps.protoB\x14ParameterServerProtoP\x01\x62\x06proto3')
 )
 
 _CONSISTENCYMODE = _descriptor.EnumDescriptor(
@@ -52,8 +52,8 @@ _CONSISTENCYMODE = _descriptor.EnumDescriptor(
   ],
   containing_type=None,
   options=None,
-  serialized_start=2836,
-  serialized_end=2965,
+  serialized_start=2959,
+  serialized_end=3088,
 )
 _sym_db.RegisterEnumDescriptor(_CONSISTENCYMODE)
 
@@ -75,8 +75,8 @@ _ERRORREASON = _descriptor.EnumDescriptor(
   ],
   containing_type=None,
   options=None,
-  serialized_start=2967,
-  serialized_end=3041,
+  serialized_start=3090,
+  serialized_end=3164,
 )
 _sym_db.RegisterEnumDescriptor(_ERRORREASON)
 
@@ -98,8 +98,8 @@ _VALUEENCODING = _descriptor.EnumDescriptor(
   ],
   containing_type=None,
   options=None,
-  serialized_start=3043,
-  serialized_end=3084,
+  serialized_start=3166,
+  serialized_end=3207,
 )
 _sym_db.RegisterEnumDescriptor(_VALUEENCODING)
 
@@ -987,6 +987,43 @@ _WORKERSTATUS = _descriptor.Descriptor(
 )
 
 
+_STATUSREPLY_PUSHESBYPATHENTRY = _descriptor.Descriptor(
+  name='PushesByPathEntry',
+  full_name='momentumps.v1.StatusReply.PushesByPathEntry',
+  filename=None,
+  file=DESCRIPTOR,
+  containing_type=None,
+  fields=[
+    _descriptor.FieldDescriptor(
+      name='key', full_name='momentumps.v1.StatusReply.PushesByPathEntry.key', index=0,
+      number=1, type=9, cpp_type=9, label=1,
+      has_default_value=False, default_value=_b("").decode('utf-8'),
+      message_type=None, enum_type=None, containing_type=None,
+      is_extension=False, extension_scope=None,
+      options=None, file=DESCRIPTOR),
+    _descriptor.FieldDescriptor(
+      name='value', full_name='momentumps.v1.StatusReply.PushesByPathEntry.value', index=1,
+      number=2, type=3, cpp_type=2, label=1,
+      has_default_value=False, default_value=0,
+      message_type=None, enum_type=None, containing_type=None,
+      is_extension=False, extension_scope=None,
+      options=None, file=DESCRIPTOR),
+  ],
+  extensions=[
+  ],
+  nested_types=[],
+  enum_types=[
+  ],
+  options=_descriptor._ParseOptions(descriptor_pb2.MessageOptions(), _b('8\001')),
+  is_extendable=False,
+  syntax='proto3',
+  extension_ranges=[],
+  oneofs=[
+  ],
+  serialized_start=2326,
+  serialized_end=2377,
+)
+
 _STATUSREPLY = _descriptor.Descriptor(
   name='StatusReply',
   full_name='momentumps.v1.StatusReply',
@@ -1085,10 +1122,17 @@ _STATUSREPLY = _descriptor.Descriptor(
       message_type=None, enum_type=None, containing_type=None,
       is_extension=False, extension_scope=None,
       options=None, file=DESCRIPTOR),
+    _descriptor.FieldDescriptor(
+      name='pushes_by_path', full_name='momentumps.v1.StatusReply.pushes_by_path', index=13,
+      number=14, type=11, cpp_type=10, label=3,
+      has_default_value=False, default_value=[],
+      message_type=None, enum_type=None, containing_type=None,
+      is_extension=False, extension_scope=None,
+      options=None, file=DESCRIPTOR),
   ],
   extensions=[
   ],
-  nested_types=[],
+  nested_types=[_STATUSREPLY_PUSHESBYPATHENTRY, ],
   enum_types=[
   ],
   options=None,
@@ -1098,7 +1142,7 @@ _STATUSREPLY = _descriptor.Descriptor(
   oneofs=[
   ],
   serialized_start=1892,
-  serialized_end=2254,
+  serialized_end=2377,
 )
 
 
@@ -1128,8 +1172,8 @@ _DEREGISTERREQUEST = _descriptor.Descriptor(
   extension_ranges=[],
   oneofs=[
   ],
-  serialized_start=2256,
-  serialized_end=2294,
+  serialized_start=2379,
+  serialized_end=2417,
 )
 
 
@@ -1152,8 +1196,8 @@ _DEREGISTERREPLY = _descriptor.Descriptor(
   extension_ranges=[],
   oneofs=[
   ],
-  serialized_start=2296,
-  serialized_end=2313,
+  serialized_start=2419,
+  serialized_end=2436,
 )
 
 
@@ -1190,8 +1234,8 @@ _SHAREDREGION = _descriptor.Descriptor(
   extension_ranges=[],
   oneofs=[
   ],
-  serialized_start=2315,
-  serialized_end=2365,
+  serialized_start=2438,
+  serialized_end=2488,
 )
 
 
@@ -1259,8 +1303,8 @@ _PUSHPULLREQUEST = _descriptor.Descriptor(
       name='payload', full_name='momentumps.v1.PushPullRequest.payload',
       index=0, containing_type=None, fields=[]),
   ],
-  serialized_start=2368,
-  serialized_end=2654,
+  serialized_start=2491,
+  serialized_end=2777,
 )
 
 
@@ -1304,8 +1348,8 @@ _SPARSEGRADIENT = _descriptor.Descriptor(
   extension_ranges=[],
   oneofs=[
   ],
-  serialized_start=2656,
-  serialized_end=2753,
+  serialized_start=2779,
+  serialized_end=2876,
 )
 
 
@@ -1342,8 +1386,8 @@ _PUSHPULLREPLY = _descriptor.Descriptor(
   extension_ranges=[],
   oneofs=[
   ],
-  serialized_start=2755,
-  serialized_end=2833,
+  serialized_start=2878,
+  serialized_end=2956,
 )
 
 _MODELLAYOUT.fields_by_name['tensors'].message_type = _TENSORSPEC
@@ -1383,8 +1427,10 @@ _GRADIENTFRAME.fields_by_name['chunk'].containing_oneof = _GRADIENTFRAME.oneofs_
 _GRADIENTFRAME.oneofs_by_name['part'].fields.append(
   _GRADIENTFRAME.fields_by_name['sparse_chunk'])
 _GRADIENTFRAME.fields_by_name['sparse_chunk'].containing_oneof = _GRADIENTFRAME.oneofs_by_name['part']
+_STATUSREPLY_PUSHESBYPATHENTRY.containing_type = _STATUSREPLY
 _STATUSREPLY.fields_by_name['mode'].enum_type = _CONSISTENCYMODE
 _STATUSREPLY.fields_by_name['workers'].message_type = _WORKERSTATUS
+_STATUSREPLY.fields_by_name['pushes_by_path'].message_type = _STATUSREPLY_PUSHESBYPATHENTRY
 _PUSHPULLREQUEST.fields_by_name['header'].message_type = _GRADIENTHEADER
 _PUSHPULLREQUEST.fields_by_name['shared_region'].message_type = _SHAREDREGION
 _PUSHPULLREQUEST.fields_by_name['sparse_gradient'].message_type = _SPARSEGRADIENT
@@ -1565,11 +1611,19 @@ WorkerStatus = _reflection.GeneratedProtocolMessageType('WorkerStatus', (_messag
 _sym_db.RegisterMessage(WorkerStatus)
 
 StatusReply = _reflection.GeneratedProtocolMessageType('StatusReply', (_message.Message,), dict(
+
+  PushesByPathEntry = _reflection.GeneratedProtocolMessageType('PushesByPathEntry', (_message.Message,), dict(
+    DESCRIPTOR = _STATUSREPLY_PUSHESBYPATHENTRY,
+    __module__ = 'momentumps.v1.parameter_server_pb2'
+    # @@protoc_insertion_point(class_scope:momentumps.v1.StatusReply.PushesByPathEntry)
+    ))
+  ,
   DESCRIPTOR = _STATUSREPLY,
   __module__ = 'momentumps.v1.parameter_server_pb2'
   # @@protoc_insertion_point(class_scope:momentumps.v1.StatusReply)
   ))
 _sym_db.RegisterMessage(StatusReply)
+_sym_db.RegisterMessage(StatusReply.PushesByPathEntry)
 
 DeregisterRequest = _reflection.GeneratedProtocolMessageType('DeregisterRequest', (_message.Message,), dict(
   DESCRIPTOR = _DEREGISTERREQUEST,
@@ -1616,6 +1670,8 @@ _sym_db.RegisterMessage(PushPullReply)
 
 DESCRIPTOR.has_options = True
 DESCRIPTOR._options = _descriptor._ParseOptions(descriptor_pb2.FileOptions(), _b('\n\024dev.momentumps.protoB\024ParameterServerProtoP\001'))
+_STATUSREPLY_PUSHESBYPATHENTRY.has_options = True
+_STATUSREPLY_PUSHESBYPATHENTRY._options = _descriptor._ParseOptions(descriptor_pb2.MessageOptions(), _b('8\001'))
 
 _PARAMETERSERVER = _descriptor.ServiceDescriptor(
   name='ParameterServer',
@@ -1623,8 +1679,8 @@ _PARAMETERSERVER = _descriptor.ServiceDescriptor(
   file=DESCRIPTOR,
   index=0,
   options=None,
-  serialized_start=3087,
-  serialized_end=3618,
+  serialized_start=3210,
+  serialized_end=3741,
   methods=[
   _descriptor.MethodDescriptor(
     name='Register',
