@@ -16,18 +16,21 @@ import dev.momentumps.wire.RequestException;
 import dev.momentumps.wire.ServerStatus;
 import dev.momentumps.wire.StalenessStats;
 import dev.momentumps.wire.TensorLayout;
-import dev.momentumps.wire.codec.FiniteScan;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 
 /**
  * The parameter server, transport-free: workers register, one of them initialises the model, then they
  * pull weights and push gradients. The consistency model decides when a gradient is applied; the store
- * applies it with the update rule; staleness is counted per worker.
+ * applies it with the update rule; staleness is counted per worker. Every transport goes through this
+ * class's one pull ({@link #pull(int, PullTarget)}) and one push path.
+ *
+ * <p>Its parts, each with one job: {@link WorkerRegistry} (workers, leases, clocks), {@link PushChecks}
+ * (what a push must satisfy, and the {@link NonFinitePolicy}), {@link AdmissionLimits} (the largest model
+ * and the bytes in flight a request is admitted against), {@link CoreCheckpoint} (snapshot and restore),
+ * {@link UpdateCounters}; this class orders the updates and does each request's bookkeeping.
  *
  * <p>Every request is checked completely before anything changes, so a refused request (a
  * {@link RequestException} naming the field) leaves the state exactly as it was. All state sits behind
@@ -36,8 +39,6 @@ import java.util.concurrent.TimeUnit;
  * <p>The gRPC service, the in-process client and the simulator all drive this same class.
  */
 public final class ParameterServerCore implements AutoCloseable {
-    private static final int RECENT_LOSSES = 64;
-
     /** The worker id a monitor pulls with: it reads weights without being a worker that rounds wait on. */
     public static final int OBSERVER = -1;
 
@@ -47,19 +48,14 @@ public final class ParameterServerCore implements AutoCloseable {
     private final ConsistencyModel consistency;
     private final RangeExecutor executor;
     private final List<UpdateListener> listeners = new CopyOnWriteArrayList<>();
-    private final List<WorkerRecord> workers = new ArrayList<>();
-    private final StalenessStats staleness = new StalenessStats();
-    private final double[] recentLosses = new double[RECENT_LOSSES];
+    private final WorkerRegistry workers = new WorkerRegistry();
+    private final PushChecks checks = new PushChecks();
+    private final UpdateCounters counters = new UpdateCounters();
     private final Sink sink = new Sink();
     private final List<Checkpointable> checkpointables = new CopyOnWriteArrayList<>();
-    private volatile NonFinitePolicy nonFinite = NonFinitePolicy.REJECT;
-    private volatile long maxParams = Integer.MAX_VALUE - 8;
-    private volatile long inflightBytes = Math.max(64L << 20, Runtime.getRuntime().maxMemory() / 4);
+    private final AdmissionLimits limits = new AdmissionLimits();
     private ParameterStore store;
     private StalenessCompensation compensation = StalenessCompensation.NONE;
-    private long gradientsApplied;
-    private long gradientsDropped;
-    private long lossesSeen;
     private float[] lookAheadScratch;
 
     /**
@@ -119,22 +115,7 @@ public final class ParameterServerCore implements AutoCloseable {
      * {@link RequestBounds#MAX_NAME_BYTES} is refused.
      */
     public synchronized int register(int rank, String name) {
-        if (rank < 0) {
-            throw RequestException.invalid("rank must be >= 0, got " + rank);
-        }
-        RequestBounds.checkName("name", name);
-        for (WorkerRecord old : workers) {
-            if (!old.alive && old.rank == rank) {
-                old.alive = true;
-                old.lastSequence = 0;
-                old.lastSeenNanos = System.nanoTime();
-                consistency.onWorkerJoined(old.id);
-                notifyAll();
-                return old.id;
-            }
-        }
-        WorkerRecord w = new WorkerRecord(workers.size(), rank, name == null ? "" : name, System.nanoTime());
-        workers.add(w);
+        WorkerRecord w = workers.register(rank, name);
         consistency.onWorkerJoined(w.id);
         notifyAll();
         return w.id;
@@ -142,12 +123,31 @@ public final class ParameterServerCore implements AutoCloseable {
 
     /** Marks a worker gone: synchronous rounds stop waiting for it. Unknown ids are refused. */
     public synchronized void deregister(int workerId) {
-        WorkerRecord w = worker(workerId);
+        WorkerRecord w = workers.get(workerId);
         if (w.alive) {
             w.alive = false;
             consistency.onWorkerGone(workerId, sink);
             notifyAll();
         }
+    }
+
+    /** A sign of life from a worker (a call in progress): renews its lease. Unknown ids are refused. */
+    public synchronized void touch(int workerId) {
+        workers.touch(workers.get(workerId));
+    }
+
+    /**
+     * Marks gone every live worker not heard from for {@code leaseNanos} (a crashed or hung worker), so
+     * synchronous rounds and the staleness bound go on with the live ones. The worker may register again.
+     *
+     * @return the ids of the workers marked gone, ascending
+     */
+    public synchronized int[] expireLeases(long leaseNanos) {
+        int[] gone = workers.expired(leaseNanos);
+        for (int id : gone) {
+            deregister(id);
+        }
+        return gone;
     }
 
     public synchronized boolean isInitialized() {
@@ -172,7 +172,7 @@ public final class ParameterServerCore implements AutoCloseable {
         if (store != null) {
             return false;
         }
-        requireFinite(weights, "weights");
+        PushChecks.requireFinite(weights, "weights");
         store = new ParameterStore(layout, weights, rule, schedule, clipNorm, executor);
         notifyAll();
         return true;
@@ -180,14 +180,11 @@ public final class ParameterServerCore implements AutoCloseable {
 
     /** The largest model this server accepts, in parameters (default: the largest a layout can describe). */
     public void setMaxParams(long maxParams) {
-        if (maxParams < 1) {
-            throw new IllegalArgumentException("the largest model must have at least 1 parameter, got " + maxParams);
-        }
-        this.maxParams = maxParams;
+        limits.setMaxParams(maxParams);
     }
 
     public long maxParams() {
-        return maxParams;
+        return limits.maxParams();
     }
 
     /**
@@ -195,14 +192,11 @@ public final class ParameterServerCore implements AutoCloseable {
      * control reads it when it starts; default a quarter of the heap, at least 64 MiB).
      */
     public void setInflightBytes(long bytes) {
-        if (bytes < 1) {
-            throw new IllegalArgumentException("the in-flight budget must be >= 1 byte, got " + bytes);
-        }
-        this.inflightBytes = bytes;
+        limits.setInflightBytes(bytes);
     }
 
     public long inflightBytes() {
-        return inflightBytes;
+        return limits.inflightBytes();
     }
 
     /**
@@ -211,11 +205,8 @@ public final class ParameterServerCore implements AutoCloseable {
      * @return whether the model is initialised already (the weights then need not be read at all)
      */
     public synchronized boolean checkInitialize(int workerId, TensorLayout layout) {
-        worker(workerId);
-        if (layout.numElements() > maxParams) {
-            throw new RequestException(RequestException.Reason.INVALID_ARGUMENT, "layout: " + layout.numElements()
-                    + " elements, more than this server's largest model (--max-params " + maxParams + ")");
-        }
+        workers.get(workerId);
+        limits.checkLayout(layout);
         if (store != null) {
             if (!store.layout().equals(layout)) {
                 throw new RequestException(RequestException.Reason.FAILED_PRECONDITION,
@@ -228,7 +219,7 @@ public final class ParameterServerCore implements AutoCloseable {
 
     /** Checks that {@code workerId} is registered (NOT_FOUND naming worker_id otherwise). */
     public synchronized void checkRegistered(int workerId) {
-        worker(workerId);
+        workers.get(workerId);
     }
 
     /** Waits until some worker has initialised the model. @return whether it is initialised */
@@ -267,7 +258,7 @@ public final class ParameterServerCore implements AutoCloseable {
      * may pull (it gets the live weights, and nothing is recorded).
      */
     public synchronized long pull(int workerId, PullTarget target) {
-        WorkerRecord w = workerId == OBSERVER ? null : worker(workerId);
+        WorkerRecord w = sender(workerId);
         ParameterStore s = requireStore();
         target.requireRoom(s.numElements());
         float[] sent = s.weights();
@@ -276,7 +267,7 @@ public final class ParameterServerCore implements AutoCloseable {
             target.accept(sent, version);
             return version;
         }
-        w.lastSeenNanos = System.nanoTime();
+        workers.touch(w);
         LookAhead ahead = lookAheadFor(workerId);
         if (ahead != null) {
             sent = lookAhead(ahead, workerId, sent, s);
@@ -301,13 +292,52 @@ public final class ParameterServerCore implements AutoCloseable {
         return lookAheadScratch;
     }
 
+    /** The record of a pulling worker; null for {@link #OBSERVER}. */
+    private WorkerRecord sender(int workerId) {
+        return workerId == OBSERVER ? null : workers.get(workerId);
+    }
+
+    /**
+     * Copies the current weights of the rows {@code rows[0..n)} (each caught up to the current version)
+     * into {@code out[0..n)}; returns the version. Rows must be valid (as {@link #pushSparse} checks them).
+     * The bookkeeping is {@link #pull(int, PullTarget)}'s, for the rows sent: the lease is renewed, a
+     * look-ahead in force gives the rows' values, and the compensation learns them
+     * ({@link StalenessCompensation#onSentRows}).
+     */
+    public synchronized long pullRows(int workerId, int[] rows, int n, float[] out) {
+        WorkerRecord w = sender(workerId);
+        ParameterStore s = requireStore();
+        if (n > rows.length || n > out.length) {
+            throw RequestException.invalid("rows: " + n + " rows asked, buffers hold " + rows.length + " and "
+                    + out.length);
+        }
+        SparseRows.checkIndices(rows, n, s.numElements());
+        LookAhead ahead = w == null ? null : lookAheadFor(workerId);
+        if (ahead != null) {
+            float[] sent = lookAhead(ahead, workerId, s.weights(), s);
+            for (int j = 0; j < n; j++) {
+                out[j] = sent[rows[j]];
+            }
+        } else {
+            s.settleRows(rows, n);
+            for (int j = 0; j < n; j++) {
+                out[j] = s.weightAt(rows[j]);
+            }
+        }
+        if (w != null) {
+            workers.touch(w);
+            compensation.onSentRows(workerId, rows, n, out);
+        }
+        return s.version();
+    }
+
     /** Whether the consistency model lets this worker pull now (SSP holds back one too far ahead). */
     public synchronized boolean mayPull(int workerId) {
         if (workerId == OBSERVER) {
             return true;
         }
-        worker(workerId);
-        return consistency.mayPull(workerId, sink);
+        workers.get(workerId);
+        return consistency.mayPull(workerId, workers);
     }
 
     /** Waits until {@link #mayPull} holds. @return whether it does (false on timeout) */
@@ -315,7 +345,7 @@ public final class ParameterServerCore implements AutoCloseable {
         long deadline = System.nanoTime() + unit.toNanos(timeout);
         while (!mayPull(workerId)) {
             if (workerId != OBSERVER) {
-                worker(workerId).lastSeenNanos = System.nanoTime(); // waiting is a sign of life
+                workers.touch(workers.get(workerId)); // waiting is a sign of life
             }
             long left = deadline - System.nanoTime();
             if (left <= 0) {
@@ -346,28 +376,18 @@ public final class ParameterServerCore implements AutoCloseable {
      */
     public PushTicket push(int workerId, long baseVersion, long sequence, float[] gradient, double loss,
                            int batchSize, boolean knownFinite) {
-        if (knownFinite) {
-            return pushValidated(workerId, baseVersion, sequence, gradient, loss, batchSize, false);
-        }
         // NaN/Inf handling reads only the caller's array, so it runs before the lock: another worker's update
-        // is not held up by this scan. Nothing of the server's state is touched until pushValidated.
-        boolean skip = false;
-        switch (nonFinite) {
-            case REJECT -> requireFinite(gradient, "gradient");
-            case SKIP -> skip = !allFinite(gradient);
-            case ZERO -> zeroNonFinite(gradient);
-        }
-        return pushValidated(workerId, baseVersion, sequence, gradient, loss, batchSize, skip);
+        // is not held up by this scan. Nothing of the server's state is touched until pushChecked.
+        boolean skip = !knownFinite && checks.screen(gradient);
+        return pushChecked(workerId, baseVersion, sequence, gradient, loss, batchSize, skip);
     }
 
-    private synchronized PushTicket pushValidated(int workerId, long baseVersion, long sequence, float[] gradient,
-                                                  double loss, int batchSize, boolean skip) {
-        WorkerRecord w = checkPush(workerId, baseVersion, sequence, batchSize);
+    /** The one dense push: checks, counts, compensation, then the consistency model. */
+    private synchronized PushTicket pushChecked(int workerId, long baseVersion, long sequence, float[] gradient,
+                                                double loss, int batchSize, boolean skip) {
+        WorkerRecord w = pusher(workerId, baseVersion, sequence, batchSize);
         ParameterStore s = store;
-        if (gradient.length != s.numElements()) {
-            throw RequestException.invalid("gradient has " + gradient.length + " elements, model has "
-                    + s.numElements() + " (" + s.layout() + ")");
-        }
+        PushChecks.checkLength(gradient, s);
         accept(w, sequence, loss);
         compensation.adjustGradient(workerId, s.version() - baseVersion, gradient, s.weights());
         if (skip) {
@@ -392,21 +412,16 @@ public final class ParameterServerCore implements AutoCloseable {
      */
     public synchronized PushTicket pushSparse(int workerId, long baseVersion, long sequence, int[] rows,
                                               float[] values, double loss, int batchSize) {
-        WorkerRecord w = checkPush(workerId, baseVersion, sequence, batchSize);
+        WorkerRecord w = pusher(workerId, baseVersion, sequence, batchSize);
         ParameterStore s = store;
         SparseRows.checkShape(rows, values, s.numElements());
-        if (nonFinite == NonFinitePolicy.REJECT) {
-            SparseRows.requireFinite(rows, values);
-        }
+        checks.rejectSparse(rows, values);
         if (!(s.supportsSparse() && consistency.kind() == ConsistencyKind.ASYNCHRONOUS
                 && compensation == StalenessCompensation.NONE)) {
             return push(workerId, baseVersion, sequence, SparseRows.scatter(rows, values, s.numElements()),
                     loss, batchSize);
         }
-        boolean skip = nonFinite == NonFinitePolicy.SKIP && !allFinite(values);
-        if (nonFinite == NonFinitePolicy.ZERO) {
-            zeroNonFinite(values);
-        }
+        boolean skip = checks.screenSparse(values);
         accept(w, sequence, loss);
         if (skip) {
             return dropped(workerId);
@@ -420,59 +435,41 @@ public final class ParameterServerCore implements AutoCloseable {
         return ticket;
     }
 
-    /**
-     * Copies the current weights of the rows {@code rows[0..n)} (each caught up to the current version)
-     * into {@code out[0..n)}; returns the version. Rows must be valid (as {@link #pushSparse} checks them).
-     * The bookkeeping is {@link #pull(int, PullTarget)}'s, for the rows sent: the lease is renewed, a
-     * look-ahead in force gives the rows' values, and the compensation learns them
-     * ({@link StalenessCompensation#onSentRows}).
-     */
-    public synchronized long pullRows(int workerId, int[] rows, int n, float[] out) {
-        WorkerRecord w = workerId == OBSERVER ? null : worker(workerId);
+    /** The pushing worker's record once every check every push shares has passed; nothing changes here. */
+    private WorkerRecord pusher(int workerId, long baseVersion, long sequence, int batchSize) {
+        WorkerRecord w = workers.get(workerId);
         ParameterStore s = requireStore();
-        if (n > rows.length || n > out.length) {
-            throw RequestException.invalid("rows: " + n + " rows asked, buffers hold " + rows.length + " and "
-                    + out.length);
+        workers.live(workerId);
+        PushChecks.check(w, s, baseVersion, sequence, batchSize);
+        return w;
+    }
+
+    /** Counts an accepted push against its worker (after every check passed). */
+    private void accept(WorkerRecord w, long sequence, double loss) {
+        w.lastSequence = sequence;
+        w.pushes++;
+        workers.touch(w);
+        counters.recordLoss(loss);
+    }
+
+    /** The ticket of a push taken in but not applied (a non-finite gradient under SKIP), already complete. */
+    private PushTicket dropped(int workerId) {
+        counters.dropped();
+        for (UpdateListener l : listeners) {
+            l.onDropped(workerId, UpdateListener.DropReason.NON_FINITE);
         }
-        SparseRows.checkIndices(rows, n, s.numElements());
-        LookAhead ahead = w == null ? null : lookAheadFor(workerId);
-        if (ahead != null) {
-            float[] sent = lookAhead(ahead, workerId, s.weights(), s);
-            for (int j = 0; j < n; j++) {
-                out[j] = sent[rows[j]];
-            }
-        } else {
-            s.settleRows(rows, n);
-            for (int j = 0; j < n; j++) {
-                out[j] = s.weightAt(rows[j]);
-            }
-        }
-        if (w != null) {
-            w.lastSeenNanos = System.nanoTime();
-            compensation.onSentRows(workerId, rows, n, out);
-        }
-        return s.version();
+        PushTicket ticket = new PushTicket();
+        ticket.complete(false, store.version(), -1);
+        notifyAll();
+        return ticket;
     }
 
     /** A snapshot of the counters. */
     public synchronized ServerStatus status() {
-        List<ServerStatus.Worker> ws = new ArrayList<>(workers.size());
-        for (WorkerRecord w : workers) {
-            ws.add(new ServerStatus.Worker(w.id, w.rank, w.name, w.pushes, w.alive, w.staleness.mean(),
-                    w.staleness.max(), w.staleness.histogram()));
-        }
-        int n = (int) Math.min(lossesSeen, RECENT_LOSSES);
-        double recent = Double.NaN;
-        if (n > 0) {
-            double sum = 0;
-            for (int i = 0; i < n; i++) {
-                sum += recentLosses[i];
-            }
-            recent = sum / n;
-        }
-        return new ServerStatus(version(), gradientsApplied, gradientsDropped, store != null, consistency.kind(),
-                consistency.stalenessBound(), optimizer(), store == null ? 0 : store.numElements(),
-                List.copyOf(ws), staleness.copy(), recent, java.util.Map.of());
+        return new ServerStatus(version(), counters.appliedCount(), counters.droppedCount(), store != null,
+                consistency.kind(), consistency.stalenessBound(), optimizer(),
+                store == null ? 0 : store.numElements(), workers.status(), counters.staleness().copy(),
+                counters.recentLoss(), java.util.Map.of());
     }
 
     /**
@@ -485,7 +482,7 @@ public final class ParameterServerCore implements AutoCloseable {
 
     /** Staleness counts of one worker. */
     public synchronized StalenessStats stalenessOf(int workerId) {
-        return worker(workerId).staleness.copy();
+        return workers.get(workerId).staleness.copy();
     }
 
     /** A copy of the current weights (for reports and tests). */
@@ -498,58 +495,6 @@ public final class ParameterServerCore implements AutoCloseable {
         executor.close();
     }
 
-    private WorkerRecord worker(int workerId) {
-        if (workerId < 0 || workerId >= workers.size()) {
-            throw new RequestException(RequestException.Reason.NOT_FOUND,
-                    "worker_id: no worker " + workerId + " is registered (register first)");
-        }
-        return workers.get(workerId);
-    }
-
-    /** The checks every push shares; nothing changes here. @return the pushing worker's record */
-    private WorkerRecord checkPush(int workerId, long baseVersion, long sequence, int batchSize) {
-        WorkerRecord w = worker(workerId);
-        ParameterStore s = requireStore();
-        if (!w.alive) {
-            throw new RequestException(RequestException.Reason.FAILED_PRECONDITION,
-                    "worker_id: worker " + workerId + " has left; register again");
-        }
-        if (baseVersion < 0 || baseVersion > s.version()) {
-            throw new RequestException(RequestException.Reason.OUT_OF_RANGE, "base_version " + baseVersion
-                    + " is not in [0, " + s.version() + "] (the server's current version)");
-        }
-        if (sequence <= w.lastSequence) {
-            throw new RequestException(RequestException.Reason.ALREADY_EXISTS, "sequence " + sequence
-                    + " of worker " + workerId + " was already pushed (last was " + w.lastSequence + ")");
-        }
-        if (batchSize < 0) {
-            throw RequestException.invalid("batch_size must be >= 0, got " + batchSize);
-        }
-        return w;
-    }
-
-    /** The ticket of a push taken in but not applied (a non-finite gradient under SKIP), already complete. */
-    private PushTicket dropped(int workerId) {
-        gradientsDropped++;
-        for (UpdateListener l : listeners) {
-            l.onDropped(workerId, UpdateListener.DropReason.NON_FINITE);
-        }
-        PushTicket ticket = new PushTicket();
-        ticket.complete(false, store.version(), -1);
-        notifyAll();
-        return ticket;
-    }
-
-    /** Counts an accepted push against its worker (after every check passed). */
-    private void accept(WorkerRecord w, long sequence, double loss) {
-        w.lastSequence = sequence;
-        w.pushes++;
-        w.lastSeenNanos = System.nanoTime();
-        if (!Double.isNaN(loss)) {
-            recentLosses[(int) (lossesSeen++ % RECENT_LOSSES)] = loss;
-        }
-    }
-
     private ParameterStore requireStore() {
         if (store == null) {
             throw new RequestException(RequestException.Reason.FAILED_PRECONDITION,
@@ -560,11 +505,11 @@ public final class ParameterServerCore implements AutoCloseable {
 
     /** How pushed gradients with NaN or ±Inf are treated from now on (default {@link NonFinitePolicy#REJECT}). */
     public void setNonFinitePolicy(NonFinitePolicy policy) {
-        this.nonFinite = java.util.Objects.requireNonNull(policy, "policy");
+        checks.setPolicy(policy);
     }
 
     public NonFinitePolicy nonFinitePolicy() {
-        return nonFinite;
+        return checks.policy();
     }
 
     /** Includes {@code part}'s state in every {@link #snapshot} and {@link #restore}. */
@@ -572,53 +517,9 @@ public final class ParameterServerCore implements AutoCloseable {
         checkpointables.add(part);
     }
 
-    /** A sign of life from a worker (a call in progress): renews its lease. Unknown ids are refused. */
-    public synchronized void touch(int workerId) {
-        worker(workerId).lastSeenNanos = System.nanoTime();
-    }
-
-    /**
-     * Marks gone every live worker not heard from for {@code leaseNanos} (a crashed or hung worker), so
-     * synchronous rounds and the staleness bound go on with the live ones. The worker may register again.
-     *
-     * @return the ids of the workers marked gone, ascending
-     */
-    public synchronized int[] expireLeases(long leaseNanos) {
-        long now = System.nanoTime();
-        int[] gone = new int[workers.size()];
-        int n = 0;
-        for (WorkerRecord w : workers) {
-            if (w.alive && now - w.lastSeenNanos > leaseNanos) {
-                gone[n++] = w.id;
-            }
-        }
-        for (int i = 0; i < n; i++) {
-            deregister(gone[i]);
-        }
-        return java.util.Arrays.copyOf(gone, n);
-    }
-
     /** A consistent copy of the whole state, for a checkpoint; null before initialisation. */
     public synchronized CoreSnapshot snapshot() {
-        if (store == null) {
-            return null;
-        }
-        store.settle(); // lazily updated rows caught up, so the rule's state vectors are current
-        Map<String, float[]> state = new LinkedHashMap<>();
-        for (Map.Entry<String, float[]> e : rule.state().entrySet()) {
-            state.put(e.getKey(), e.getValue().clone());
-        }
-        List<CoreSnapshot.WorkerState> ws = new ArrayList<>(workers.size());
-        for (WorkerRecord w : workers) {
-            ws.add(new CoreSnapshot.WorkerState(w.id, w.rank, w.name, w.pushes, w.lastSequence, w.alive,
-                    w.staleness.histogram()));
-        }
-        Map<String, byte[]> ext = new LinkedHashMap<>();
-        for (Checkpointable c : parts()) {
-            ext.put(c.checkpointKey(), c.saveState());
-        }
-        return new CoreSnapshot(store.layout(), store.weights().clone(), store.version(), rule.toString(), state,
-                gradientsApplied, gradientsDropped, staleness.histogram(), List.copyOf(ws), ext);
+        return store == null ? null : CoreCheckpoint.take(store, rule, counters, workers, parts());
     }
 
     /**
@@ -633,52 +534,15 @@ public final class ParameterServerCore implements AutoCloseable {
             throw new IllegalStateException("restore needs a fresh core (it has " + workers.size()
                     + " workers and is " + (store == null ? "not " : "") + "initialised)");
         }
-        // the store's constructor allocates the rule's state (zeroed); the saved vectors are copied in below
+        // the store's constructor allocates the rule's state (zeroed); the saved vectors are copied in
         ParameterStore restored = new ParameterStore(snap.layout(), snap.weights(), rule, schedule, clipNorm, executor);
         restored.resumeAt(snap.version());
-        Map<String, float[]> live = rule.state();
-        if (!live.keySet().equals(snap.ruleState().keySet())) {
-            throw new IllegalArgumentException("the checkpoint's optimizer state " + snap.ruleState().keySet()
-                    + " (" + snap.updateRule() + ") does not fit the update rule " + rule + " with state "
-                    + live.keySet());
-        }
-        Map<String, Checkpointable> byKey = new LinkedHashMap<>();
-        for (Checkpointable c : parts()) {
-            byKey.put(c.checkpointKey(), c);
-        }
-        for (String key : snap.extensions().keySet()) {
-            if (!byKey.containsKey(key)) {
-                throw new IllegalArgumentException("the checkpoint holds state for '" + key
-                        + "', which this server does not have (was it started with other options?)");
-            }
-        }
-        for (Map.Entry<String, float[]> e : snap.ruleState().entrySet()) {
-            float[] dst = live.get(e.getKey());
-            if (dst.length != e.getValue().length) {
-                throw new IllegalArgumentException("optimizer state '" + e.getKey() + "' has " + e.getValue().length
-                        + " elements, the model " + dst.length);
-            }
-            System.arraycopy(e.getValue(), 0, dst, 0, dst.length);
-        }
+        CoreCheckpoint.restore(snap, rule, counters, workers, parts());
         store = restored;
-        gradientsApplied = snap.gradientsApplied();
-        gradientsDropped = snap.gradientsDropped();
-        staleness.restore(snap.stalenessHistogram());
-        long now = System.nanoTime();
-        for (CoreSnapshot.WorkerState s : snap.workers()) {
-            WorkerRecord w = new WorkerRecord(s.id(), s.rank(), s.name(), now);
-            w.pushes = s.pushes();
-            w.lastSequence = s.lastSequence();
-            w.alive = false;
-            w.staleness.restore(s.stalenessHistogram());
-            workers.add(w);
-        }
-        for (Map.Entry<String, byte[]> e : snap.extensions().entrySet()) {
-            byKey.get(e.getKey()).restoreState(e.getValue());
-        }
         notifyAll();
     }
 
+    /** Every part whose state a checkpoint keeps: the consistency model, each compensation, the added ones. */
     private List<Checkpointable> parts() {
         List<Checkpointable> all = new ArrayList<>();
         if (consistency instanceof Checkpointable c) {
@@ -696,34 +560,8 @@ public final class ParameterServerCore implements AutoCloseable {
         return all;
     }
 
-    /** True when no value is NaN or ±Inf (see {@link FiniteScan} for how, and why that way). */
-    static boolean allFinite(float[] values) {
-        return FiniteScan.allFinite(values);
-    }
-
-    private static void zeroNonFinite(float[] values) {
-        for (int i = 0; i < values.length; i++) {
-            float v = values[i];
-            if (v - v != 0) {
-                values[i] = 0f;
-            }
-        }
-    }
-
-    private static void requireFinite(float[] values, String field) {
-        if (allFinite(values)) {
-            return;
-        }
-        for (int i = 0; i < values.length; i++) {
-            float v = values[i];
-            if (v - v != 0) {
-                throw RequestException.invalid(field + "[" + i + "] is " + v + ": only finite values are accepted");
-            }
-        }
-    }
-
     /** The core as its consistency model sees it. Called with the core's lock held. */
-    private final class Sink implements UpdateSink, Clocks {
+    private final class Sink implements UpdateSink {
         @Override
         public void apply(float[] gradient, List<Submission> contributors) {
             long before = store.version();
@@ -749,9 +587,8 @@ public final class ParameterServerCore implements AutoCloseable {
             long now = System.nanoTime();
             for (Submission sub : contributors) {
                 long tau = before - sub.baseVersion();
-                staleness.record(tau);
+                counters.applied(tau);
                 workers.get(sub.workerId()).staleness.record(tau);
-                gradientsApplied++;
                 for (UpdateListener l : listeners) {
                     l.onApplied(after, sub.workerId(), tau, sub.loss(), now);
                 }
@@ -761,7 +598,7 @@ public final class ParameterServerCore implements AutoCloseable {
 
         @Override
         public void drop(Submission submission) {
-            gradientsDropped++;
+            counters.dropped();
             for (UpdateListener l : listeners) {
                 l.onDropped(submission.workerId(), UpdateListener.DropReason.BACKUP_ROUND);
             }
@@ -775,51 +612,12 @@ public final class ParameterServerCore implements AutoCloseable {
 
         @Override
         public Clocks clocks() {
-            return this;
+            return workers;
         }
 
         @Override
         public float[] newBuffer() {
             return new float[store.numElements()];
-        }
-
-        @Override
-        public long clock(int workerId) {
-            return workers.get(workerId).pushes;
-        }
-
-        @Override
-        public long minLiveClock() {
-            long min = Long.MAX_VALUE;
-            for (WorkerRecord w : workers) {
-                if (w.alive) {
-                    min = Math.min(min, w.pushes);
-                }
-            }
-            return min == Long.MAX_VALUE ? 0 : min;
-        }
-
-        @Override
-        public int liveWorkers() {
-            int n = 0;
-            for (WorkerRecord w : workers) {
-                if (w.alive) {
-                    n++;
-                }
-            }
-            return n;
-        }
-
-        @Override
-        public int[] liveWorkerIds() {
-            int[] ids = new int[liveWorkers()];
-            int k = 0;
-            for (WorkerRecord w : workers) {
-                if (w.alive) {
-                    ids[k++] = w.id;
-                }
-            }
-            return ids;
         }
     }
 }

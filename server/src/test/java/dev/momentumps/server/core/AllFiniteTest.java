@@ -17,7 +17,7 @@ class AllFiniteTest {
         for (float v : special) {
             float[] a = new float[37];
             a[17] = v;
-            assertEquals(Float.isFinite(v), ParameterServerCore.allFinite(a), () -> "value " + v);
+            assertEquals(Float.isFinite(v), PushChecks.allFinite(a), () -> "value " + v);
             assertEquals(Float.isFinite(v), FiniteScan.allFiniteScalar(a), () -> "scalar, value " + v);
         }
         // every exponent, both signs, a few mantissas
@@ -25,7 +25,7 @@ class AllFiniteTest {
             for (int sign = 0; sign < 2; sign++) {
                 for (int m : new int[] {0, 1, 0x400000, 0x7fffff}) {
                     float v = Float.intBitsToFloat((sign << 31) | (e << 23) | m);
-                    assertEquals(Float.isFinite(v), ParameterServerCore.allFinite(new float[] {1f, v, 2f}),
+                    assertEquals(Float.isFinite(v), PushChecks.allFinite(new float[] {1f, v, 2f}),
                             () -> Integer.toHexString(Float.floatToRawIntBits(v)));
                 }
             }
@@ -40,7 +40,7 @@ class AllFiniteTest {
             for (int i = 0; i < n; i++) {
                 a[i] = (i % 3 == 0 ? -1f : 1f) * (i + 1) * 1e30f; // -0 and large values are finite
             }
-            assertTrue(ParameterServerCore.allFinite(a), "n=" + n);
+            assertTrue(PushChecks.allFinite(a), "n=" + n);
             for (int pos : new int[] {0, b - 1, b, n - 1}) {
                 if (pos < 0 || pos >= n) {
                     continue;
@@ -50,7 +50,7 @@ class AllFiniteTest {
                     float old = a[pos];
                     a[pos] = bad;
                     final int p = pos;
-                    assertFalse(ParameterServerCore.allFinite(a), () -> "n=" + n + " pos=" + p + " " + bad);
+                    assertFalse(PushChecks.allFinite(a), () -> "n=" + n + " pos=" + p + " " + bad);
                     assertFalse(FiniteScan.allFiniteScalar(a), () -> "scalar n=" + n + " pos=" + p + " " + bad);
                     a[pos] = old;
                 }

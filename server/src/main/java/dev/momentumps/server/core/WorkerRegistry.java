@@ -1,0 +1,155 @@
+package dev.momentumps.server.core;
+
+import dev.momentumps.server.consistency.Clocks;
+import dev.momentumps.wire.RequestException;
+import dev.momentumps.wire.ServerStatus;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * The registered workers and their leases: ids in registration order, a returning rank gets its old record
+ * back, a worker not heard from for a lease is found expired. It is also the consistency models' view of
+ * the workers' clocks (a worker's clock is its count of pushes). Used only under the core's lock.
+ */
+final class WorkerRegistry implements Clocks {
+    private final List<WorkerRecord> workers = new ArrayList<>();
+
+    /**
+     * The record of a registering worker: a gone record of the same rank comes back alive (its clock and
+     * staleness counts kept, its push sequence afresh), else a new one. Refuses a bad rank or name.
+     */
+    WorkerRecord register(int rank, String name) {
+        if (rank < 0) {
+            throw RequestException.invalid("rank must be >= 0, got " + rank);
+        }
+        RequestBounds.checkName("name", name);
+        long now = System.nanoTime();
+        for (WorkerRecord old : workers) {
+            if (!old.alive && old.rank == rank) {
+                old.alive = true;
+                old.lastSequence = 0;
+                old.lastSeenNanos = now;
+                return old;
+            }
+        }
+        WorkerRecord w = new WorkerRecord(workers.size(), rank, name == null ? "" : name, now);
+        workers.add(w);
+        return w;
+    }
+
+    /** The worker's record; NOT_FOUND for an id never registered. */
+    WorkerRecord get(int workerId) {
+        if (workerId < 0 || workerId >= workers.size()) {
+            throw new RequestException(RequestException.Reason.NOT_FOUND,
+                    "worker_id: no worker " + workerId + " is registered (register first)");
+        }
+        return workers.get(workerId);
+    }
+
+    /** The record of a worker that may push: registered and not gone. */
+    WorkerRecord live(int workerId) {
+        WorkerRecord w = get(workerId);
+        if (!w.alive) {
+            throw new RequestException(RequestException.Reason.FAILED_PRECONDITION,
+                    "worker_id: worker " + workerId + " has left; register again");
+        }
+        return w;
+    }
+
+    /** A sign of life: renews the worker's lease. */
+    void touch(WorkerRecord w) {
+        w.lastSeenNanos = System.nanoTime();
+    }
+
+    /** The ids of live workers not heard from for {@code leaseNanos}, ascending. */
+    int[] expired(long leaseNanos) {
+        long now = System.nanoTime();
+        int[] gone = new int[workers.size()];
+        int n = 0;
+        for (WorkerRecord w : workers) {
+            if (w.alive && now - w.lastSeenNanos > leaseNanos) {
+                gone[n++] = w.id;
+            }
+        }
+        return Arrays.copyOf(gone, n);
+    }
+
+    boolean isEmpty() {
+        return workers.isEmpty();
+    }
+
+    int size() {
+        return workers.size();
+    }
+
+    List<ServerStatus.Worker> status() {
+        List<ServerStatus.Worker> ws = new ArrayList<>(workers.size());
+        for (WorkerRecord w : workers) {
+            ws.add(new ServerStatus.Worker(w.id, w.rank, w.name, w.pushes, w.alive, w.staleness.mean(),
+                    w.staleness.max(), w.staleness.histogram()));
+        }
+        return List.copyOf(ws);
+    }
+
+    List<CoreSnapshot.WorkerState> snapshot() {
+        List<CoreSnapshot.WorkerState> ws = new ArrayList<>(workers.size());
+        for (WorkerRecord w : workers) {
+            ws.add(new CoreSnapshot.WorkerState(w.id, w.rank, w.name, w.pushes, w.lastSequence, w.alive,
+                    w.staleness.histogram()));
+        }
+        return List.copyOf(ws);
+    }
+
+    /** Puts saved workers back, not alive: each registers again and gets its id, clock and counts back. */
+    void restore(List<CoreSnapshot.WorkerState> saved) {
+        long now = System.nanoTime();
+        for (CoreSnapshot.WorkerState s : saved) {
+            WorkerRecord w = new WorkerRecord(s.id(), s.rank(), s.name(), now);
+            w.pushes = s.pushes();
+            w.lastSequence = s.lastSequence();
+            w.alive = false;
+            w.staleness.restore(s.stalenessHistogram());
+            workers.add(w);
+        }
+    }
+
+    @Override
+    public long clock(int workerId) {
+        return workers.get(workerId).pushes;
+    }
+
+    @Override
+    public long minLiveClock() {
+        long min = Long.MAX_VALUE;
+        for (WorkerRecord w : workers) {
+            if (w.alive) {
+                min = Math.min(min, w.pushes);
+            }
+        }
+        return min == Long.MAX_VALUE ? 0 : min;
+    }
+
+    @Override
+    public int liveWorkers() {
+        int n = 0;
+        for (WorkerRecord w : workers) {
+            if (w.alive) {
+                n++;
+            }
+        }
+        return n;
+    }
+
+    @Override
+    public int[] liveWorkerIds() {
+        int[] ids = new int[liveWorkers()];
+        int k = 0;
+        for (WorkerRecord w : workers) {
+            if (w.alive) {
+                ids[k++] = w.id;
+            }
+        }
+        return ids;
+    }
+}
