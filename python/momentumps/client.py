@@ -9,7 +9,10 @@ that size. ``transport`` forces one path ("shared-memory", "grpc-unary", "grpc-s
 the gradient travels as IEEE half floats (saturated at +-65504, rounded to nearest even), inline or
 streamed; through a region it is rounded to half and written as float32 (the region is memory, not wire).
 """
+import ipaddress
 import os
+import socket
+import sys
 
 import grpc
 import numpy as np
@@ -91,6 +94,42 @@ def open_channel(server, tls_ca=None, tls_cert=None, tls_key=None):
         private_key=None if tls_key is None else _read(tls_key, "--tls-key"),
         certificate_chain=None if tls_cert is None else _read(tls_cert, "--tls-cert"))
     return grpc.secure_channel(server, creds, options=options)
+
+
+_warned_plaintext_token = False
+
+
+def plaintext_token_warning(server, tls_ca, token):
+    """The warning for a bearer token that would travel without TLS to a host that is not this machine's
+    loopback (anyone on the path can read it); None when there is nothing to warn of."""
+    if token is None or tls_ca is not None:
+        return None
+    host = server.rpartition(":")[0].strip("[]")
+    if _is_loopback(host):
+        return None
+    return ("warning: the bearer token is sent to %s without TLS, readable by anyone on the path; "
+            "give --tls-ca to encrypt the connection" % host)
+
+
+def warn_plaintext_token(server, tls_ca, token, out=None):
+    """Prints the plaintext-token warning (if any) the first time this process has one."""
+    global _warned_plaintext_token
+    warning = plaintext_token_warning(server, tls_ca, token)
+    if warning is not None and not _warned_plaintext_token:
+        _warned_plaintext_token = True
+        print(warning, file=out or sys.stderr, flush=True)
+
+
+def _is_loopback(host):
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        pass
+    try:
+        infos = socket.getaddrinfo(host, None)
+    except OSError:
+        return False  # not resolvable here: not known to be this machine
+    return bool(infos) and all(ipaddress.ip_address(i[4][0].split("%")[0]).is_loopback for i in infos)
 
 
 class PushResult:

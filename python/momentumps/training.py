@@ -91,6 +91,7 @@ class Worker:
         if token is None:
             token = clients.load_token(token_file)
         channel = clients.open_channel(server, tls_ca, tls_cert, tls_key)
+        clients.warn_plaintext_token(server, tls_ca, token)
         self.client = clients.GrpcClient(channel, deadline, transport, token)
         self.client.on_region = self._bind_region
         self.backoff = Backoff(seed=time.time_ns() ^ rank)

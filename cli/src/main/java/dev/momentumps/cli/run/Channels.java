@@ -9,10 +9,17 @@ import io.grpc.Metadata;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.stub.MetadataUtils;
 import java.io.IOException;
+import java.io.PrintStream;
 import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /** Channels to a server given as HOST:PORT: plaintext, or TLS / mutual TLS, with an optional bearer token. */
 public final class Channels {
+    /** Whether this process has warned of a token sent in plaintext (it warns once). */
+    private static final AtomicBoolean WARNED_PLAINTEXT_TOKEN = new AtomicBoolean();
+
     private Channels() {
     }
 
@@ -49,11 +56,46 @@ public final class Channels {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+        warnOnce(plaintextTokenWarning(host, tls, token), System.err);
         if (token != null) {
             Metadata m = new Metadata();
             m.put(BearerTokenInterceptor.AUTHORIZATION, BearerTokenInterceptor.SCHEME + token);
             b.intercept(MetadataUtils.newAttachHeadersInterceptor(m));
         }
         return SocketTuning.channel(b).maxInboundMessageSize(32 << 20).directExecutor().build();
+    }
+
+    /**
+     * The warning for a bearer token that would travel in plaintext (no TLS) to a host that is not this
+     * machine's loopback, where anyone on the path can read it; null when there is nothing to warn of.
+     */
+    static String plaintextTokenWarning(String host, TlsConfig tls, String token) {
+        if (token == null || tls.enabled() || isLoopback(host)) {
+            return null;
+        }
+        return "warning: the bearer token is sent to " + host + " without TLS, readable by anyone on the path; "
+                + "give --tls-ca to encrypt the connection";
+    }
+
+    /** Prints {@code warning} (if any) the first time this process has one; later ones are not repeated. */
+    static void warnOnce(String warning, PrintStream out) {
+        if (warning != null && WARNED_PLAINTEXT_TOKEN.compareAndSet(false, true)) {
+            out.println(warning);
+        }
+    }
+
+    /** Whether every address of {@code host} is a loopback address ("localhost", 127.0.0.0/8, ::1). */
+    private static boolean isLoopback(String host) {
+        try {
+            InetAddress[] all = InetAddress.getAllByName(host);
+            for (InetAddress a : all) {
+                if (!a.isLoopbackAddress()) {
+                    return false;
+                }
+            }
+            return all.length > 0;
+        } catch (UnknownHostException e) {
+            return false; // not resolvable here: not known to be this machine
+        }
     }
 }

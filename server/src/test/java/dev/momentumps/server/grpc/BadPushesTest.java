@@ -65,32 +65,6 @@ class BadPushesTest {
         }
     }
 
-    private static Status call(Function<StreamObserver<Object>, StreamObserver<Object>> open, List<?> frames)
-            throws Exception {
-        CompletableFuture<Status> done = new CompletableFuture<>();
-        StreamObserver<Object> req = open.apply(new StreamObserver<>() {
-            @Override
-            public void onNext(Object value) {
-            }
-
-            @Override
-            public void onError(Throwable t) {
-                done.complete(Status.fromThrowable(t));
-            }
-
-            @Override
-            public void onCompleted() {
-                done.complete(Status.OK);
-            }
-        });
-        for (Object f : frames) {
-            req.onNext(f);
-        }
-        req.onCompleted();
-        return done.get(10, TimeUnit.SECONDS);
-    }
-
-    @SuppressWarnings("unchecked")
     private static Status push(Server s, GradientHeader h, List<Chunk> chunks) throws Exception {
         List<GradientFrame> frames = new ArrayList<>();
         if (h != null) {
@@ -99,17 +73,14 @@ class BadPushesTest {
         for (Chunk c : chunks) {
             frames.add(GradientFrame.newBuilder().setChunk(c).build());
         }
-        return call(o -> (StreamObserver<Object>) (StreamObserver<?>) ParameterServerGrpc.newStub(s.channel)
-                .withDeadlineAfter(10, TimeUnit.SECONDS).push((StreamObserver<WeightsFrame>) (StreamObserver<?>) o),
-                frames);
+        return RawStreams.push(s.channel, 10, frames);
     }
 
-    @SuppressWarnings("unchecked")
     private static int start(Server s, int rank, boolean init) throws Exception {
         int id = ParameterServerGrpc.newBlockingStub(s.channel).withDeadlineAfter(10, TimeUnit.SECONDS)
                 .register(RegisterRequest.newBuilder().setRank(rank).setName("r" + rank).build()).getWorkerId();
         if (init) {
-            List<Object> frames = new ArrayList<>();
+            List<InitializeFrame> frames = new ArrayList<>();
             frames.add(InitializeFrame.newBuilder().setHeader(InitializeHeader.newBuilder().setWorkerId(id)
                     .setLayout(ProtoMapping.toProto(TensorLayout.of("w", N)))).build());
             float[] w0 = new float[N];
@@ -119,8 +90,7 @@ class BadPushesTest {
             for (Chunk c : chunks(w0)) {
                 frames.add(InitializeFrame.newBuilder().setChunk(c).build());
             }
-            Status st = call(o -> (StreamObserver<Object>) (StreamObserver<?>) ParameterServerGrpc.newStub(s.channel)
-                    .initialize((StreamObserver<InitializeReply>) (StreamObserver<?>) o), frames);
+            Status st = RawStreams.initialize(s.channel, 10, frames);
             assertTrue(st.isOk(), st::toString);
         }
         return id;

@@ -55,39 +55,9 @@ class HostileClientsTest {
         return r.totalMemory() - r.freeMemory();
     }
 
-    /** Opens a stream, sends {@code frames} and, when {@code close}, half-closes it; the status ends up in the map. */
-    @SuppressWarnings("unchecked")
-    private static <F> StreamObserver<F> open(java.util.function.Function<StreamObserver<Object>, StreamObserver<F>> rpc,
-                                              List<F> frames, boolean close, CompletableFuture<Status> done) {
-        StreamObserver<F> req = rpc.apply(new StreamObserver<>() {
-            @Override
-            public void onNext(Object value) {
-            }
-
-            @Override
-            public void onError(Throwable t) {
-                done.complete(Status.fromThrowable(t));
-            }
-
-            @Override
-            public void onCompleted() {
-                done.complete(Status.OK);
-            }
-        });
-        for (F f : frames) {
-            req.onNext(f);
-        }
-        if (close) {
-            req.onCompleted();
-        }
-        return req;
-    }
-
-    @SuppressWarnings("unchecked")
     private static StreamObserver<GradientFrame> push(ManagedChannel ch, List<GradientFrame> frames, boolean close,
                                                      CompletableFuture<Status> done) {
-        return open(o -> ParameterServerGrpc.newStub(ch).withDeadlineAfter(120, TimeUnit.SECONDS)
-                .push((StreamObserver<WeightsFrame>) (StreamObserver<?>) o), frames, close, done);
+        return RawStreams.push(ch, 120, frames, close, done);
     }
 
     private static GradientFrame header(int worker, long base, long seq) {
@@ -119,8 +89,7 @@ class HostileClientsTest {
                 init.add(InitializeFrame.newBuilder().setChunk(ch).build());
             }
             CompletableFuture<Status> initialised = new CompletableFuture<>();
-            open(o -> ParameterServerGrpc.newStub(legit).initialize((StreamObserver<InitializeReply>) (StreamObserver<?>) o),
-                    init, true, initialised);
+            RawStreams.initialize(legit, 120, init, true, initialised);
             assertTrue(initialised.get(60, TimeUnit.SECONDS).isOk(), initialised.get()::toString);
             long before = usedHeap();
 
@@ -165,10 +134,9 @@ class HostileClientsTest {
             // Initialize headers naming [2^28] and [2^31 - 9] elements, on an initialised server
             for (long n : new long[] {1L << 28, (1L << 31) - 9}) {
                 CompletableFuture<Status> done = new CompletableFuture<>();
-                open(o -> ParameterServerGrpc.newStub(hostile).initialize(
-                                (StreamObserver<InitializeReply>) (StreamObserver<?>) o),
-                        List.of(InitializeFrame.newBuilder().setHeader(InitializeHeader.newBuilder().setWorkerId(attacker)
-                                .setLayout(ProtoMapping.toProto(TensorLayout.of("w", (int) n)))).build()), false, done);
+                RawStreams.initialize(hostile, 120, List.of(InitializeFrame.newBuilder().setHeader(InitializeHeader
+                        .newBuilder().setWorkerId(attacker).setLayout(ProtoMapping.toProto(TensorLayout.of("w", (int) n))))
+                        .build()), false, done);
                 Status s = done.get(30, TimeUnit.SECONDS);
                 assertEquals(Status.Code.INVALID_ARGUMENT, s.getCode(), s::toString);
                 assertTrue(s.getDescription().contains("--max-params"), s::toString);
