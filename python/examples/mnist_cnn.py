@@ -14,12 +14,15 @@ _cache = {}
 
 
 class Cnn(torch.nn.Module):
-    def __init__(self, side=28):
+    """The Java worker's ``--model cnn`` is this network (dev.momentumps.worker.model.Cnn); the smaller sizes
+    serve its gradient fixture (python/tests/cnn_fixture.py)."""
+
+    def __init__(self, side=28, channels=(16, 32), hidden=128, classes=10):
         super().__init__()
-        self.conv1 = torch.nn.Conv2d(1, 16, 5, padding=2)
-        self.conv2 = torch.nn.Conv2d(16, 32, 5, padding=2)
-        self.fc1 = torch.nn.Linear(32 * (side // 4) ** 2, 128)
-        self.fc2 = torch.nn.Linear(128, 10)
+        self.conv1 = torch.nn.Conv2d(1, channels[0], 5, padding=2)
+        self.conv2 = torch.nn.Conv2d(channels[0], channels[1], 5, padding=2)
+        self.fc1 = torch.nn.Linear(channels[1] * (side // 4) ** 2, hidden)
+        self.fc2 = torch.nn.Linear(hidden, classes)
 
     def forward(self, x):
         x = F.max_pool2d(F.relu(self.conv1(x)), 2)

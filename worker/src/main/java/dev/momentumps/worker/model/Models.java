@@ -4,11 +4,11 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
 
-/** Builds models by name: {@code quadratic}, {@code linear}, {@code logistic}, {@code softmax}, {@code mlp}. */
+/** Builds models by name: {@code quadratic}, {@code linear}, {@code logistic}, {@code softmax}, {@code mlp}, {@code cnn}. */
 public final class Models {
 
     /** The valid model names. */
-    public static final List<String> NAMES = List.of("quadratic", "linear", "logistic", "softmax", "mlp");
+    public static final List<String> NAMES = List.of("quadratic", "linear", "logistic", "softmax", "mlp", "cnn");
 
     /**
      * Settings beyond features and classes.
@@ -39,8 +39,9 @@ public final class Models {
 
     /**
      * A model by name. {@code features} is the input dimension (for {@code quadratic} the dimension of x);
-     * {@code classes} is used by {@code softmax} (k >= 2) and {@code mlp} (k >= 2 classifies, k <= 1
-     * regresses) and ignored by the others.
+     * {@code classes} is used by {@code softmax} (k >= 2), {@code mlp} (k >= 2 classifies, k <= 1
+     * regresses) and {@code cnn} (k >= 2; its features are the pixels of a square image, see {@link Cnn})
+     * and ignored by the others.
      *
      * @throws IllegalArgumentException for an unknown name, listing the valid ones
      */
@@ -57,6 +58,8 @@ public final class Models {
                 return new SoftmaxRegression(features, classes);
             case "mlp":
                 return new Mlp(features, options.hidden(), classes, options.activation());
+            case "cnn":
+                return Cnn.mnist(features, classes);
             default:
                 throw new IllegalArgumentException("unknown model '" + name + "'; valid: " + String.join(", ", NAMES));
         }

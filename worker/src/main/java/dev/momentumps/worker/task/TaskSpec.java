@@ -4,9 +4,12 @@ package dev.momentumps.worker.task;
  * What to train: the model and the data, every knob with its default in one typed place. Each process of
  * a run (server-side reports, every worker, the simulator) builds the same {@link Task} from the same spec.
  *
- * @param model        quadratic, linear, logistic, softmax or mlp
- * @param data         {@code synthetic} (built in, no download) or a file path
- * @param format       auto (by extension), csv (any delimiter) or libsvm
+ * @param model        quadratic, linear, logistic, softmax, mlp or cnn
+ * @param data         {@code synthetic} (built in, no download), {@code mnist10k} (the shared 10,000 MNIST digits,
+ *                     found through {@link dev.momentumps.worker.data.SharedDirectory}: the first 8,000 train, the
+ *                     last 2,000 test, unless {@code trainLines} says otherwise) or a file path
+ * @param format       auto (by extension; {@code *images-idx3*} is IDX), csv (any delimiter), libsvm or idx (an
+ *                     IDX images file, its labels file beside it; pixels scaled to [0, 1], one row per image)
  * @param testData     a separate test file, or null
  * @param trainLines   with a file and no test file: the first N data lines train, the rest test (0: all train)
  * @param rows         read only the first N data lines (0: all), e.g. 1500 for the D2L airfoil recipe
@@ -31,6 +34,7 @@ public record TaskSpec(String model, String data, String format, String testData
                        double lambdaMax, int batchSize, long seed, double gradNoise) {
 
     public static final String SYNTHETIC = "synthetic";
+    public static final String MNIST10K = "mnist10k";
 
     public TaskSpec {
         require(batchSize >= 1, "--batch-size must be >= 1, got " + batchSize);
@@ -47,8 +51,8 @@ public record TaskSpec(String model, String data, String format, String testData
         require(rows >= 0, "--rows must be >= 0, got " + rows);
         require(java.util.List.of("auto", "none", "features", "all").contains(standardize),
                 "--standardize must be auto, none, features or all, got " + standardize);
-        require(java.util.List.of("auto", "csv", "libsvm").contains(format),
-                "--format must be auto, csv or libsvm, got " + format);
+        require(java.util.List.of("auto", "csv", "libsvm", "idx").contains(format),
+                "--format must be auto, csv, libsvm or idx, got " + format);
     }
 
     /** Logistic regression on 20,000 synthetic examples with 20 features, minibatch 32, seed 42. */

@@ -3,6 +3,7 @@ package dev.momentumps.worker.task;
 import dev.momentumps.worker.data.CsvLoader;
 import dev.momentumps.worker.data.Dataset;
 import dev.momentumps.worker.data.DenseDataset;
+import dev.momentumps.worker.data.IdxLoader;
 import dev.momentumps.worker.data.LineRange;
 import dev.momentumps.worker.data.LibSvmLoader;
 import dev.momentumps.worker.data.Standardizer;
@@ -16,6 +17,9 @@ import java.util.Locale;
 
 /** Builds a {@link Task} from a {@link TaskSpec}: generates or loads the data, splits, standardises, makes the model. */
 public final class Tasks {
+    /** {@code --data mnist10k}: the first 8,000 digits train, the last 2,000 test (as {@code momentumps.data.mnist10k}). */
+    static final long MNIST10K_TRAIN = 8000;
+
     private Tasks() {
     }
 
@@ -51,31 +55,35 @@ public final class Tasks {
     }
 
     private static Task fromFiles(TaskSpec spec, String model) {
-        Path file = Path.of(spec.data());
+        boolean mnist10k = TaskSpec.MNIST10K.equals(spec.data());
+        Path file = mnist10k ? IdxLoader.mnist10k() : Path.of(spec.data());
         if (!Files.isReadable(file)) {
             throw new IllegalArgumentException("--data: cannot read '" + file + "' (no such file, or not readable)");
         }
-        boolean libsvm = isLibSvm(spec.format(), file);
+        String kind = kindOf(spec.format(), file);
         long limit = spec.rows();
-        LineRange trainRange = spec.trainLines() > 0 ? LineRange.first(cap(spec.trainLines(), limit))
+        long trainLines = mnist10k && spec.trainLines() == 0 && spec.testData() == null ? MNIST10K_TRAIN
+                : spec.trainLines();
+        LineRange trainRange = trainLines > 0 ? LineRange.first(cap(trainLines, limit))
                 : limit > 0 ? LineRange.first(limit) : LineRange.all();
-        Dataset train = load(spec, model, file, libsvm, trainRange, 0);
+        Dataset train = load(spec, model, file, kind, trainRange, 0);
         Dataset test = null;
         if (spec.testData() != null) {
             Path tf = Path.of(spec.testData());
             if (!Files.isReadable(tf)) {
                 throw new IllegalArgumentException("--test-data: cannot read '" + tf + "'");
             }
-            test = load(spec, model, tf, isLibSvm(spec.format(), tf), LineRange.all(), train.features());
-        } else if (spec.trainLines() > 0) {
-            LineRange rest = limit > 0 ? LineRange.of(spec.trainLines(), Math.max(limit, spec.trainLines()))
-                    : LineRange.from(spec.trainLines());
-            test = load(spec, model, file, libsvm, rest, train.features());
+            test = load(spec, model, tf, kindOf(spec.format(), tf), LineRange.all(), train.features());
+        } else if (trainLines > 0) {
+            LineRange rest = limit > 0 ? LineRange.of(trainLines, Math.max(limit, trainLines))
+                    : LineRange.from(trainLines);
+            test = load(spec, model, file, kind, rest, train.features());
             if (test.rows() == 0) {
                 test = null;
             }
         }
-        String mode = spec.standardize().equals("auto") ? (train.isSparse() ? "none" : "features") : spec.standardize();
+        String mode = !spec.standardize().equals("auto") ? spec.standardize()
+                : train.isSparse() || kind.equals("idx") ? "none" : "features";
         if (!mode.equals("none")) {
             if (train.isSparse() && mode.equals("all")) {
                 throw new IllegalArgumentException("--standardize all needs dense data; " + file + " is sparse");
@@ -95,8 +103,12 @@ public final class Tasks {
         return limit > 0 ? Math.min(n, limit) : n;
     }
 
-    private static Dataset load(TaskSpec spec, String model, Path file, boolean libsvm, LineRange range, int features) {
-        if (libsvm) {
+    private static Dataset load(TaskSpec spec, String model, Path file, String kind, LineRange range, int features) {
+        if (kind.equals("idx")) {
+            return IdxLoader.load(file, (int) Math.min(range.from(), Integer.MAX_VALUE),
+                    (int) Math.min(range.to(), Integer.MAX_VALUE));
+        }
+        if (kind.equals("libsvm")) {
             LibSvmLoader l = new LibSvmLoader().lines(range).binaryLabels(model.equals("logistic"));
             if (features > 0) {
                 l.features(features);
@@ -106,12 +118,16 @@ public final class Tasks {
         return new CsvLoader().header(spec.header()).labelColumn(spec.labelColumn()).lines(range).load(file);
     }
 
-    private static boolean isLibSvm(String format, Path file) {
+    /** libsvm, idx or csv: {@code format} unless it is auto, else by the file's name. */
+    private static String kindOf(String format, Path file) {
         if (!format.equals("auto")) {
-            return format.equals("libsvm");
+            return format;
         }
         String name = file.getFileName().toString().toLowerCase(Locale.ROOT);
-        return name.endsWith(".libsvm") || name.endsWith(".svm") || name.endsWith(".svmlight");
+        if (IdxLoader.isImagesFile(file)) {
+            return "idx";
+        }
+        return name.endsWith(".libsvm") || name.endsWith(".svm") || name.endsWith(".svmlight") ? "libsvm" : "csv";
     }
 
     private static int maxLabel(Dataset train, Dataset test) {

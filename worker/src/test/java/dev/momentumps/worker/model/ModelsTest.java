@@ -24,14 +24,15 @@ class ModelsTest {
         assertEquals(TensorLayout.builder().add("w1", 4, 5).add("b1", 4).add("w2", 3, 4).add("b2", 3).build(),
                 Models.create("mlp", 5, 3, o).layout());
         assertEquals(1000, ((QuadraticModel) Models.create("quadratic", 5, 0, o)).conditionNumber(), 1e-9);
-        assertEquals(Models.NAMES.size(), 5);
+        assertEquals(215_370, Models.create("cnn", 784, 10, o).layout().numElements());
+        assertEquals(Models.NAMES.size(), 6);
     }
 
     @Test
     void unknownNameListsTheValidOnes() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> Models.create("svm", 5, 2));
-        assertEquals("unknown model 'svm'; valid: quadratic, linear, logistic, softmax, mlp", e.getMessage());
+        assertEquals("unknown model 'svm'; valid: quadratic, linear, logistic, softmax, mlp, cnn", e.getMessage());
         assertThrows(IllegalArgumentException.class, () -> Models.create("softmax", 5, 1));
         assertThrows(IllegalArgumentException.class, () -> Activation.parse("sigmoid"));
     }
@@ -39,7 +40,7 @@ class ModelsTest {
     @Test
     void initialisationIsSeededAndLinearModelsStartAtZero() {
         for (String name : Models.NAMES) {
-            Model m = Models.create(name, 6, 3);
+            Model m = Models.create(name, name.equals("cnn") ? 64 : 6, 3);
             float[] a = new float[m.layout().numElements()];
             float[] b = new float[a.length];
             m.initialize(a, 7);
