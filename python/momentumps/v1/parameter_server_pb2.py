@@ -20,7 +20,7 @@ DESCRIPTOR = _descriptor.FileDescriptor(
   name='momentumps/v1/parameter_server.proto',
   package='momentumps.v1',
   syntax='proto3',
-  serialized_pb=_b('\n$momentumps/v1/parameter_server.proto\x12\rmomentumps.v1\")\n\nTensorSpec\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\r\n\x05shape\x18\x02 \x03(\x03\"9\n\x0bModelLayout\x12*\n\x07tensors\x18\x01 \x03(\x0b\x32\x19.momentumps.v1.TensorSpec\"%\n\x05\x43hunk\x12\x0e\n\x06offset\x18\x01 \x01(\x03\x12\x0c\n\x04\x64\x61ta\x18\x02 \x01(\x0c\"0\n\x08ShardMap\x12$\n\x06shards\x18\x01 \x03(\x0b\x32\x14.momentumps.v1.Shard\"C\n\x05Shard\x12\r\n\x05index\x18\x01 \x01(\x05\x12\x0f\n\x07\x61\x64\x64ress\x18\x02 \x01(\t\x12\r\n\x05\x62\x65gin\x18\x03 \x01(\x03\x12\x0b\n\x03\x65nd\x18\x04 \x01(\x03\"-\n\x0fRegisterRequest\x12\x0c\n\x04rank\x18\x01 \x01(\x05\x12\x0c\n\x04name\x18\x02 \x01(\t\"\xa2\x02\n\rRegisterReply\x12\x11\n\tworker_id\x18\x01 \x01(\x05\x12*\n\x06layout\x18\x02 \x01(\x0b\x32\x1a.momentumps.v1.ModelLayout\x12\x13\n\x0binitialized\x18\x03 \x01(\x08\x12,\n\x04mode\x18\x04 \x01(\x0e\x32\x1e.momentumps.v1.ConsistencyMode\x12*\n\tshard_map\x18\x05 \x01(\x0b\x32\x17.momentumps.v1.ShardMap\x12\x0f\n\x07version\x18\x06 \x01(\x03\x12\x13\n\x0b\x63hunk_bytes\x18\x07 \x01(\x05\x12\x13\n\x0bupdate_rule\x18\x08 \x01(\t\x12\x17\n\x0fstaleness_bound\x18\t \x01(\x05\x12\x0f\n\x07host_id\x18\n \x01(\t\"\x83\x01\n\x10InitializeHeader\x12\x11\n\tworker_id\x18\x01 \x01(\x05\x12*\n\x06layout\x18\x02 \x01(\x0b\x32\x1a.momentumps.v1.ModelLayout\x12\x30\n\x0cmodel_layout\x18\x03 \x01(\x0b\x32\x1a.momentumps.v1.ModelLayout\"s\n\x0fInitializeFrame\x12\x31\n\x06header\x18\x01 \x01(\x0b\x32\x1f.momentumps.v1.InitializeHeaderH\x00\x12%\n\x05\x63hunk\x18\x02 \x01(\x0b\x32\x14.momentumps.v1.ChunkH\x00\x42\x06\n\x04part\"?\n\x0fInitializeReply\x12\x0f\n\x07version\x18\x01 \x01(\x03\x12\x1b\n\x13\x61lready_initialized\x18\x02 \x01(\x08\" \n\x0bPullRequest\x12\x11\n\tworker_id\x18\x01 \x01(\x05\"Z\n\rWeightsHeader\x12\x0f\n\x07version\x18\x01 \x01(\x03\x12\x11\n\tstaleness\x18\x02 \x01(\x03\x12\x0f\n\x07\x61pplied\x18\x03 \x01(\x08\x12\x14\n\x0cnum_elements\x18\x04 \x01(\x03\"m\n\x0cWeightsFrame\x12.\n\x06header\x18\x01 \x01(\x0b\x32\x1c.momentumps.v1.WeightsHeaderH\x00\x12%\n\x05\x63hunk\x18\x02 \x01(\x0b\x32\x14.momentumps.v1.ChunkH\x00\x42\x06\n\x04part\"\xee\x01\n\x0eGradientHeader\x12\x11\n\tworker_id\x18\x01 \x01(\x05\x12\x14\n\x0c\x62\x61se_version\x18\x02 \x01(\x03\x12\x16\n\x0ereturn_weights\x18\x03 \x01(\x08\x12\x0c\n\x04loss\x18\x04 \x01(\x01\x12\x12\n\nbatch_size\x18\x05 \x01(\x05\x12\x10\n\x08sequence\x18\x06 \x01(\x03\x12\x34\n\x0evalue_encoding\x18\x07 \x01(\x0e\x32\x1c.momentumps.v1.ValueEncoding\x12\x31\n\x06sparse\x18\x08 \x01(\x0b\x32!.momentumps.v1.SparseStreamHeader\"&\n\x12SparseStreamHeader\x12\x10\n\x08num_rows\x18\x01 \x01(\x03\".\n\x0bSparseChunk\x12\x0f\n\x07indices\x18\x01 \x01(\x0c\x12\x0e\n\x06values\x18\x02 \x01(\x0c\"\xa3\x01\n\rGradientFrame\x12/\n\x06header\x18\x01 \x01(\x0b\x32\x1d.momentumps.v1.GradientHeaderH\x00\x12%\n\x05\x63hunk\x18\x02 \x01(\x0b\x32\x14.momentumps.v1.ChunkH\x00\x12\x32\n\x0csparse_chunk\x18\x03 \x01(\x0b\x32\x1a.momentumps.v1.SparseChunkH\x00\x42\x06\n\x04part\"\x0f\n\rStatusRequest\"\xa8\x01\n\x0cWorkerStatus\x12\x11\n\tworker_id\x18\x01 \x01(\x05\x12\x0c\n\x04rank\x18\x02 \x01(\x05\x12\x0c\n\x04name\x18\x03 \x01(\t\x12\x0e\n\x06pushes\x18\x04 \x01(\x03\x12\r\n\x05\x61live\x18\x05 \x01(\x08\x12\x16\n\x0emean_staleness\x18\x06 \x01(\x01\x12\x15\n\rmax_staleness\x18\x07 \x01(\x03\x12\x1b\n\x13staleness_histogram\x18\x08 \x03(\x03\"\xe5\x03\n\x0bStatusReply\x12\x0f\n\x07version\x18\x01 \x01(\x03\x12\x19\n\x11gradients_applied\x18\x02 \x01(\x03\x12\x19\n\x11gradients_dropped\x18\x03 \x01(\x03\x12\x13\n\x0binitialized\x18\x04 \x01(\x08\x12,\n\x04mode\x18\x05 \x01(\x0e\x32\x1e.momentumps.v1.ConsistencyMode\x12\x13\n\x0bupdate_rule\x18\x06 \x01(\t\x12\x14\n\x0cnum_elements\x18\x07 \x01(\x03\x12,\n\x07workers\x18\x08 \x03(\x0b\x32\x1b.momentumps.v1.WorkerStatus\x12\x16\n\x0emean_staleness\x18\t \x01(\x01\x12\x15\n\rmax_staleness\x18\n \x01(\x03\x12\x1b\n\x13staleness_histogram\x18\x0b \x03(\x03\x12\x13\n\x0brecent_loss\x18\x0c \x01(\x01\x12\x17\n\x0fstaleness_bound\x18\r \x01(\x05\x12\x44\n\x0epushes_by_path\x18\x0e \x03(\x0b\x32,.momentumps.v1.StatusReply.PushesByPathEntry\x1a\x33\n\x11PushesByPathEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\x03:\x02\x38\x01\"&\n\x11\x44\x65registerRequest\x12\x11\n\tworker_id\x18\x01 \x01(\x05\"\x11\n\x0f\x44\x65registerReply\"2\n\x0cSharedRegion\x12\x0c\n\x04path\x18\x01 \x01(\t\x12\x14\n\x0cnum_elements\x18\x02 \x01(\x03\"\x9e\x02\n\x0fPushPullRequest\x12-\n\x06header\x18\x01 \x01(\x0b\x32\x1d.momentumps.v1.GradientHeader\x12\x12\n\x08gradient\x18\x02 \x01(\x0cH\x00\x12\x34\n\rshared_region\x18\x03 \x01(\x0b\x32\x1b.momentumps.v1.SharedRegionH\x00\x12\x38\n\x0fsparse_gradient\x18\x04 \x01(\x0b\x32\x1d.momentumps.v1.SparseGradientH\x00\x12\x37\n\x11gradient_encoding\x18\x05 \x01(\x0e\x32\x1c.momentumps.v1.ValueEncoding\x12\x14\n\x0csparse_reply\x18\x06 \x01(\x08\x42\t\n\x07payload\"a\n\x0eSparseGradient\x12\x0f\n\x07indices\x18\x01 \x01(\x0c\x12\x0e\n\x06values\x18\x02 \x01(\x0c\x12.\n\x08\x65ncoding\x18\x03 \x01(\x0e\x32\x1c.momentumps.v1.ValueEncoding\"N\n\rPushPullReply\x12,\n\x06header\x18\x01 \x01(\x0b\x32\x1c.momentumps.v1.WeightsHeader\x12\x0f\n\x07weights\x18\x02 \x01(\x0c*\x81\x01\n\x0f\x43onsistencyMode\x12 \n\x1c\x43ONSISTENCY_MODE_UNSPECIFIED\x10\x00\x12\x10\n\x0c\x41SYNCHRONOUS\x10\x01\x12\x0f\n\x0bSYNCHRONOUS\x10\x02\x12\x15\n\x11STALE_SYNCHRONOUS\x10\x03\x12\x12\n\x0e\x42\x41\x43KUP_WORKERS\x10\x04*J\n\x0b\x45rrorReason\x12\x1c\n\x18\x45RROR_REASON_UNSPECIFIED\x10\x00\x12\x1d\n\x19SHARED_REGION_UNAVAILABLE\x10\x01*)\n\rValueEncoding\x12\x0b\n\x07\x46LOAT32\x10\x00\x12\x0b\n\x07\x46LOAT16\x10\x01\x32\x93\x04\n\x0fParameterServer\x12H\n\x08Register\x12\x1e.momentumps.v1.RegisterRequest\x1a\x1c.momentumps.v1.RegisterReply\x12N\n\nInitialize\x12\x1e.momentumps.v1.InitializeFrame\x1a\x1e.momentumps.v1.InitializeReply(\x01\x12\x41\n\x04Pull\x12\x1a.momentumps.v1.PullRequest\x1a\x1b.momentumps.v1.WeightsFrame0\x01\x12\x45\n\x04Push\x12\x1c.momentumps.v1.GradientFrame\x1a\x1b.momentumps.v1.WeightsFrame(\x01\x30\x01\x12\x42\n\x06Status\x12\x1c.momentumps.v1.StatusRequest\x1a\x1a.momentumps.v1.StatusReply\x12N\n\nDeregister\x12 .momentumps.v1.DeregisterRequest\x1a\x1e.momentumps.v1.DeregisterReply\x12H\n\x08PushPull\x12\x1e.momentumps.v1.PushPullRequest\x1a\x1c.momentumps.v1.PushPullReplyB.\n\x14\x64\x65v.momentumps.protoB\x14ParameterServerProtoP\x01\x62\x06proto3')
+  serialized_pb=_b('\n$momentumps/v1/parameter_server.proto\x12\rmomentumps.v1\")\n\nTensorSpec\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\r\n\x05shape\x18\x02 \x03(\x03\"9\n\x0bModelLayout\x12*\n\x07tensors\x18\x01 \x03(\x0b\x32\x19.momentumps.v1.TensorSpec\"%\n\x05\x43hunk\x12\x0e\n\x06offset\x18\x01 \x01(\x03\x12\x0c\n\x04\x64\x61ta\x18\x02 \x01(\x0c\"0\n\x08ShardMap\x12$\n\x06shards\x18\x01 \x03(\x0b\x32\x14.momentumps.v1.Shard\"C\n\x05Shard\x12\r\n\x05index\x18\x01 \x01(\x05\x12\x0f\n\x07\x61\x64\x64ress\x18\x02 \x01(\t\x12\r\n\x05\x62\x65gin\x18\x03 \x01(\x03\x12\x0b\n\x03\x65nd\x18\x04 \x01(\x03\"-\n\x0fRegisterRequest\x12\x0c\n\x04rank\x18\x01 \x01(\x05\x12\x0c\n\x04name\x18\x02 \x01(\t\"\xa2\x02\n\rRegisterReply\x12\x11\n\tworker_id\x18\x01 \x01(\x05\x12*\n\x06layout\x18\x02 \x01(\x0b\x32\x1a.momentumps.v1.ModelLayout\x12\x13\n\x0binitialized\x18\x03 \x01(\x08\x12,\n\x04mode\x18\x04 \x01(\x0e\x32\x1e.momentumps.v1.ConsistencyMode\x12*\n\tshard_map\x18\x05 \x01(\x0b\x32\x17.momentumps.v1.ShardMap\x12\x0f\n\x07version\x18\x06 \x01(\x03\x12\x13\n\x0b\x63hunk_bytes\x18\x07 \x01(\x05\x12\x13\n\x0bupdate_rule\x18\x08 \x01(\t\x12\x17\n\x0fstaleness_bound\x18\t \x01(\x05\x12\x0f\n\x07host_id\x18\n \x01(\t\"\x83\x01\n\x10InitializeHeader\x12\x11\n\tworker_id\x18\x01 \x01(\x05\x12*\n\x06layout\x18\x02 \x01(\x0b\x32\x1a.momentumps.v1.ModelLayout\x12\x30\n\x0cmodel_layout\x18\x03 \x01(\x0b\x32\x1a.momentumps.v1.ModelLayout\"s\n\x0fInitializeFrame\x12\x31\n\x06header\x18\x01 \x01(\x0b\x32\x1f.momentumps.v1.InitializeHeaderH\x00\x12%\n\x05\x63hunk\x18\x02 \x01(\x0b\x32\x14.momentumps.v1.ChunkH\x00\x42\x06\n\x04part\"?\n\x0fInitializeReply\x12\x0f\n\x07version\x18\x01 \x01(\x03\x12\x1b\n\x13\x61lready_initialized\x18\x02 \x01(\x08\" \n\x0bPullRequest\x12\x11\n\tworker_id\x18\x01 \x01(\x05\"Z\n\rWeightsHeader\x12\x0f\n\x07version\x18\x01 \x01(\x03\x12\x11\n\tstaleness\x18\x02 \x01(\x03\x12\x0f\n\x07\x61pplied\x18\x03 \x01(\x08\x12\x14\n\x0cnum_elements\x18\x04 \x01(\x03\"m\n\x0cWeightsFrame\x12.\n\x06header\x18\x01 \x01(\x0b\x32\x1c.momentumps.v1.WeightsHeaderH\x00\x12%\n\x05\x63hunk\x18\x02 \x01(\x0b\x32\x14.momentumps.v1.ChunkH\x00\x42\x06\n\x04part\"\xee\x01\n\x0eGradientHeader\x12\x11\n\tworker_id\x18\x01 \x01(\x05\x12\x14\n\x0c\x62\x61se_version\x18\x02 \x01(\x03\x12\x16\n\x0ereturn_weights\x18\x03 \x01(\x08\x12\x0c\n\x04loss\x18\x04 \x01(\x01\x12\x12\n\nbatch_size\x18\x05 \x01(\x05\x12\x10\n\x08sequence\x18\x06 \x01(\x03\x12\x34\n\x0evalue_encoding\x18\x07 \x01(\x0e\x32\x1c.momentumps.v1.ValueEncoding\x12\x31\n\x06sparse\x18\x08 \x01(\x0b\x32!.momentumps.v1.SparseStreamHeader\"&\n\x12SparseStreamHeader\x12\x10\n\x08num_rows\x18\x01 \x01(\x03\".\n\x0bSparseChunk\x12\x0f\n\x07indices\x18\x01 \x01(\x0c\x12\x0e\n\x06values\x18\x02 \x01(\x0c\"\xa3\x01\n\rGradientFrame\x12/\n\x06header\x18\x01 \x01(\x0b\x32\x1d.momentumps.v1.GradientHeaderH\x00\x12%\n\x05\x63hunk\x18\x02 \x01(\x0b\x32\x14.momentumps.v1.ChunkH\x00\x12\x32\n\x0csparse_chunk\x18\x03 \x01(\x0b\x32\x1a.momentumps.v1.SparseChunkH\x00\x42\x06\n\x04part\"\x0f\n\rStatusRequest\"\xa8\x01\n\x0cWorkerStatus\x12\x11\n\tworker_id\x18\x01 \x01(\x05\x12\x0c\n\x04rank\x18\x02 \x01(\x05\x12\x0c\n\x04name\x18\x03 \x01(\t\x12\x0e\n\x06pushes\x18\x04 \x01(\x03\x12\r\n\x05\x61live\x18\x05 \x01(\x08\x12\x16\n\x0emean_staleness\x18\x06 \x01(\x01\x12\x15\n\rmax_staleness\x18\x07 \x01(\x03\x12\x1b\n\x13staleness_histogram\x18\x08 \x03(\x03\"\xe5\x03\n\x0bStatusReply\x12\x0f\n\x07version\x18\x01 \x01(\x03\x12\x19\n\x11gradients_applied\x18\x02 \x01(\x03\x12\x19\n\x11gradients_dropped\x18\x03 \x01(\x03\x12\x13\n\x0binitialized\x18\x04 \x01(\x08\x12,\n\x04mode\x18\x05 \x01(\x0e\x32\x1e.momentumps.v1.ConsistencyMode\x12\x13\n\x0bupdate_rule\x18\x06 \x01(\t\x12\x14\n\x0cnum_elements\x18\x07 \x01(\x03\x12,\n\x07workers\x18\x08 \x03(\x0b\x32\x1b.momentumps.v1.WorkerStatus\x12\x16\n\x0emean_staleness\x18\t \x01(\x01\x12\x15\n\rmax_staleness\x18\n \x01(\x03\x12\x1b\n\x13staleness_histogram\x18\x0b \x03(\x03\x12\x13\n\x0brecent_loss\x18\x0c \x01(\x01\x12\x17\n\x0fstaleness_bound\x18\r \x01(\x05\x12\x44\n\x0epushes_by_path\x18\x0e \x03(\x0b\x32,.momentumps.v1.StatusReply.PushesByPathEntry\x1a\x33\n\x11PushesByPathEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\x03:\x02\x38\x01\"&\n\x11\x44\x65registerRequest\x12\x11\n\tworker_id\x18\x01 \x01(\x05\"\x11\n\x0f\x44\x65registerReply\"2\n\x0cSharedRegion\x12\x0c\n\x04path\x18\x01 \x01(\t\x12\x14\n\x0cnum_elements\x18\x02 \x01(\x03\"\x9e\x02\n\x0fPushPullRequest\x12-\n\x06header\x18\x01 \x01(\x0b\x32\x1d.momentumps.v1.GradientHeader\x12\x12\n\x08gradient\x18\x02 \x01(\x0cH\x00\x12\x34\n\rshared_region\x18\x03 \x01(\x0b\x32\x1b.momentumps.v1.SharedRegionH\x00\x12\x38\n\x0fsparse_gradient\x18\x04 \x01(\x0b\x32\x1d.momentumps.v1.SparseGradientH\x00\x12\x37\n\x11gradient_encoding\x18\x05 \x01(\x0e\x32\x1c.momentumps.v1.ValueEncoding\x12\x14\n\x0csparse_reply\x18\x06 \x01(\x08\x42\t\n\x07payload\"a\n\x0eSparseGradient\x12\x0f\n\x07indices\x18\x01 \x01(\x0c\x12\x0e\n\x06values\x18\x02 \x01(\x0c\x12.\n\x08\x65ncoding\x18\x03 \x01(\x0e\x32\x1c.momentumps.v1.ValueEncoding\"N\n\rPushPullReply\x12,\n\x06header\x18\x01 \x01(\x0b\x32\x1c.momentumps.v1.WeightsHeader\x12\x0f\n\x07weights\x18\x02 \x01(\x0c\"~\n\x0cReplicaHello\x12\x13\n\x0bupdate_rule\x18\x01 \x01(\t\x12,\n\x04mode\x18\x02 \x01(\x0e\x32\x1e.momentumps.v1.ConsistencyMode\x12\x17\n\x0fstaleness_bound\x18\x03 \x01(\x05\x12\x12\n\nnon_finite\x18\x04 \x01(\t\"@\n\x0fReplicaRegister\x12\x0c\n\x04rank\x18\x01 \x01(\x05\x12\x0c\n\x04name\x18\x02 \x01(\t\x12\x11\n\tworker_id\x18\x03 \x01(\x05\"&\n\x11ReplicaDeregister\x12\x11\n\tworker_id\x18\x01 \x01(\x05\"R\n\x11ReplicaInitialize\x12\x11\n\tworker_id\x18\x01 \x01(\x05\x12*\n\x06layout\x18\x02 \x01(\x0b\x32\x1a.momentumps.v1.ModelLayout\"z\n\x0bReplicaPush\x12\x11\n\tworker_id\x18\x01 \x01(\x05\x12\x14\n\x0c\x62\x61se_version\x18\x02 \x01(\x03\x12\x10\n\x08sequence\x18\x03 \x01(\x03\x12\x0c\n\x04loss\x18\x04 \x01(\x01\x12\x12\n\nbatch_size\x18\x05 \x01(\x05\x12\x0e\n\x06sparse\x18\x06 \x01(\x08\" \n\x0bReplicaPull\x12\x11\n\tworker_id\x18\x01 \x01(\x05\"\x11\n\x0fReplicaSnapshot\"\xb1\x03\n\x10ReplicationFrame\x12\r\n\x05index\x18\x01 \x01(\x03\x12,\n\x05hello\x18\x02 \x01(\x0b\x32\x1b.momentumps.v1.ReplicaHelloH\x00\x12\x32\n\x08register\x18\x03 \x01(\x0b\x32\x1e.momentumps.v1.ReplicaRegisterH\x00\x12\x36\n\nderegister\x18\x04 \x01(\x0b\x32 .momentumps.v1.ReplicaDeregisterH\x00\x12\x36\n\ninitialize\x18\x05 \x01(\x0b\x32 .momentumps.v1.ReplicaInitializeH\x00\x12*\n\x04push\x18\x06 \x01(\x0b\x32\x1a.momentumps.v1.ReplicaPushH\x00\x12*\n\x04pull\x18\x07 \x01(\x0b\x32\x1a.momentumps.v1.ReplicaPullH\x00\x12\x32\n\x08snapshot\x18\x08 \x01(\x0b\x32\x1e.momentumps.v1.ReplicaSnapshotH\x00\x12\x0e\n\x06values\x18\t \x01(\x0c\x12\x0c\n\x04rows\x18\n \x01(\x0c\x12\x0c\n\x04more\x18\x0b \x01(\x08\x42\x04\n\x02op\"\x1f\n\x0eReplicationAck\x12\r\n\x05index\x18\x01 \x01(\x03*\x81\x01\n\x0f\x43onsistencyMode\x12 \n\x1c\x43ONSISTENCY_MODE_UNSPECIFIED\x10\x00\x12\x10\n\x0c\x41SYNCHRONOUS\x10\x01\x12\x0f\n\x0bSYNCHRONOUS\x10\x02\x12\x15\n\x11STALE_SYNCHRONOUS\x10\x03\x12\x12\n\x0e\x42\x41\x43KUP_WORKERS\x10\x04*J\n\x0b\x45rrorReason\x12\x1c\n\x18\x45RROR_REASON_UNSPECIFIED\x10\x00\x12\x1d\n\x19SHARED_REGION_UNAVAILABLE\x10\x01*)\n\rValueEncoding\x12\x0b\n\x07\x46LOAT32\x10\x00\x12\x0b\n\x07\x46LOAT16\x10\x01\x32\x93\x04\n\x0fParameterServer\x12H\n\x08Register\x12\x1e.momentumps.v1.RegisterRequest\x1a\x1c.momentumps.v1.RegisterReply\x12N\n\nInitialize\x12\x1e.momentumps.v1.InitializeFrame\x1a\x1e.momentumps.v1.InitializeReply(\x01\x12\x41\n\x04Pull\x12\x1a.momentumps.v1.PullRequest\x1a\x1b.momentumps.v1.WeightsFrame0\x01\x12\x45\n\x04Push\x12\x1c.momentumps.v1.GradientFrame\x1a\x1b.momentumps.v1.WeightsFrame(\x01\x30\x01\x12\x42\n\x06Status\x12\x1c.momentumps.v1.StatusRequest\x1a\x1a.momentumps.v1.StatusReply\x12N\n\nDeregister\x12 .momentumps.v1.DeregisterRequest\x1a\x1e.momentumps.v1.DeregisterReply\x12H\n\x08PushPull\x12\x1e.momentumps.v1.PushPullRequest\x1a\x1c.momentumps.v1.PushPullReply2Z\n\x07Standby\x12O\n\tReplicate\x12\x1f.momentumps.v1.ReplicationFrame\x1a\x1d.momentumps.v1.ReplicationAck(\x01\x30\x01\x42.\n\x14\x64\x65v.momentumps.protoB\x14ParameterServerProtoP\x01\x62\x06proto3')
 )
 
 _CONSISTENCYMODE = _descriptor.EnumDescriptor(
@@ -52,8 +52,8 @@ _CONSISTENCYMODE = _descriptor.EnumDescriptor(
   ],
   containing_type=None,
   options=None,
-  serialized_start=2959,
-  serialized_end=3088,
+  serialized_start=3923,
+  serialized_end=4052,
 )
 _sym_db.RegisterEnumDescriptor(_CONSISTENCYMODE)
 
@@ -75,8 +75,8 @@ _ERRORREASON = _descriptor.EnumDescriptor(
   ],
   containing_type=None,
   options=None,
-  serialized_start=3090,
-  serialized_end=3164,
+  serialized_start=4054,
+  serialized_end=4128,
 )
 _sym_db.RegisterEnumDescriptor(_ERRORREASON)
 
@@ -98,8 +98,8 @@ _VALUEENCODING = _descriptor.EnumDescriptor(
   ],
   containing_type=None,
   options=None,
-  serialized_start=3166,
-  serialized_end=3207,
+  serialized_start=4130,
+  serialized_end=4171,
 )
 _sym_db.RegisterEnumDescriptor(_VALUEENCODING)
 
@@ -1390,6 +1390,428 @@ _PUSHPULLREPLY = _descriptor.Descriptor(
   serialized_end=2956,
 )
 
+
+_REPLICAHELLO = _descriptor.Descriptor(
+  name='ReplicaHello',
+  full_name='momentumps.v1.ReplicaHello',
+  filename=None,
+  file=DESCRIPTOR,
+  containing_type=None,
+  fields=[
+    _descriptor.FieldDescriptor(
+      name='update_rule', full_name='momentumps.v1.ReplicaHello.update_rule', index=0,
+      number=1, type=9, cpp_type=9, label=1,
+      has_default_value=False, default_value=_b("").decode('utf-8'),
+      message_type=None, enum_type=None, containing_type=None,
+      is_extension=False, extension_scope=None,
+      options=None, file=DESCRIPTOR),
+    _descriptor.FieldDescriptor(
+      name='mode', full_name='momentumps.v1.ReplicaHello.mode', index=1,
+      number=2, type=14, cpp_type=8, label=1,
+      has_default_value=False, default_value=0,
+      message_type=None, enum_type=None, containing_type=None,
+      is_extension=False, extension_scope=None,
+      options=None, file=DESCRIPTOR),
+    _descriptor.FieldDescriptor(
+      name='staleness_bound', full_name='momentumps.v1.ReplicaHello.staleness_bound', index=2,
+      number=3, type=5, cpp_type=1, label=1,
+      has_default_value=False, default_value=0,
+      message_type=None, enum_type=None, containing_type=None,
+      is_extension=False, extension_scope=None,
+      options=None, file=DESCRIPTOR),
+    _descriptor.FieldDescriptor(
+      name='non_finite', full_name='momentumps.v1.ReplicaHello.non_finite', index=3,
+      number=4, type=9, cpp_type=9, label=1,
+      has_default_value=False, default_value=_b("").decode('utf-8'),
+      message_type=None, enum_type=None, containing_type=None,
+      is_extension=False, extension_scope=None,
+      options=None, file=DESCRIPTOR),
+  ],
+  extensions=[
+  ],
+  nested_types=[],
+  enum_types=[
+  ],
+  options=None,
+  is_extendable=False,
+  syntax='proto3',
+  extension_ranges=[],
+  oneofs=[
+  ],
+  serialized_start=2958,
+  serialized_end=3084,
+)
+
+
+_REPLICAREGISTER = _descriptor.Descriptor(
+  name='ReplicaRegister',
+  full_name='momentumps.v1.ReplicaRegister',
+  filename=None,
+  file=DESCRIPTOR,
+  containing_type=None,
+  fields=[
+    _descriptor.FieldDescriptor(
+      name='rank', full_name='momentumps.v1.ReplicaRegister.rank', index=0,
+      number=1, type=5, cpp_type=1, label=1,
+      has_default_value=False, default_value=0,
+      message_type=None, enum_type=None, containing_type=None,
+      is_extension=False, extension_scope=None,
+      options=None, file=DESCRIPTOR),
+    _descriptor.FieldDescriptor(
+      name='name', full_name='momentumps.v1.ReplicaRegister.name', index=1,
+      number=2, type=9, cpp_type=9, label=1,
+      has_default_value=False, default_value=_b("").decode('utf-8'),
+      message_type=None, enum_type=None, containing_type=None,
+      is_extension=False, extension_scope=None,
+      options=None, file=DESCRIPTOR),
+    _descriptor.FieldDescriptor(
+      name='worker_id', full_name='momentumps.v1.ReplicaRegister.worker_id', index=2,
+      number=3, type=5, cpp_type=1, label=1,
+      has_default_value=False, default_value=0,
+      message_type=None, enum_type=None, containing_type=None,
+      is_extension=False, extension_scope=None,
+      options=None, file=DESCRIPTOR),
+  ],
+  extensions=[
+  ],
+  nested_types=[],
+  enum_types=[
+  ],
+  options=None,
+  is_extendable=False,
+  syntax='proto3',
+  extension_ranges=[],
+  oneofs=[
+  ],
+  serialized_start=3086,
+  serialized_end=3150,
+)
+
+
+_REPLICADEREGISTER = _descriptor.Descriptor(
+  name='ReplicaDeregister',
+  full_name='momentumps.v1.ReplicaDeregister',
+  filename=None,
+  file=DESCRIPTOR,
+  containing_type=None,
+  fields=[
+    _descriptor.FieldDescriptor(
+      name='worker_id', full_name='momentumps.v1.ReplicaDeregister.worker_id', index=0,
+      number=1, type=5, cpp_type=1, label=1,
+      has_default_value=False, default_value=0,
+      message_type=None, enum_type=None, containing_type=None,
+      is_extension=False, extension_scope=None,
+      options=None, file=DESCRIPTOR),
+  ],
+  extensions=[
+  ],
+  nested_types=[],
+  enum_types=[
+  ],
+  options=None,
+  is_extendable=False,
+  syntax='proto3',
+  extension_ranges=[],
+  oneofs=[
+  ],
+  serialized_start=3152,
+  serialized_end=3190,
+)
+
+
+_REPLICAINITIALIZE = _descriptor.Descriptor(
+  name='ReplicaInitialize',
+  full_name='momentumps.v1.ReplicaInitialize',
+  filename=None,
+  file=DESCRIPTOR,
+  containing_type=None,
+  fields=[
+    _descriptor.FieldDescriptor(
+      name='worker_id', full_name='momentumps.v1.ReplicaInitialize.worker_id', index=0,
+      number=1, type=5, cpp_type=1, label=1,
+      has_default_value=False, default_value=0,
+      message_type=None, enum_type=None, containing_type=None,
+      is_extension=False, extension_scope=None,
+      options=None, file=DESCRIPTOR),
+    _descriptor.FieldDescriptor(
+      name='layout', full_name='momentumps.v1.ReplicaInitialize.layout', index=1,
+      number=2, type=11, cpp_type=10, label=1,
+      has_default_value=False, default_value=None,
+      message_type=None, enum_type=None, containing_type=None,
+      is_extension=False, extension_scope=None,
+      options=None, file=DESCRIPTOR),
+  ],
+  extensions=[
+  ],
+  nested_types=[],
+  enum_types=[
+  ],
+  options=None,
+  is_extendable=False,
+  syntax='proto3',
+  extension_ranges=[],
+  oneofs=[
+  ],
+  serialized_start=3192,
+  serialized_end=3274,
+)
+
+
+_REPLICAPUSH = _descriptor.Descriptor(
+  name='ReplicaPush',
+  full_name='momentumps.v1.ReplicaPush',
+  filename=None,
+  file=DESCRIPTOR,
+  containing_type=None,
+  fields=[
+    _descriptor.FieldDescriptor(
+      name='worker_id', full_name='momentumps.v1.ReplicaPush.worker_id', index=0,
+      number=1, type=5, cpp_type=1, label=1,
+      has_default_value=False, default_value=0,
+      message_type=None, enum_type=None, containing_type=None,
+      is_extension=False, extension_scope=None,
+      options=None, file=DESCRIPTOR),
+    _descriptor.FieldDescriptor(
+      name='base_version', full_name='momentumps.v1.ReplicaPush.base_version', index=1,
+      number=2, type=3, cpp_type=2, label=1,
+      has_default_value=False, default_value=0,
+      message_type=None, enum_type=None, containing_type=None,
+      is_extension=False, extension_scope=None,
+      options=None, file=DESCRIPTOR),
+    _descriptor.FieldDescriptor(
+      name='sequence', full_name='momentumps.v1.ReplicaPush.sequence', index=2,
+      number=3, type=3, cpp_type=2, label=1,
+      has_default_value=False, default_value=0,
+      message_type=None, enum_type=None, containing_type=None,
+      is_extension=False, extension_scope=None,
+      options=None, file=DESCRIPTOR),
+    _descriptor.FieldDescriptor(
+      name='loss', full_name='momentumps.v1.ReplicaPush.loss', index=3,
+      number=4, type=1, cpp_type=5, label=1,
+      has_default_value=False, default_value=float(0),
+      message_type=None, enum_type=None, containing_type=None,
+      is_extension=False, extension_scope=None,
+      options=None, file=DESCRIPTOR),
+    _descriptor.FieldDescriptor(
+      name='batch_size', full_name='momentumps.v1.ReplicaPush.batch_size', index=4,
+      number=5, type=5, cpp_type=1, label=1,
+      has_default_value=False, default_value=0,
+      message_type=None, enum_type=None, containing_type=None,
+      is_extension=False, extension_scope=None,
+      options=None, file=DESCRIPTOR),
+    _descriptor.FieldDescriptor(
+      name='sparse', full_name='momentumps.v1.ReplicaPush.sparse', index=5,
+      number=6, type=8, cpp_type=7, label=1,
+      has_default_value=False, default_value=False,
+      message_type=None, enum_type=None, containing_type=None,
+      is_extension=False, extension_scope=None,
+      options=None, file=DESCRIPTOR),
+  ],
+  extensions=[
+  ],
+  nested_types=[],
+  enum_types=[
+  ],
+  options=None,
+  is_extendable=False,
+  syntax='proto3',
+  extension_ranges=[],
+  oneofs=[
+  ],
+  serialized_start=3276,
+  serialized_end=3398,
+)
+
+
+_REPLICAPULL = _descriptor.Descriptor(
+  name='ReplicaPull',
+  full_name='momentumps.v1.ReplicaPull',
+  filename=None,
+  file=DESCRIPTOR,
+  containing_type=None,
+  fields=[
+    _descriptor.FieldDescriptor(
+      name='worker_id', full_name='momentumps.v1.ReplicaPull.worker_id', index=0,
+      number=1, type=5, cpp_type=1, label=1,
+      has_default_value=False, default_value=0,
+      message_type=None, enum_type=None, containing_type=None,
+      is_extension=False, extension_scope=None,
+      options=None, file=DESCRIPTOR),
+  ],
+  extensions=[
+  ],
+  nested_types=[],
+  enum_types=[
+  ],
+  options=None,
+  is_extendable=False,
+  syntax='proto3',
+  extension_ranges=[],
+  oneofs=[
+  ],
+  serialized_start=3400,
+  serialized_end=3432,
+)
+
+
+_REPLICASNAPSHOT = _descriptor.Descriptor(
+  name='ReplicaSnapshot',
+  full_name='momentumps.v1.ReplicaSnapshot',
+  filename=None,
+  file=DESCRIPTOR,
+  containing_type=None,
+  fields=[
+  ],
+  extensions=[
+  ],
+  nested_types=[],
+  enum_types=[
+  ],
+  options=None,
+  is_extendable=False,
+  syntax='proto3',
+  extension_ranges=[],
+  oneofs=[
+  ],
+  serialized_start=3434,
+  serialized_end=3451,
+)
+
+
+_REPLICATIONFRAME = _descriptor.Descriptor(
+  name='ReplicationFrame',
+  full_name='momentumps.v1.ReplicationFrame',
+  filename=None,
+  file=DESCRIPTOR,
+  containing_type=None,
+  fields=[
+    _descriptor.FieldDescriptor(
+      name='index', full_name='momentumps.v1.ReplicationFrame.index', index=0,
+      number=1, type=3, cpp_type=2, label=1,
+      has_default_value=False, default_value=0,
+      message_type=None, enum_type=None, containing_type=None,
+      is_extension=False, extension_scope=None,
+      options=None, file=DESCRIPTOR),
+    _descriptor.FieldDescriptor(
+      name='hello', full_name='momentumps.v1.ReplicationFrame.hello', index=1,
+      number=2, type=11, cpp_type=10, label=1,
+      has_default_value=False, default_value=None,
+      message_type=None, enum_type=None, containing_type=None,
+      is_extension=False, extension_scope=None,
+      options=None, file=DESCRIPTOR),
+    _descriptor.FieldDescriptor(
+      name='register', full_name='momentumps.v1.ReplicationFrame.register', index=2,
+      number=3, type=11, cpp_type=10, label=1,
+      has_default_value=False, default_value=None,
+      message_type=None, enum_type=None, containing_type=None,
+      is_extension=False, extension_scope=None,
+      options=None, file=DESCRIPTOR),
+    _descriptor.FieldDescriptor(
+      name='deregister', full_name='momentumps.v1.ReplicationFrame.deregister', index=3,
+      number=4, type=11, cpp_type=10, label=1,
+      has_default_value=False, default_value=None,
+      message_type=None, enum_type=None, containing_type=None,
+      is_extension=False, extension_scope=None,
+      options=None, file=DESCRIPTOR),
+    _descriptor.FieldDescriptor(
+      name='initialize', full_name='momentumps.v1.ReplicationFrame.initialize', index=4,
+      number=5, type=11, cpp_type=10, label=1,
+      has_default_value=False, default_value=None,
+      message_type=None, enum_type=None, containing_type=None,
+      is_extension=False, extension_scope=None,
+      options=None, file=DESCRIPTOR),
+    _descriptor.FieldDescriptor(
+      name='push', full_name='momentumps.v1.ReplicationFrame.push', index=5,
+      number=6, type=11, cpp_type=10, label=1,
+      has_default_value=False, default_value=None,
+      message_type=None, enum_type=None, containing_type=None,
+      is_extension=False, extension_scope=None,
+      options=None, file=DESCRIPTOR),
+    _descriptor.FieldDescriptor(
+      name='pull', full_name='momentumps.v1.ReplicationFrame.pull', index=6,
+      number=7, type=11, cpp_type=10, label=1,
+      has_default_value=False, default_value=None,
+      message_type=None, enum_type=None, containing_type=None,
+      is_extension=False, extension_scope=None,
+      options=None, file=DESCRIPTOR),
+    _descriptor.FieldDescriptor(
+      name='snapshot', full_name='momentumps.v1.ReplicationFrame.snapshot', index=7,
+      number=8, type=11, cpp_type=10, label=1,
+      has_default_value=False, default_value=None,
+      message_type=None, enum_type=None, containing_type=None,
+      is_extension=False, extension_scope=None,
+      options=None, file=DESCRIPTOR),
+    _descriptor.FieldDescriptor(
+      name='values', full_name='momentumps.v1.ReplicationFrame.values', index=8,
+      number=9, type=12, cpp_type=9, label=1,
+      has_default_value=False, default_value=_b(""),
+      message_type=None, enum_type=None, containing_type=None,
+      is_extension=False, extension_scope=None,
+      options=None, file=DESCRIPTOR),
+    _descriptor.FieldDescriptor(
+      name='rows', full_name='momentumps.v1.ReplicationFrame.rows', index=9,
+      number=10, type=12, cpp_type=9, label=1,
+      has_default_value=False, default_value=_b(""),
+      message_type=None, enum_type=None, containing_type=None,
+      is_extension=False, extension_scope=None,
+      options=None, file=DESCRIPTOR),
+    _descriptor.FieldDescriptor(
+      name='more', full_name='momentumps.v1.ReplicationFrame.more', index=10,
+      number=11, type=8, cpp_type=7, label=1,
+      has_default_value=False, default_value=False,
+      message_type=None, enum_type=None, containing_type=None,
+      is_extension=False, extension_scope=None,
+      options=None, file=DESCRIPTOR),
+  ],
+  extensions=[
+  ],
+  nested_types=[],
+  enum_types=[
+  ],
+  options=None,
+  is_extendable=False,
+  syntax='proto3',
+  extension_ranges=[],
+  oneofs=[
+    _descriptor.OneofDescriptor(
+      name='op', full_name='momentumps.v1.ReplicationFrame.op',
+      index=0, containing_type=None, fields=[]),
+  ],
+  serialized_start=3454,
+  serialized_end=3887,
+)
+
+
+_REPLICATIONACK = _descriptor.Descriptor(
+  name='ReplicationAck',
+  full_name='momentumps.v1.ReplicationAck',
+  filename=None,
+  file=DESCRIPTOR,
+  containing_type=None,
+  fields=[
+    _descriptor.FieldDescriptor(
+      name='index', full_name='momentumps.v1.ReplicationAck.index', index=0,
+      number=1, type=3, cpp_type=2, label=1,
+      has_default_value=False, default_value=0,
+      message_type=None, enum_type=None, containing_type=None,
+      is_extension=False, extension_scope=None,
+      options=None, file=DESCRIPTOR),
+  ],
+  extensions=[
+  ],
+  nested_types=[],
+  enum_types=[
+  ],
+  options=None,
+  is_extendable=False,
+  syntax='proto3',
+  extension_ranges=[],
+  oneofs=[
+  ],
+  serialized_start=3889,
+  serialized_end=3920,
+)
+
 _MODELLAYOUT.fields_by_name['tensors'].message_type = _TENSORSPEC
 _SHARDMAP.fields_by_name['shards'].message_type = _SHARD
 _REGISTERREPLY.fields_by_name['layout'].message_type = _MODELLAYOUT
@@ -1446,6 +1868,36 @@ _PUSHPULLREQUEST.oneofs_by_name['payload'].fields.append(
 _PUSHPULLREQUEST.fields_by_name['sparse_gradient'].containing_oneof = _PUSHPULLREQUEST.oneofs_by_name['payload']
 _SPARSEGRADIENT.fields_by_name['encoding'].enum_type = _VALUEENCODING
 _PUSHPULLREPLY.fields_by_name['header'].message_type = _WEIGHTSHEADER
+_REPLICAHELLO.fields_by_name['mode'].enum_type = _CONSISTENCYMODE
+_REPLICAINITIALIZE.fields_by_name['layout'].message_type = _MODELLAYOUT
+_REPLICATIONFRAME.fields_by_name['hello'].message_type = _REPLICAHELLO
+_REPLICATIONFRAME.fields_by_name['register'].message_type = _REPLICAREGISTER
+_REPLICATIONFRAME.fields_by_name['deregister'].message_type = _REPLICADEREGISTER
+_REPLICATIONFRAME.fields_by_name['initialize'].message_type = _REPLICAINITIALIZE
+_REPLICATIONFRAME.fields_by_name['push'].message_type = _REPLICAPUSH
+_REPLICATIONFRAME.fields_by_name['pull'].message_type = _REPLICAPULL
+_REPLICATIONFRAME.fields_by_name['snapshot'].message_type = _REPLICASNAPSHOT
+_REPLICATIONFRAME.oneofs_by_name['op'].fields.append(
+  _REPLICATIONFRAME.fields_by_name['hello'])
+_REPLICATIONFRAME.fields_by_name['hello'].containing_oneof = _REPLICATIONFRAME.oneofs_by_name['op']
+_REPLICATIONFRAME.oneofs_by_name['op'].fields.append(
+  _REPLICATIONFRAME.fields_by_name['register'])
+_REPLICATIONFRAME.fields_by_name['register'].containing_oneof = _REPLICATIONFRAME.oneofs_by_name['op']
+_REPLICATIONFRAME.oneofs_by_name['op'].fields.append(
+  _REPLICATIONFRAME.fields_by_name['deregister'])
+_REPLICATIONFRAME.fields_by_name['deregister'].containing_oneof = _REPLICATIONFRAME.oneofs_by_name['op']
+_REPLICATIONFRAME.oneofs_by_name['op'].fields.append(
+  _REPLICATIONFRAME.fields_by_name['initialize'])
+_REPLICATIONFRAME.fields_by_name['initialize'].containing_oneof = _REPLICATIONFRAME.oneofs_by_name['op']
+_REPLICATIONFRAME.oneofs_by_name['op'].fields.append(
+  _REPLICATIONFRAME.fields_by_name['push'])
+_REPLICATIONFRAME.fields_by_name['push'].containing_oneof = _REPLICATIONFRAME.oneofs_by_name['op']
+_REPLICATIONFRAME.oneofs_by_name['op'].fields.append(
+  _REPLICATIONFRAME.fields_by_name['pull'])
+_REPLICATIONFRAME.fields_by_name['pull'].containing_oneof = _REPLICATIONFRAME.oneofs_by_name['op']
+_REPLICATIONFRAME.oneofs_by_name['op'].fields.append(
+  _REPLICATIONFRAME.fields_by_name['snapshot'])
+_REPLICATIONFRAME.fields_by_name['snapshot'].containing_oneof = _REPLICATIONFRAME.oneofs_by_name['op']
 DESCRIPTOR.message_types_by_name['TensorSpec'] = _TENSORSPEC
 DESCRIPTOR.message_types_by_name['ModelLayout'] = _MODELLAYOUT
 DESCRIPTOR.message_types_by_name['Chunk'] = _CHUNK
@@ -1472,6 +1924,15 @@ DESCRIPTOR.message_types_by_name['SharedRegion'] = _SHAREDREGION
 DESCRIPTOR.message_types_by_name['PushPullRequest'] = _PUSHPULLREQUEST
 DESCRIPTOR.message_types_by_name['SparseGradient'] = _SPARSEGRADIENT
 DESCRIPTOR.message_types_by_name['PushPullReply'] = _PUSHPULLREPLY
+DESCRIPTOR.message_types_by_name['ReplicaHello'] = _REPLICAHELLO
+DESCRIPTOR.message_types_by_name['ReplicaRegister'] = _REPLICAREGISTER
+DESCRIPTOR.message_types_by_name['ReplicaDeregister'] = _REPLICADEREGISTER
+DESCRIPTOR.message_types_by_name['ReplicaInitialize'] = _REPLICAINITIALIZE
+DESCRIPTOR.message_types_by_name['ReplicaPush'] = _REPLICAPUSH
+DESCRIPTOR.message_types_by_name['ReplicaPull'] = _REPLICAPULL
+DESCRIPTOR.message_types_by_name['ReplicaSnapshot'] = _REPLICASNAPSHOT
+DESCRIPTOR.message_types_by_name['ReplicationFrame'] = _REPLICATIONFRAME
+DESCRIPTOR.message_types_by_name['ReplicationAck'] = _REPLICATIONACK
 DESCRIPTOR.enum_types_by_name['ConsistencyMode'] = _CONSISTENCYMODE
 DESCRIPTOR.enum_types_by_name['ErrorReason'] = _ERRORREASON
 DESCRIPTOR.enum_types_by_name['ValueEncoding'] = _VALUEENCODING
@@ -1667,6 +2128,69 @@ PushPullReply = _reflection.GeneratedProtocolMessageType('PushPullReply', (_mess
   ))
 _sym_db.RegisterMessage(PushPullReply)
 
+ReplicaHello = _reflection.GeneratedProtocolMessageType('ReplicaHello', (_message.Message,), dict(
+  DESCRIPTOR = _REPLICAHELLO,
+  __module__ = 'momentumps.v1.parameter_server_pb2'
+  # @@protoc_insertion_point(class_scope:momentumps.v1.ReplicaHello)
+  ))
+_sym_db.RegisterMessage(ReplicaHello)
+
+ReplicaRegister = _reflection.GeneratedProtocolMessageType('ReplicaRegister', (_message.Message,), dict(
+  DESCRIPTOR = _REPLICAREGISTER,
+  __module__ = 'momentumps.v1.parameter_server_pb2'
+  # @@protoc_insertion_point(class_scope:momentumps.v1.ReplicaRegister)
+  ))
+_sym_db.RegisterMessage(ReplicaRegister)
+
+ReplicaDeregister = _reflection.GeneratedProtocolMessageType('ReplicaDeregister', (_message.Message,), dict(
+  DESCRIPTOR = _REPLICADEREGISTER,
+  __module__ = 'momentumps.v1.parameter_server_pb2'
+  # @@protoc_insertion_point(class_scope:momentumps.v1.ReplicaDeregister)
+  ))
+_sym_db.RegisterMessage(ReplicaDeregister)
+
+ReplicaInitialize = _reflection.GeneratedProtocolMessageType('ReplicaInitialize', (_message.Message,), dict(
+  DESCRIPTOR = _REPLICAINITIALIZE,
+  __module__ = 'momentumps.v1.parameter_server_pb2'
+  # @@protoc_insertion_point(class_scope:momentumps.v1.ReplicaInitialize)
+  ))
+_sym_db.RegisterMessage(ReplicaInitialize)
+
+ReplicaPush = _reflection.GeneratedProtocolMessageType('ReplicaPush', (_message.Message,), dict(
+  DESCRIPTOR = _REPLICAPUSH,
+  __module__ = 'momentumps.v1.parameter_server_pb2'
+  # @@protoc_insertion_point(class_scope:momentumps.v1.ReplicaPush)
+  ))
+_sym_db.RegisterMessage(ReplicaPush)
+
+ReplicaPull = _reflection.GeneratedProtocolMessageType('ReplicaPull', (_message.Message,), dict(
+  DESCRIPTOR = _REPLICAPULL,
+  __module__ = 'momentumps.v1.parameter_server_pb2'
+  # @@protoc_insertion_point(class_scope:momentumps.v1.ReplicaPull)
+  ))
+_sym_db.RegisterMessage(ReplicaPull)
+
+ReplicaSnapshot = _reflection.GeneratedProtocolMessageType('ReplicaSnapshot', (_message.Message,), dict(
+  DESCRIPTOR = _REPLICASNAPSHOT,
+  __module__ = 'momentumps.v1.parameter_server_pb2'
+  # @@protoc_insertion_point(class_scope:momentumps.v1.ReplicaSnapshot)
+  ))
+_sym_db.RegisterMessage(ReplicaSnapshot)
+
+ReplicationFrame = _reflection.GeneratedProtocolMessageType('ReplicationFrame', (_message.Message,), dict(
+  DESCRIPTOR = _REPLICATIONFRAME,
+  __module__ = 'momentumps.v1.parameter_server_pb2'
+  # @@protoc_insertion_point(class_scope:momentumps.v1.ReplicationFrame)
+  ))
+_sym_db.RegisterMessage(ReplicationFrame)
+
+ReplicationAck = _reflection.GeneratedProtocolMessageType('ReplicationAck', (_message.Message,), dict(
+  DESCRIPTOR = _REPLICATIONACK,
+  __module__ = 'momentumps.v1.parameter_server_pb2'
+  # @@protoc_insertion_point(class_scope:momentumps.v1.ReplicationAck)
+  ))
+_sym_db.RegisterMessage(ReplicationAck)
+
 
 DESCRIPTOR.has_options = True
 DESCRIPTOR._options = _descriptor._ParseOptions(descriptor_pb2.FileOptions(), _b('\n\024dev.momentumps.protoB\024ParameterServerProtoP\001'))
@@ -1679,8 +2203,8 @@ _PARAMETERSERVER = _descriptor.ServiceDescriptor(
   file=DESCRIPTOR,
   index=0,
   options=None,
-  serialized_start=3210,
-  serialized_end=3741,
+  serialized_start=4174,
+  serialized_end=4705,
   methods=[
   _descriptor.MethodDescriptor(
     name='Register',
@@ -1749,5 +2273,29 @@ _PARAMETERSERVER = _descriptor.ServiceDescriptor(
 _sym_db.RegisterServiceDescriptor(_PARAMETERSERVER)
 
 DESCRIPTOR.services_by_name['ParameterServer'] = _PARAMETERSERVER
+
+
+_STANDBY = _descriptor.ServiceDescriptor(
+  name='Standby',
+  full_name='momentumps.v1.Standby',
+  file=DESCRIPTOR,
+  index=1,
+  options=None,
+  serialized_start=4707,
+  serialized_end=4797,
+  methods=[
+  _descriptor.MethodDescriptor(
+    name='Replicate',
+    full_name='momentumps.v1.Standby.Replicate',
+    index=0,
+    containing_service=None,
+    input_type=_REPLICATIONFRAME,
+    output_type=_REPLICATIONACK,
+    options=None,
+  ),
+])
+_sym_db.RegisterServiceDescriptor(_STANDBY)
+
+DESCRIPTOR.services_by_name['Standby'] = _STANDBY
 
 # @@protoc_insertion_point(module_scope)

@@ -153,3 +153,56 @@ def add_ParameterServerServicer_to_server(servicer, server):
   generic_handler = grpc.method_handlers_generic_handler(
       'momentumps.v1.ParameterServer', rpc_method_handlers)
   server.add_generic_rpc_handlers((generic_handler,))
+
+
+class StandbyStub(object):
+  """Replication from a primary server to its hot standby (`mps server --standby HOST:PORT` on the primary,
+  `mps server --as-standby` on the standby). The primary sends every operation that changes its state, in
+  the order its core took them, with their exact inputs; the standby applies each through the same core
+  code and acknowledges its index. The primary acknowledges a worker only once the standby has acknowledged
+  everything up to that worker's operation. While a primary is attached the standby refuses workers
+  (UNAVAILABLE); when the stream ends (the primary died) it takes workers over with the same state.
+  """
+
+  def __init__(self, channel):
+    """Constructor.
+
+    Args:
+      channel: A grpc.Channel.
+    """
+    self.Replicate = channel.stream_stream(
+        '/momentumps.v1.Standby/Replicate',
+        request_serializer=momentumps_dot_v1_dot_parameter__server__pb2.ReplicationFrame.SerializeToString,
+        response_deserializer=momentumps_dot_v1_dot_parameter__server__pb2.ReplicationAck.FromString,
+        )
+
+
+class StandbyServicer(object):
+  """Replication from a primary server to its hot standby (`mps server --standby HOST:PORT` on the primary,
+  `mps server --as-standby` on the standby). The primary sends every operation that changes its state, in
+  the order its core took them, with their exact inputs; the standby applies each through the same core
+  code and acknowledges its index. The primary acknowledges a worker only once the standby has acknowledged
+  everything up to that worker's operation. While a primary is attached the standby refuses workers
+  (UNAVAILABLE); when the stream ends (the primary died) it takes workers over with the same state.
+  """
+
+  def Replicate(self, request_iterator, context):
+    """The first frame is a `hello`, answered by an ack of index 0 (or a refusal naming what differs); each
+    operation after it is acknowledged by its index once applied. Only one primary may attach, once.
+    """
+    context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+    context.set_details('Method not implemented!')
+    raise NotImplementedError('Method not implemented!')
+
+
+def add_StandbyServicer_to_server(servicer, server):
+  rpc_method_handlers = {
+      'Replicate': grpc.stream_stream_rpc_method_handler(
+          servicer.Replicate,
+          request_deserializer=momentumps_dot_v1_dot_parameter__server__pb2.ReplicationFrame.FromString,
+          response_serializer=momentumps_dot_v1_dot_parameter__server__pb2.ReplicationAck.SerializeToString,
+      ),
+  }
+  generic_handler = grpc.method_handlers_generic_handler(
+      'momentumps.v1.Standby', rpc_method_handlers)
+  server.add_generic_rpc_handlers((generic_handler,))

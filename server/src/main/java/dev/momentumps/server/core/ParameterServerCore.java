@@ -57,6 +57,9 @@ public final class ParameterServerCore implements AutoCloseable {
     private ParameterStore store;
     private StalenessCompensation compensation = StalenessCompensation.NONE;
     private float[] lookAheadScratch;
+    private volatile Replication replication = Replication.NONE;
+    /** a standby that has not taken over: leases do not expire (the primary's expiries arrive as operations) */
+    private boolean standby;
 
     /**
      * @param rule        the update rule (its state is allocated when the model is initialised)
@@ -99,6 +102,37 @@ public final class ParameterServerCore implements AutoCloseable {
         return compensation;
     }
 
+    /**
+     * Reports every state-changing operation from now on to {@code replication} (a hot standby's link); set
+     * before the server takes calls.
+     */
+    public void setReplication(Replication replication) {
+        this.replication = replication == null ? Replication.NONE : replication;
+    }
+
+    public Replication replication() {
+        return replication;
+    }
+
+    /**
+     * Makes this core a hot standby's: it applies a primary's operations and its leases do not expire (the
+     * primary's expiries arrive as operations) until {@link #takeOver}.
+     */
+    public synchronized void setStandby(boolean standby) {
+        this.standby = standby;
+    }
+
+    /**
+     * The primary is gone and this standby serves the workers from now: every live worker's lease starts
+     * afresh, and a worker that registers again under a live worker's rank gets that worker's id back with
+     * its clock and its last sequence number (so a push it sends again is recognised as already taken).
+     */
+    public synchronized void takeOver() {
+        standby = false;
+        workers.takeOver();
+        notifyAll();
+    }
+
     public ConsistencyModel consistency() {
         return consistency;
     }
@@ -115,8 +149,14 @@ public final class ParameterServerCore implements AutoCloseable {
      * {@link RequestBounds#MAX_NAME_BYTES} is refused.
      */
     public synchronized int register(int rank, String name) {
+        WorkerRecord back = workers.reclaim(rank);
+        if (back != null) {
+            replication.registered(back.id, rank, name);
+            return back.id;
+        }
         WorkerRecord w = workers.register(rank, name);
         consistency.onWorkerJoined(w.id);
+        replication.registered(w.id, rank, name);
         notifyAll();
         return w.id;
     }
@@ -124,8 +164,10 @@ public final class ParameterServerCore implements AutoCloseable {
     /** Marks a worker gone: synchronous rounds stop waiting for it. Unknown ids are refused. */
     public synchronized void deregister(int workerId) {
         WorkerRecord w = workers.get(workerId);
+        w.reclaimable = false;
         if (w.alive) {
             w.alive = false;
+            replication.deregistered(workerId);
             consistency.onWorkerGone(workerId, sink);
             notifyAll();
         }
@@ -143,6 +185,9 @@ public final class ParameterServerCore implements AutoCloseable {
      * @return the ids of the workers marked gone, ascending
      */
     public synchronized int[] expireLeases(long leaseNanos) {
+        if (standby) {
+            return new int[0];
+        }
         int[] gone = workers.expired(leaseNanos);
         for (int id : gone) {
             deregister(id);
@@ -174,6 +219,7 @@ public final class ParameterServerCore implements AutoCloseable {
         }
         PushChecks.requireFinite(weights, "weights");
         store = new ParameterStore(layout, weights, rule, schedule, clipNorm, executor);
+        replication.initialized(workerId, layout, weights);
         notifyAll();
         return true;
     }
@@ -274,6 +320,9 @@ public final class ParameterServerCore implements AutoCloseable {
         }
         target.accept(sent, version);
         compensation.onSent(workerId, sent);
+        if (compensation != StalenessCompensation.NONE) {
+            replication.pulled(workerId, null, 0);
+        }
         return version;
     }
 
@@ -327,6 +376,9 @@ public final class ParameterServerCore implements AutoCloseable {
         if (w != null) {
             workers.touch(w);
             compensation.onSentRows(workerId, rows, n, out);
+            if (compensation != StalenessCompensation.NONE) {
+                replication.pulled(workerId, rows, n);
+            }
         }
         return s.version();
     }
@@ -388,6 +440,7 @@ public final class ParameterServerCore implements AutoCloseable {
         WorkerRecord w = pusher(workerId, baseVersion, sequence, batchSize);
         ParameterStore s = store;
         PushChecks.checkLength(gradient, s);
+        replication.pushed(workerId, baseVersion, sequence, gradient, loss, batchSize);
         accept(w, sequence, loss);
         compensation.adjustGradient(workerId, s.version() - baseVersion, gradient, s.weights());
         if (skip) {
@@ -422,6 +475,7 @@ public final class ParameterServerCore implements AutoCloseable {
                     loss, batchSize);
         }
         boolean skip = checks.screenSparse(values);
+        replication.pushedSparse(workerId, baseVersion, sequence, rows, values, loss, batchSize);
         accept(w, sequence, loss);
         if (skip) {
             return dropped(workerId);

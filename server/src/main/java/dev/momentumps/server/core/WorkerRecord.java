@@ -12,6 +12,8 @@ final class WorkerRecord {
     long lastSequence;
     boolean alive = true;
     long lastSeenNanos;
+    /** a standby took over while this worker was alive: its next Register under this rank gets it back */
+    boolean reclaimable;
 
     WorkerRecord(int id, int rank, String name, long now) {
         this.id = id;

@@ -38,6 +38,33 @@ final class WorkerRegistry implements Clocks {
         return w;
     }
 
+    /**
+     * A hot standby took over ({@link ParameterServerCore#takeOver}): every lease starts afresh and every live
+     * worker may take its record back ({@link #reclaim}).
+     */
+    void takeOver() {
+        long now = System.nanoTime();
+        for (WorkerRecord w : workers) {
+            w.lastSeenNanos = now;
+            w.reclaimable = w.alive;
+        }
+    }
+
+    /**
+     * The live record of this rank that a worker takes back after a standby took over, with its id, clock and
+     * last sequence number; null when there is none (then the worker registers as usual).
+     */
+    WorkerRecord reclaim(int rank) {
+        for (WorkerRecord w : workers) {
+            if (w.reclaimable && w.rank == rank) {
+                w.reclaimable = false;
+                w.lastSeenNanos = System.nanoTime();
+                return w;
+            }
+        }
+        return null;
+    }
+
     /** The worker's record; NOT_FOUND for an id never registered. */
     WorkerRecord get(int workerId) {
         if (workerId < 0 || workerId >= workers.size()) {

@@ -18,6 +18,7 @@ final class DeregisterCall {
     void handle(DeregisterRequest request, StreamObserver<DeregisterReply> out) {
         try {
             core.deregister(request.getWorkerId());
+            RpcSupport.replicated(core);
             regions.remove(request.getWorkerId());
             out.onNext(DeregisterReply.getDefaultInstance());
             out.onCompleted();

@@ -68,6 +68,7 @@ final class InitializeCall {
                 boolean first = rpc.core.initialize(header.getWorkerId(), layout,
                         initialised ? null : chunks.finish());
                 rpc.plan = p;
+                rpc.replicated();
                 if (first && GC_AFTER_INITIALIZE) {
                     // the model's transient copies (chunks, assembly) are garbage now; one full collection at
                     // start lets a server process's heap shrink to its live state (see JvmOptions in the cli)

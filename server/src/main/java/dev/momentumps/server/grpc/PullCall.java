@@ -18,6 +18,7 @@ final class PullCall {
         try {
             int id = request.getWorkerId();
             rpc.awaitMayPull(id);
+            rpc.replicated();
             rpc.sendWeights(id, out, frames, WeightsHeader.newBuilder());
         } catch (Exception e) {
             out.onError(Statuses.of(e));

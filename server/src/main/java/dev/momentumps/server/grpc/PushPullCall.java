@@ -87,6 +87,7 @@ final class PushPullCall {
                     throw new IllegalStateException("an asynchronous push was not applied at once");
                 }
                 rpc.paths.taken(PushPaths.Path.SHARED_MEMORY);
+                rpc.replicated();
                 return reply(header, ticket, region, n);
             }
         }

@@ -30,6 +30,7 @@ final class RegisterCall {
         try {
             ParameterServerCore core = rpc.core;
             int id = core.register(request.getRank(), request.getName());
+            rpc.replicated();
             TensorLayout layout = core.layout();
             RegisterReply.Builder reply = RegisterReply.newBuilder()
                     .setWorkerId(id)

@@ -90,7 +90,26 @@ final class RpcSupport {
                 core.touch(workerId); // waiting is a sign of life: the lease is renewed
             }
         }
+        replicated();
         return ticket;
+    }
+
+    /**
+     * Waits until the hot standby (if any) has every operation this server took so far, so the answer that
+     * follows tells a worker of nothing the standby does not have (see {@link dev.momentumps.server.core.Replication}).
+     */
+    void replicated() {
+        replicated(core);
+    }
+
+    static void replicated(ParameterServerCore core) {
+        try {
+            core.replication().awaitReplicated();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new RequestException(RequestException.Reason.UNAVAILABLE, "interrupted while the standby "
+                    + "acknowledged the update (the server is stopping)");
+        }
     }
 
     /** Waits until SSP lets the worker pull; DEADLINE_EXCEEDED when it does not in time. */

@@ -57,12 +57,25 @@ public final class ServerHost implements AutoCloseable {
     /** @param shard which part of the model this server holds */
     public ServerHost(ServerBuilder<?> builder, ParameterServerCore core, String address, int chunkBytes,
                       long waitMillis, ShardRole shard) {
+        this(builder, core, address, chunkBytes, waitMillis, shard, null);
+    }
+
+    /**
+     * A primary attaches its standby ({@link StandbyLink#attach}) before it builds its host.
+     *
+     * @param standby when not null this server is a hot standby: it serves {@code Standby/Replicate} and
+     *                refuses workers until its primary is gone (see {@link StandbyService})
+     */
+    public ServerHost(ServerBuilder<?> builder, ParameterServerCore core, String address, int chunkBytes,
+                      long waitMillis, ShardRole shard, StandbyService standby) {
         this.core = core;
         // a chunk of `chunkBytes` plus framing must fit, whatever the default limit is
         builder.maxInboundMessageSize(Math.max(4 << 20, chunkBytes + (64 << 10)));
-        if (core.consistency().kind() == ConsistencyKind.ASYNCHRONOUS) {
+        if (core.consistency().kind() == ConsistencyKind.ASYNCHRONOUS
+                && core.replication() == dev.momentumps.server.core.Replication.NONE) {
             // asynchronous pushes never wait (the ticket completes inside push, pulls are never held back),
-            // so calls can run on the transport's threads: no hand-off to an executor per message
+            // so calls can run on the transport's threads: no hand-off to an executor per message. With a hot
+            // standby every answer waits for the standby's acknowledgement, which arrives on those threads.
             builder.directExecutor();
         }
         if (builder instanceof NettyServerBuilder netty) {
@@ -73,8 +86,13 @@ public final class ServerHost implements AutoCloseable {
         ParameterServerService service = new ParameterServerService(core, address, chunkBytes, waitMillis, shard);
         // Netty serialises a reply inside onNext, so Push, Pull and PushPull may send replies that reference the
         // live weights (see FrameMarshallers); in-process transports keep the message for later and get protobuf's
-        this.server = (builder instanceof NettyServerBuilder ? builder.addService(FramedService.bind(service))
-                : builder.addService(service)).addService(health.getHealthService()).build();
+        io.grpc.ServerServiceDefinition bound = builder instanceof NettyServerBuilder ? FramedService.bind(service)
+                : service.bindService();
+        if (standby != null) {
+            bound = ServerInterceptors.intercept(bound, standby.gate());
+            builder.addService(standby);
+        }
+        this.server = builder.addService(bound).addService(health.getHealthService()).build();
     }
 
     /**
