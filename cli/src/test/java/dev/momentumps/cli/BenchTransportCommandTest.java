@@ -36,5 +36,12 @@ class BenchTransportCommandTest {
         assertEquals(rate * params * 4 * 2 / 1e9, j.get("gbytes_per_s").asDouble(), 1e-3, line);
         assertTrue(j.get("p50_round_ms").asDouble() > 0 && j.get("p99_round_ms").asDouble() >= j.get("p50_round_ms").asDouble(), line);
         assertTrue(j.get("server_rss_mib").asDouble() > 0, line);
+        // CPU per byte: server + worker CPU over the bytes moved, both positive
+        double cpu = (j.get("server_cpu_ms_per_round").asDouble() + j.get("worker_cpu_ms_per_round").asDouble()) / 1e3;
+        assertEquals(cpu * 1e9 / (params * 8.0), j.get("cpu_ns_per_byte").asDouble(),
+                0.01 * j.get("cpu_ns_per_byte").asDouble() + 1e-3, line);
+        assertTrue(j.get("cpu_ns_per_byte").asDouble() > 0, line);
+        assertTrue(j.has("load_1m_before") && j.get("idle_pct_before").asDouble() >= 0
+                && j.get("idle_pct_before").asDouble() <= 100, line);
     }
 }

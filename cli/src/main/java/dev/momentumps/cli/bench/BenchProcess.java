@@ -18,7 +18,12 @@ final class BenchProcess {
 
     /** A JVM running {@code mps args...} with this JVM's class path, output to {@code log}. */
     static Process mps(List<String> jvmOptions, List<String> args, Path log) throws IOException {
-        List<String> cmd = new ArrayList<>();
+        return mps(List.of(), jvmOptions, args, log);
+    }
+
+    /** The same, run under a command prefix (e.g. {@code ip netns exec HOST}). */
+    static Process mps(List<String> prefix, List<String> jvmOptions, List<String> args, Path log) throws IOException {
+        List<String> cmd = new ArrayList<>(prefix);
         cmd.add(ProcessHandle.current().info().command()
                 .orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
         cmd.addAll(JvmOptions.forCommand(args)); // then the caller's, which win
@@ -61,9 +66,48 @@ final class BenchProcess {
         return ProcessCluster.tail(log);
     }
 
-    /** SIGTERM, then SIGKILL after ten seconds. */
+    /**
+     * SIGTERM, then SIGKILL after ten seconds, to the process and to every process it started (a peer's
+     * trainers, a wrapper's child): nothing of one run may still use a core while the next is measured.
+     */
     static void stop(Process p) throws InterruptedException {
+        List<ProcessHandle> children = p.descendants().toList();
         ProcessCluster.stop(p);
+        for (ProcessHandle h : children) {
+            if (h.isAlive()) {
+                h.destroy();
+            }
+        }
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        for (ProcessHandle h : children) {
+            while (h.isAlive() && System.nanoTime() < deadline) {
+                Thread.sleep(20);
+            }
+            if (h.isAlive()) {
+                h.destroyForcibly();
+            }
+        }
+    }
+
+    /**
+     * CPU seconds of {@code root} and every process it started, updating {@code seen} (pid to its last
+     * reading): a process that has ended keeps the CPU it used in the sum.
+     */
+    static double treeCpuSeconds(ProcessHandle root, Map<Long, Double> seen) {
+        List<ProcessHandle> all = new ArrayList<>();
+        all.add(root);
+        all.addAll(root.descendants().toList());
+        for (ProcessHandle h : all) {
+            double s = cpuSeconds(h.pid());
+            if (!Double.isNaN(s)) {
+                seen.merge(h.pid(), s, Math::max);
+            }
+        }
+        double sum = 0;
+        for (double s : seen.values()) {
+            sum += s;
+        }
+        return sum;
     }
 
     /** CPU seconds (user + system) a process has used, from {@code /proc/PID/stat}; NaN when unknown. */

@@ -65,6 +65,14 @@ public final class TransportBench implements Callable<Integer> {
             + "momentumps.bench_worker: the same loop through the momentumps package, torch tensors), as the "
             + "PyTorch RPC peer's are.")
     boolean pythonWorkers;
+    @Option(names = "--server-host", paramLabel = "HOST", defaultValue = "127.0.0.1",
+            description = "The address the server binds and the workers connect to (another host's, e.g. in a "
+                    + "network namespace). Default: ${DEFAULT-VALUE}.")
+    String serverHost = "127.0.0.1";
+    @Option(names = "--worker-exec", paramLabel = "CMD", split = " ",
+            description = "A command prefix each worker process runs under; {rank} is replaced, e.g. "
+                    + "'ip netns exec host{rank}' puts each worker on a host of its own.")
+    List<String> workerExec = new ArrayList<>();
 
     @Override
     public Integer call() throws Exception {
@@ -78,18 +86,22 @@ public final class TransportBench implements Callable<Integer> {
             throw new IllegalArgumentException("--params and --workers must be >= 1, --seconds > 0, --warmup-seconds >= 0");
         }
         Transport.parse(transport, "--transport");
+        if (serverHost.isBlank()) {
+            throw new IllegalArgumentException("--server-host must not be empty");
+        }
+        Map<String, Object> before = MachineLoad.sample(1000);
         PythonWorkers python = pythonWorkers ? PythonWorkers.find() : null;
         Path d = dir != null ? Files.createDirectories(dir) : Files.createTempDirectory("mps-bench-");
         Path portFile = d.resolve("server.port");
         Files.deleteIfExists(portFile);
         List<String> s = new ArrayList<>(List.of("server", "--port", "0", "--port-file", portFile.toString(),
-                "--optimizer", "momentum", "--lr", "0.000001", "--momentum", "0.9",
+                "--bind", serverHost, "--optimizer", "momentum", "--lr", "0.000001", "--momentum", "0.9",
                 "--apply-threads", Integer.toString(applyThreads), "--wait-ms", "120000",
                 "--chunk-bytes", Integer.toString(chunkBytes)));
         Process server = BenchProcess.mps(serverJvm, s, d.resolve("server.log"));
         List<Process> ws = new ArrayList<>();
         try {
-            String address = "127.0.0.1:" + BenchProcess.awaitFile(portFile, server, 60_000, d.resolve("server.log"));
+            String address = serverHost + ":" + BenchProcess.awaitFile(portFile, server, 60_000, d.resolve("server.log"));
             initialize(address);
             Path go = d.resolve("go");
             Files.deleteIfExists(go);
@@ -100,20 +112,28 @@ public final class TransportBench implements Callable<Integer> {
                 for (String o : workerJvm) {
                     jvm.add(o.replace("{rank}", Integer.toString(r)));
                 }
+                List<String> prefix = new ArrayList<>();
+                for (String o : workerExec) {
+                    if (!o.isBlank()) {
+                        prefix.add(o.replace("{rank}", Integer.toString(r)));
+                    }
+                }
                 List<String> loop = List.of("--server", address, "--params", Integer.toString(params), "--rank",
                         Integer.toString(r), "--ready", ready.toString(), "--go", go.toString(), "--seconds",
                         Double.toString(seconds), "--transport", transport, "--out",
                         d.resolve("worker-" + r + ".json").toString());
                 Path log = d.resolve("worker-" + r + ".log");
                 if (pythonWorkers) {
-                    ProcessBuilder pb = new ProcessBuilder(python.command("momentumps.bench_worker", loop))
+                    List<String> cmd = new ArrayList<>(prefix);
+                    cmd.addAll(python.command("momentumps.bench_worker", loop));
+                    ProcessBuilder pb = new ProcessBuilder(cmd)
                             .redirectErrorStream(true).redirectOutput(log.toFile());
                     pb.environment().putAll(python.environment());
                     ws.add(pb.start());
                 } else {
                     List<String> a = new ArrayList<>(List.of("bench", "worker-loop"));
                     a.addAll(loop);
-                    ws.add(BenchProcess.mps(jvm, a, log));
+                    ws.add(BenchProcess.mps(prefix, jvm, a, log));
                 }
             }
             // every worker has done a round, then all warm up together, then all are timed over one window
@@ -133,14 +153,18 @@ public final class TransportBench implements Callable<Integer> {
             for (int r = 0; r < workers; r++) {
                 Process p = ws.get(r);
                 while (!p.waitFor(500, TimeUnit.MILLISECONDS) && System.nanoTime() < waitUntil) {
-                        }
+                    memory = BenchProcess.max(memory, BenchProcess.memoryMiB(server.pid()));
+                }
                 if (p.isAlive() || p.exitValue() != 0) {
                     throw new IllegalStateException("bench worker " + r + " failed:\n"
                             + BenchProcess.tail(d.resolve("worker-" + r + ".log")));
                 }
             }
             double serverCpu = BenchProcess.cpuSeconds(server.pid()) - serverCpuStart;
-            return summarize(d, memory, serverCpu);
+            Map<String, Object> out = summarize(d, memory, serverCpu);
+            out.put("load_1m_before", before.get("load_1m"));
+            out.put("idle_pct_before", before.get("idle_pct"));
+            return out;
         } finally {
             for (Process p : ws) {
                 BenchProcess.stop(p);
@@ -196,6 +220,8 @@ public final class TransportBench implements Callable<Integer> {
         // CPU per round does not depend on how busy the machine is, unlike rounds/s
         out.put("server_cpu_ms_per_round", round(serverCpu * 1000 / Math.max(1, rounds), 3));
         out.put("worker_cpu_ms_per_round", round(workerCpu * 1000 / Math.max(1, rounds), 3));
+        // CPU per byte moved: like CPU per round, a good guide on a busy machine; rounds/s is not
+        out.put("cpu_ns_per_byte", round((serverCpu + workerCpu) * 1e9 / Math.max(1.0, rounds * (double) params * Float.BYTES * 2), 4));
         out.put("load_average", round(java.lang.management.ManagementFactory.getOperatingSystemMXBean()
                 .getSystemLoadAverage(), 2));
         out.put("server_rss_mib", memory.get("VmRSS"));
