@@ -367,7 +367,15 @@ class GrpcClient:
         return PushResult(h.version, h.staleness, h.applied)
 
     def status(self):
-        return self._call("Status", self.stub.Status, pb.StatusRequest())
+        """The server's StatusReply with every worker listed: a reply lists as many workers as fit about
+        1 MiB, so the pages from ``first_worker`` on are asked for until ``workers_total`` are in."""
+        reply = self._call("Status", self.stub.Status, pb.StatusRequest())
+        while len(reply.workers) < reply.workers_total:
+            page = self._call("Status", self.stub.Status, pb.StatusRequest(first_worker=len(reply.workers)))
+            if not page.workers:
+                break  # workers are never removed: a server that lists none from here
+            reply.workers.extend(page.workers)
+        return reply
 
     def deregister(self):
         self._call("Deregister", self.stub.Deregister, pb.DeregisterRequest(worker_id=self.worker_id))

@@ -65,7 +65,23 @@ public final class ProtoMapping {
         };
     }
 
+    /** The bytes of workers one status reply lists at most (far under gRPC clients' default 4 MiB). */
+    public static final int STATUS_PAGE_BYTES = 1 << 20;
+
+    /** The whole status in one reply, every worker listed (for tests and in-process use; a server pages). */
     public static StatusReply toProto(ServerStatus s) {
+        return statusPage(s, 0, Integer.MAX_VALUE);
+    }
+
+    /**
+     * One page of a status reply: the counters, and the workers from {@code firstWorker} on, as many as fit
+     * {@code maxWorkerBytes} (at least one, when any is left); {@code workers_total} tells the client how many
+     * there are in all.
+     */
+    public static StatusReply statusPage(ServerStatus s, int firstWorker, int maxWorkerBytes) {
+        if (firstWorker < 0) {
+            throw RequestException.invalid("first_worker must be >= 0, got " + firstWorker);
+        }
         StatusReply.Builder b = StatusReply.newBuilder()
                 .setVersion(s.version())
                 .setGradientsApplied(s.gradientsApplied())
@@ -82,16 +98,50 @@ public final class ProtoMapping {
         for (long c : s.staleness().histogram()) {
             b.addStalenessHistogram(c);
         }
-        for (ServerStatus.Worker w : s.workers()) {
-            WorkerStatus.Builder ws = WorkerStatus.newBuilder().setWorkerId(w.id()).setRank(w.rank())
-                    .setName(w.name()).setPushes(w.pushes()).setAlive(w.alive()).setMeanStaleness(w.meanStaleness())
-                    .setMaxStaleness(w.maxStaleness());
-            for (long count : w.stalenessHistogram()) {
-                ws.addStalenessHistogram(count);
+        List<ServerStatus.Worker> all = s.workers();
+        b.setWorkersTotal(all.size()).setFirstWorker(firstWorker);
+        long bytes = 0;
+        for (int i = firstWorker; i < all.size(); i++) {
+            WorkerStatus ws = toProto(all.get(i));
+            bytes += ws.getSerializedSize() + 4; // the field's tag and length
+            if (bytes > maxWorkerBytes && i > firstWorker) {
+                break;
             }
             b.addWorkers(ws);
         }
         return b.build();
+    }
+
+    private static WorkerStatus toProto(ServerStatus.Worker w) {
+        WorkerStatus.Builder ws = WorkerStatus.newBuilder().setWorkerId(w.id()).setRank(w.rank())
+                .setName(w.name()).setPushes(w.pushes()).setAlive(w.alive()).setMeanStaleness(w.meanStaleness())
+                .setMaxStaleness(w.maxStaleness());
+        for (long count : w.stalenessHistogram()) {
+            ws.addStalenessHistogram(count);
+        }
+        return ws.build();
+    }
+
+    /**
+     * The whole status from its pages: {@code page} asks the server for the reply from a first worker on;
+     * pages are fetched until every worker is listed (a server that does not page lists them all at once).
+     * The counters are the first page's; the workers of later pages are as recent as their page.
+     */
+    public static ServerStatus statusFromPages(java.util.function.IntFunction<StatusReply> page) {
+        StatusReply first = page.apply(0);
+        ServerStatus s = fromProto(first);
+        if (first.getWorkersCount() >= first.getWorkersTotal()) {
+            return s;
+        }
+        List<ServerStatus.Worker> workers = new ArrayList<>(s.workers());
+        while (workers.size() < first.getWorkersTotal()) {
+            StatusReply next = page.apply(workers.size());
+            if (next.getWorkersCount() == 0) {
+                break; // workers are never removed, so this is a server that lists none from here
+            }
+            workers.addAll(fromProto(next).workers());
+        }
+        return s.withWorkers(workers);
     }
 
     /** The status reply as the core's record; the staleness counts are rebuilt from the histogram. */

@@ -34,6 +34,12 @@ public record ServerStatus(long version, long gradientsApplied, long gradientsDr
                 updateRule, numElements, workers, staleness, recentLoss, counts);
     }
 
+    /** The same counters with these workers (a client puts the pages of a status together). */
+    public ServerStatus withWorkers(List<Worker> all) {
+        return new ServerStatus(version, gradientsApplied, gradientsDropped, initialized, mode, stalenessBound,
+                updateRule, numElements, List.copyOf(all), staleness, recentLoss, pushesByPath);
+    }
+
     /** One worker's counters; {@code stalenessHistogram[k]} counts its gradients applied with staleness k. */
     public record Worker(int id, int rank, String name, long pushes, boolean alive, double meanStaleness,
                          long maxStaleness, long[] stalenessHistogram) {

@@ -6,7 +6,10 @@ import dev.momentumps.server.core.ParameterServerCore;
 import dev.momentumps.wire.ProtoMapping;
 import io.grpc.stub.StreamObserver;
 
-/** Status: the core's counters, per server and per worker. */
+/**
+ * Status: the core's counters, per server and per worker; a reply lists the workers from the request's
+ * first_worker on, as many as fit {@link ProtoMapping#STATUS_PAGE_BYTES}.
+ */
 final class StatusCall {
     private final ParameterServerCore core;
     private final PushPaths paths;
@@ -17,7 +20,12 @@ final class StatusCall {
     }
 
     void handle(StatusRequest request, StreamObserver<StatusReply> out) {
-        out.onNext(ProtoMapping.toProto(core.status().withPushesByPath(paths.snapshot())));
-        out.onCompleted();
+        try {
+            out.onNext(ProtoMapping.statusPage(core.status().withPushesByPath(paths.snapshot()),
+                    request.getFirstWorker(), ProtoMapping.STATUS_PAGE_BYTES));
+            out.onCompleted();
+        } catch (RuntimeException e) {
+            out.onError(Statuses.of(e));
+        }
     }
 }

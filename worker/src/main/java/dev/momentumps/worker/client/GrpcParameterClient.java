@@ -357,7 +357,8 @@ public final class GrpcParameterClient implements ParameterClient {
 
     @Override
     public ServerStatus status() {
-        return ProtoMapping.fromProto(blocking().status(StatusRequest.getDefaultInstance()));
+        return ProtoMapping.statusFromPages(first -> blocking().status(StatusRequest.newBuilder()
+                .setFirstWorker(first).build()));
     }
 
     @Override
