@@ -10,7 +10,7 @@ public final class Experiments {
 
     public static List<Experiment> all() {
         return List.of(new D2lQuadratic(), new BetaWeights(), new EigenQuadratic(), new Airfoil(),
-                new StabilityMap(), new ImplicitMomentum(), new MomentumVsWorkers(), new SyncTiming(), new StalenessLr(), new DcAsgd(), new AdamVsMomentum(),
+                new StabilityMap(), new ImplicitMomentum(), new MomentumVsWorkers(), new SyncTiming(), new StalenessLr(), new DcAsgd(), new AdamVsMomentum(), NetworkMomentumVsWorkers.mlp(), NetworkMomentumVsWorkers.cnn(),
                 new DelayAdaptive(), new AsyncMomentumMethods(), new ClosedLoopMomentumStudy());
     }
 

@@ -76,6 +76,21 @@ public final class MomentumVsWorkers implements Experiment {
         return r;
     }
 
+    /** The score of one run of heavy ball (η, β) with M workers and this seed: lower is better. */
+    interface Scorer {
+        double score(int workers, double lr, double beta, long seed);
+    }
+
+    /** log₁₀ of a final loss, {@link #DIVERGED} for a diverged run (or a non-positive or non-finite loss). */
+    static double log10Score(double loss) {
+        return Double.isFinite(loss) && loss > 0 ? Math.min(DIVERGED, Math.log10(loss)) : DIVERGED;
+    }
+
+    /** The quadratic of this experiment with the given compute times. */
+    static Scorer quadratic(TimeDistribution computeTime) {
+        return (workers, lr, beta, seed) -> score(workers, lr, beta, seed, computeTime);
+    }
+
     /** log₁₀ f(x_T) of one run of heavy ball (η, β) with M workers and this seed (capped at {@link #DIVERGED}). */
     static double score(int workers, double lr, double beta, long seed, TimeDistribution computeTime) {
         OptimizerConfig config = OptimizerConfig.builder("momentum").lr(lr).beta(beta).allowNegativeMomentum(true)
@@ -84,17 +99,16 @@ public final class MomentumVsWorkers implements Experiment {
         AsyncRuns.Outcome o = AsyncRuns.run(config, StalenessCompensation.NONE, workers,
                 r -> new GradientTask(model, DenseDataset.featureless(workers), r, workers, 1, seed, 0),
                 UPDATES, seed, -1, computeTime);
-        double loss = o.diverged() ? Double.POSITIVE_INFINITY : model.loss(o.weights(), null);
-        return Double.isFinite(loss) && loss > 0 ? Math.min(DIVERGED, Math.log10(loss)) : DIVERGED;
+        return log10Score(o.diverged() ? Double.POSITIVE_INFINITY : model.loss(o.weights(), null));
     }
 
     /** scores[β][η][seed] for one M, every run in parallel. */
-    static double[][][] scores(int workers, double[] betas, double[] lrs, long[] seeds, TimeDistribution computeTime) {
+    static double[][][] scores(int workers, double[] betas, double[] lrs, long[] seeds, Scorer scorer) {
         int nb = betas.length;
         int nl = lrs.length;
         int ns = seeds.length;
-        double[] flat = Replicates.mapToDouble(nb * nl * ns, k -> score(workers, lrs[k / ns % nl],
-                betas[k / (ns * nl)], seeds[k % ns], computeTime));
+        double[] flat = Replicates.mapToDouble(nb * nl * ns, k -> scorer.score(workers, lrs[k / ns % nl],
+                betas[k / (ns * nl)], seeds[k % ns]));
         double[][][] out = new double[nb][nl][ns];
         for (int k = 0; k < flat.length; k++) {
             out[k / (ns * nl)][k / ns % nl][k % ns] = flat[k];
@@ -109,9 +123,14 @@ public final class MomentumVsWorkers implements Experiment {
      * is flagged.
      */
     static Run tune(int workers, double[] betaGrid, double[] lrGrid, long[] seeds, TimeDistribution computeTime) {
+        return tune(workers, betaGrid, lrGrid, seeds, quadratic(computeTime), MAX_WIDEN);
+    }
+
+    /** {@link #tune(int, double[], double[], long[], TimeDistribution)} for any scorer, at most maxWiden grid extensions. */
+    static Run tune(int workers, double[] betaGrid, double[] lrGrid, long[] seeds, Scorer scorer, int maxWiden) {
         double[] betas = betaGrid.clone();
         double[] lrs = lrGrid.clone();
-        double[][][] s = scores(workers, betas, lrs, seeds, computeTime);
+        double[][][] s = scores(workers, betas, lrs, seeds, scorer);
         int[] lr;
         GridBest g;
         for (int step = 0; ; step++) {
@@ -121,12 +140,12 @@ public final class MomentumVsWorkers implements Experiment {
             boolean top = l == lrs.length - 1;
             boolean bottom = l == 0;
             boolean betaTop = g.best() == betas.length - 1 && betas[betas.length - 1] < 0.99;
-            if (step >= MAX_WIDEN || !(top || bottom || betaTop)) {
+            if (step >= maxWiden || !(top || bottom || betaTop)) {
                 break;
             }
             if (top || bottom) {
                 double extra = top ? lrs[lrs.length - 1] * 2 : lrs[0] / 2;
-                double[][][] col = scores(workers, betas, new double[] {extra}, seeds, computeTime);
+                double[][][] col = scores(workers, betas, new double[] {extra}, seeds, scorer);
                 double[] nl = new double[lrs.length + 1];
                 System.arraycopy(lrs, 0, nl, top ? 0 : 1, lrs.length);
                 nl[top ? lrs.length : 0] = extra;
@@ -139,7 +158,7 @@ public final class MomentumVsWorkers implements Experiment {
                 lrs = nl;
             } else {
                 double extra = betas[betas.length - 1] < 0.95 ? 0.95 : 0.99;
-                double[][][] row = scores(workers, new double[] {extra}, lrs, seeds, computeTime);
+                double[][][] row = scores(workers, new double[] {extra}, lrs, seeds, scorer);
                 betas = Arrays.copyOf(betas, betas.length + 1);
                 betas[betas.length - 1] = extra;
                 s = Arrays.copyOf(s, s.length + 1);
@@ -172,24 +191,14 @@ public final class MomentumVsWorkers implements Experiment {
         double[] betas = run.quick() ? QUICK_BETAS : BETAS;
         int[] workers = run.quick() ? new int[] {1, 4, 16} : WORKERS;
         TimeDistribution computeTime = run.computeTime();
-        Table table = new Table("workers M", "implicit 1-1/M", "best beta", "its lr", "log10 loss (mean ± se)",
-                "won (seeds)", "beta not sig. worse", "beta=0: log10 loss", "note");
+        Table table = newTable();
         List<Run> runs = new ArrayList<>();
         double[][] grid = new double[workers.length][];
         for (int k = 0; k < workers.length; k++) {
             Run r = tune(workers[k], betas, LRS, seeds, computeTime);
             runs.add(r);
             grid[k] = Arrays.copyOf(r.log10Loss(), betas.length);
-            int w = indexOf(r.betas(), r.bestBeta());
-            int zero = indexOf(r.betas(), 0);
-            String note = (r.betaOnEdge() ? "beta on grid edge; " : "") + (r.lrOnEdge() ? "lr on grid edge" : "");
-            table.row(workers[k], Table.fixed(1 - 1.0 / workers[k], 3), r.bestBeta(), r.bestLr(),
-                    Table.fixed(r.bestScore(), 2) + " ± " + Table.num(r.bestScoreSe()),
-                    r.wins()[w] + " of " + seeds.length,
-                    r.tiedLow() == r.tiedHigh() ? Table.num(r.bestBeta()) : Table.num(r.tiedLow()) + " .. "
-                            + Table.num(r.tiedHigh()),
-                    zero < 0 ? "n/a" : Table.fixed(r.log10Loss()[zero], 2) + " ± " + Table.num(r.se()[zero]),
-                    note.isEmpty() ? "" : note.replaceFirst("; $", ""));
+            addRow(table, r, seeds.length);
         }
         table.writeCsv(run.file("results.csv"));
         writeScores(run, runs);
@@ -204,30 +213,7 @@ public final class MomentumVsWorkers implements Experiment {
         Plots.heatMap(run.file("scores.png"), "Mean log10 final loss at each beta's best lr, " + seeds.length
                         + " seeds (lower is better)", "explicit momentum beta", "asynchronous workers M", colLabels,
                 rowLabels, grid, "0.0", false, "log10 final loss");
-        double[] ms = new double[workers.length];
-        double[] best = new double[workers.length];
-        double[] lo = new double[workers.length];
-        double[] hi = new double[workers.length];
-        double[] implicit = new double[workers.length];
-        for (int k = 0; k < workers.length; k++) {
-            ms[k] = workers[k];
-            best[k] = runs.get(k).bestBeta();
-            lo[k] = runs.get(k).tiedLow();
-            hi[k] = runs.get(k).tiedHigh();
-            implicit[k] = 1 - 1.0 / workers[k];
-        }
-        Plots.lines(run.file("best-beta.png"), "Best explicit momentum vs asynchronous workers (" + seeds.length
-                        + " paired seeds)", "asynchronous workers M", "momentum beta",
-                List.of(new Plots.Line("best explicit beta", ms, best),
-                        new Plots.Line("smallest beta not significantly worse", ms, lo),
-                        new Plots.Line("largest beta not significantly worse", ms, hi),
-                        new Plots.Line("implicit momentum 1-1/M", ms, implicit)), false);
-        List<Plots.Line> curves = new ArrayList<>();
-        for (Run r : runs) {
-            curves.add(new Plots.Line("M = " + r.workers(), r.betas(), r.log10Loss(), r.se()));
-        }
-        Plots.lines(run.file("score-vs-beta.png"), "log10 final loss vs beta at its best lr (mean ± se over "
-                + seeds.length + " seeds)", "explicit momentum beta", "log10 final loss", curves, false);
+        plotBestBeta(run, runs, seeds.length);
         Map<String, Object> summary = new LinkedHashMap<>();
         summary.put("lrs", LRS);
         summary.put("updates", UPDATES);
@@ -249,6 +235,54 @@ public final class MomentumVsWorkers implements Experiment {
                 findings(runs),
                 List.of("best-beta.png", "score-vs-beta.png", "scores.png"));
         return table;
+    }
+
+    /** best-beta.png (the winner and the β tied with it against M, beside 1 − 1/M) and score-vs-beta.png. */
+    static void plotBestBeta(RunDirectory run, List<Run> runs, int seeds) throws IOException {
+        double[] ms = new double[runs.size()];
+        double[] best = new double[runs.size()];
+        double[] lo = new double[runs.size()];
+        double[] hi = new double[runs.size()];
+        double[] implicit = new double[runs.size()];
+        for (int k = 0; k < runs.size(); k++) {
+            ms[k] = runs.get(k).workers();
+            best[k] = runs.get(k).bestBeta();
+            lo[k] = runs.get(k).tiedLow();
+            hi[k] = runs.get(k).tiedHigh();
+            implicit[k] = 1 - 1.0 / runs.get(k).workers();
+        }
+        Plots.lines(run.file("best-beta.png"), "Best explicit momentum vs asynchronous workers (" + seeds
+                        + " paired seeds)", "asynchronous workers M", "momentum beta",
+                List.of(new Plots.Line("best explicit beta", ms, best),
+                        new Plots.Line("smallest beta not significantly worse", ms, lo),
+                        new Plots.Line("largest beta not significantly worse", ms, hi),
+                        new Plots.Line("implicit momentum 1-1/M", ms, implicit)), false);
+        List<Plots.Line> curves = new ArrayList<>();
+        for (Run r : runs) {
+            curves.add(new Plots.Line("M = " + r.workers(), r.betas(), r.log10Loss(), r.se()));
+        }
+        Plots.lines(run.file("score-vs-beta.png"), "log10 final loss vs beta at its best lr (mean ± se over "
+                + seeds + " seeds)", "explicit momentum beta", "log10 final loss", curves, false);
+    }
+
+    /** The table's columns, one row per M ({@link #addRow}). */
+    static Table newTable() {
+        return new Table("workers M", "implicit 1-1/M", "best beta", "its lr", "log10 loss (mean ± se)",
+                "won (seeds)", "beta not sig. worse", "beta=0: log10 loss", "note");
+    }
+
+    /** One M's row: the winner with its interval, how often it won, the β tied with it, and β = 0. */
+    static void addRow(Table table, Run r, int seeds) {
+        int w = indexOf(r.betas(), r.bestBeta());
+        int zero = indexOf(r.betas(), 0);
+        String note = (r.betaOnEdge() ? "beta on grid edge; " : "") + (r.lrOnEdge() ? "lr on grid edge" : "");
+        table.row(r.workers(), Table.fixed(1 - 1.0 / r.workers(), 3), r.bestBeta(), r.bestLr(),
+                Table.fixed(r.bestScore(), 2) + " ± " + Table.num(r.bestScoreSe()),
+                r.wins()[w] + " of " + seeds,
+                r.tiedLow() == r.tiedHigh() ? Table.num(r.bestBeta()) : Table.num(r.tiedLow()) + " .. "
+                        + Table.num(r.tiedHigh()),
+                zero < 0 ? "n/a" : Table.fixed(r.log10Loss()[zero], 2) + " ± " + Table.num(r.se()[zero]),
+                note.isEmpty() ? "" : note.replaceFirst("; $", ""));
     }
 
     /** What the table says, from its numbers. */
@@ -286,7 +320,7 @@ public final class MomentumVsWorkers implements Experiment {
         return b.toString();
     }
 
-    private static void writeScores(RunDirectory run, List<Run> runs) throws IOException {
+    static void writeScores(RunDirectory run, List<Run> runs) throws IOException {
         StringBuilder csv = new StringBuilder("workers,beta,best_lr,mean_log10_loss,se,wins\n");
         for (Run r : runs) {
             double[] betas = r.betas();
