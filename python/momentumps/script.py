@@ -10,7 +10,8 @@ It defines four functions (module level)::
                                               #   accuracy or None}, for reports
 
 and may set ``DEFAULTS = {"batch_size": 64, "epochs": 5}``, used when the command line does not say.
-python/examples/ holds three: a CNN on MNIST, the same CNN on optdigits, a linear model on airfoil.
+python/examples/ holds three: a CNN on MNIST, the same CNN on optdigits (both from digits_cnn.py), a linear
+model on airfoil.
 """
 import importlib.util
 import os

@@ -1,5 +1,5 @@
 """Writes the fixture the Java CNN's gradient is checked against: PyTorch's loss and gradient of
-python/examples/mnist_cnn.py's network, shrunk (8x8 images, 2 and 3 channels, 6 hidden units, 4 classes) so the
+python/examples/digits_cnn.py's network (mnist_cnn.py's), shrunk (8x8 images, 2 and 3 channels, 6 hidden units, 4 classes) so the
 fixture stays small, on a seeded minibatch of 5 random images.
 
     cd python && /usr/bin/python3 tests/cnn_fixture.py
@@ -24,7 +24,7 @@ SIDE, CHANNELS, HIDDEN, CLASSES, BATCH = 8, (2, 3), 6, 4, 5
 
 
 def compute():
-    from mnist_cnn import Cnn
+    from digits_cnn import Cnn
     torch.manual_seed(20)
     model = Cnn(SIDE, CHANNELS, HIDDEN, CLASSES)
     x = torch.rand(BATCH, 1, SIDE, SIDE)

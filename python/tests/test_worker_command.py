@@ -41,6 +41,16 @@ def test_the_mnist_cnns_layout_is_named_parameters_in_order(worker):
                      ("fc2.weight", [10, 128]), ("fc2.bias", [10])]
 
 
+def test_the_digit_examples_train_one_cnn_class():
+    from momentumps import script as scripts
+    mnist = scripts.load(os.path.join(EXAMPLES, "mnist_cnn.py"))
+    digits = scripts.load(os.path.join(EXAMPLES, "optdigits_cnn.py"))
+    assert type(mnist.model()) is type(digits.model())
+    assert mnist.model().fc1.in_features == 32 * 7 * 7 and digits.model().fc1.in_features == 32 * 2 * 2
+    r = digits.evaluate(digits.model())
+    assert set(r) == {"loss", "test_loss", "accuracy"} and 0 <= r["accuracy"] <= 1 and r["loss"] > 0
+
+
 def test_missing_data_is_one_clear_line(worker, tmp_path, monkeypatch):
     monkeypatch.setenv("MPS_DATA_DIR", str(tmp_path / "nowhere"))
     out = worker("--script", os.path.join(EXAMPLES, "mnist_cnn.py"), "--describe")
