@@ -92,8 +92,10 @@ final class CompareCommand implements Callable<Integer> {
                 if (f.length < header.length) {
                     continue;
                 }
-                rows.add(new double[] {Double.parseDouble(f[update]), Double.parseDouble(f[wall]),
-                    Double.parseDouble(f[tau])});
+                if (!f[tau].isEmpty()) { // an evaluation alone (update 0) has no staleness
+                    rows.add(new double[] {Double.parseDouble(f[update]), Double.parseDouble(f[wall]),
+                        Double.parseDouble(f[tau])});
+                }
                 if (!f[train].isEmpty()) {
                     evals.add(new double[] {Double.parseDouble(f[update]), Double.parseDouble(f[wall]),
                         Double.parseDouble(f[train])});

@@ -7,6 +7,7 @@ import dev.momentumps.cli.options.DashboardOptions;
 import dev.momentumps.cli.options.ServerOptions;
 import dev.momentumps.cli.options.ServerSecurityOptions;
 import dev.momentumps.cli.options.ShardOptions;
+import dev.momentumps.study.report.InitialWeights;
 import dev.momentumps.study.report.MetricsCsv;
 import dev.momentumps.study.report.TrajectoryFile;
 import dev.momentumps.cli.run.Recovery;
@@ -68,6 +69,15 @@ final class ServerCommand implements Callable<Integer> {
             + "here (models of at most 100,000 parameters), for the implicit-momentum fit of mps train.")
     Path trajectory;
 
+    @Option(names = "--initial-weights", paramLabel = "FILE", description = "Write the weights the model starts "
+            + "from (little-endian float32) here when a worker initialises it, for the reports' update 0 (mps train "
+            + "reads it).")
+    Path initialWeights;
+
+    @Option(names = "--dashboard-port-file", paramLabel = "FILE",
+            description = "With --dashboard: write its bound port to this file once it listens (mps train reads it).")
+    Path dashboardPortFile;
+
     @Option(names = "--checkpoint-report", paramLabel = "FILE", description = "Write the checkpoint counters "
             + "(written, failures, last error) to this JSON file whenever they change (mps train reads it).")
     Path checkpointReport;
@@ -98,6 +108,10 @@ final class ServerCommand implements Callable<Integer> {
         if (csv != null) {
             core.addListener(csv);
         }
+        if (initialWeights != null) {
+            Files.deleteIfExists(initialWeights);
+            core.addListener(new InitialWeights(initialWeights));
+        }
         TrajectoryFile.Recorder recorder = trajectory == null ? null : new TrajectoryFile.Recorder(trajectory, core);
         if (recorder != null) {
             core.addListener(recorder);
@@ -125,10 +139,11 @@ final class ServerCommand implements Callable<Integer> {
         System.out.flush();
         DashboardServer page = serverMetrics == null ? null
                 : new ServerDashboard(core, server.toArgs()).start(dashboard, token, serverMetrics, System.out);
+        if (page != null && dashboardPortFile != null) {
+            writePort(dashboardPortFile, page.port());
+        }
         if (portFile != null) {
-            Path tmp = portFile.resolveSibling(portFile.getFileName() + ".tmp");
-            Files.writeString(tmp, Integer.toString(host.port()), StandardCharsets.UTF_8);
-            Files.move(tmp, portFile, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            writePort(portFile, host.port());
         }
         Thread hook = new Thread(() -> {
             try {
@@ -151,5 +166,11 @@ final class ServerCommand implements Callable<Integer> {
         Runtime.getRuntime().addShutdownHook(hook);
         host.awaitTermination();
         return 0;
+    }
+
+    private static void writePort(Path file, int port) throws java.io.IOException {
+        Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
+        Files.writeString(tmp, Integer.toString(port), StandardCharsets.UTF_8);
+        Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
     }
 }

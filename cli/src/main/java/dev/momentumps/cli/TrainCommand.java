@@ -90,6 +90,13 @@ final class TrainCommand implements Callable<Integer> {
                     + "--model (the same layout); default: all.")
     int pythonWorkers;
 
+    @Option(names = "--token-file", paramLabel = "FILE",
+            description = "Protect the run with this bearer token (the file's first line; without it the environment "
+                    + "variable MPS_TOKEN): the server demands it, the workers send it (it reaches them in their "
+                    + "environment, never on a command line), and the dashboard and /metrics refuse requests "
+                    + "without it.")
+    Path tokenFile;
+
     @Spec
     CommandSpec spec;
 
@@ -177,11 +184,16 @@ final class TrainCommand implements Callable<Integer> {
         config.put("sparse", wire.sparseMode().name().toLowerCase(java.util.Locale.ROOT));
         config.put("compress", wire.compression().toString());
         LiveRun live = new LiveRun();
-        DashboardServer page = dashboard.start(dev.momentumps.server.grpc.Tokens.load(null, System.getenv()), live::json,
-                null, System.out);
+        String token = dev.momentumps.server.grpc.Tokens.load(tokenFile, System.getenv());
+        // /metrics is the run's server's, once it is up: scraped from its process, or read from the in-process core
+        java.util.concurrent.atomic.AtomicReference<Cluster> running = new java.util.concurrent.atomic.AtomicReference<>();
+        DashboardServer page = dashboard.start(token, live::json, () -> {
+            Cluster c = running.get();
+            return c == null ? null : c.metrics();
+        }, System.out);
         try {
             return train(t, spec, simConfig, stragglers, sources, steps, total, evalEvery, dir, config, live, python,
-                    batchSize);
+                    batchSize, token, running);
         } finally {
             if (page != null) {
                 page.close();
@@ -191,7 +203,8 @@ final class TrainCommand implements Callable<Integer> {
 
     private int train(Task t, TaskSpec spec, SimulationConfig simConfig, Map<Integer, Double> stragglers,
                       List<GradientTask> sources, List<Long> steps, long total, long evalEvery, Path dir,
-                      Map<String, Object> config, LiveRun live, ScriptPlan python, int batchSize) throws Exception {
+                      Map<String, Object> config, LiveRun live, ScriptPlan python, int batchSize, String token,
+                      java.util.concurrent.atomic.AtomicReference<Cluster> running) throws Exception {
         if (simulation.simulate) {
             config.put("simulation", SimulatedRun.describe(simConfig));
             RunSummary summary;
@@ -212,6 +225,7 @@ final class TrainCommand implements Callable<Integer> {
         WireStats wireStats = new WireStats();
         MetricsCsv localCsv = null;
         Cluster cluster;
+        Evaluator evaluator = null;
         AutoCloseable recovery = null;
         TrajectoryFile.Recorder trajectory = null;
         if (inProcess) {
@@ -226,12 +240,22 @@ final class TrainCommand implements Callable<Integer> {
             recovery = r;
             List<GradientSource> slowed = new ArrayList<>(sources);
             stragglers.forEach((rank, k) -> slowed.set(rank, new Straggler(sources.get(rank), k, delayMillis)));
+            dev.momentumps.cli.dashboard.ServerMetrics metrics = new dev.momentumps.cli.dashboard.ServerMetrics(core,
+                    r::checkpointer);
             cluster = new ThreadCluster(core, slowed, steps, delayMillis, server.waitMillis,
-                    (client, source) -> wire.wrap(client, source, wireStats)).recovery(r);
+                    (client, source) -> wire.wrap(client, source, wireStats)).recovery(r).metrics(metrics::scrape);
         } else {
-            cluster = new ProcessCluster(dir, serverLaunch(t, dir), shards, workerLaunches(python, stragglers, dir),
-                    t.model().layout());
+            // the Python evaluator starts first: it loads torch and its data while the server and workers start
+            evaluator = python != null ? python.evaluator() : Evaluator.of(t);
+            try {
+                cluster = new ProcessCluster(dir, serverLaunch(t, dir), shards, workerLaunches(python, stragglers, dir),
+                        t.model().layout(), token);
+            } catch (Exception e) {
+                evaluator.close();
+                throw e;
+            }
         }
+        running.set(cluster);
         RunSummary summary;
         // Ctrl-C / SIGTERM: stop the workers, then the server (which writes a final checkpoint)
         AutoCloseable finalRecovery = recovery;
@@ -254,8 +278,8 @@ final class TrainCommand implements Callable<Integer> {
                 recorder.close();
             }
         };
-        try (Cluster c = cluster; Evaluator evaluator = python != null ? python.evaluator() : Evaluator.of(t)) {
-            summary = new TrainRun(python != null && python.workers() == workers ? null : t, evaluator, dir, total,
+        try (Cluster c = cluster; Evaluator e = evaluator != null ? evaluator : Evaluator.of(t)) {
+            summary = new TrainRun(python != null && python.workers() == workers ? null : t, e, dir, total,
                     batchSize, config).evaluation(evalEvery, report.stopOnDivergence).live(live)
                     .follow(c, updates, localOutputs, start, System.out, !noProgress);
         } finally {

@@ -61,7 +61,8 @@ class DivergenceCommandTest {
         assertFalse(s.has("diverged_at_update"));
         List<String> lines = Files.readAllLines(dir.resolve("metrics.csv"));
         long evaluated = lines.stream().skip(1).filter(l -> !l.endsWith(",,")).count();
-        assertEquals(400 / 40, evaluated, "updates 40, 80, ..., 400 carry the whole-set losses");
+        assertEquals(1 + 400 / 40, evaluated, "updates 0, 40, 80, ..., 400 carry the whole-set losses");
+        assertTrue(lines.get(1).startsWith("0,"), "update 0 first: " + lines.get(1));
         assertTrue(lines.stream().skip(1).filter(l -> !l.endsWith(",,")).allMatch(l -> !l.endsWith(",")),
                 "a test loss beside every training loss");
     }

@@ -34,7 +34,8 @@ class SimulateCommandTest {
         assertEquals(398, s.at("/staleness/histogram/2").asLong());
         assertTrue(s.at("/implicit_momentum/mu").isNumber());
         assertEquals(399, s.at("/implicit_momentum/steps").asLong());
-        assertEquals(401, Files.readAllLines(tmp.resolve("a/metrics.csv")).size());
+        // the header, the evaluation at update 0, a line per update
+        assertEquals(402, Files.readAllLines(tmp.resolve("a/metrics.csv")).size());
     }
 
     @Test

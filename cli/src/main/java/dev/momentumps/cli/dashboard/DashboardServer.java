@@ -43,7 +43,8 @@ public final class DashboardServer implements AutoCloseable {
      * @param port    0 for an ephemeral port
      * @param token   the bearer token every request must carry; null for none
      * @param run     the data {@code api/run} answers
-     * @param metrics the {@code /metrics} text (Prometheus exposition format); null for no {@code /metrics}
+     * @param metrics the {@code /metrics} text (Prometheus exposition format), null from it while there is none
+     *                yet (503); null for no {@code /metrics}
      */
     public DashboardServer(String host, int port, String token, Supplier<String> run, Supplier<String> metrics)
             throws IOException {
@@ -109,7 +110,12 @@ public final class DashboardServer implements AutoCloseable {
             } else if (path.equals("/api/run")) {
                 send(ex, 200, "application/json", run.get().getBytes(StandardCharsets.UTF_8));
             } else if (path.equals("/metrics") && metrics != null) {
-                send(ex, 200, "text/plain; version=0.0.4; charset=utf-8", metrics.get().getBytes(StandardCharsets.UTF_8));
+                String text = metrics.get();
+                if (text == null) {
+                    send(ex, 503, "text/plain", "the server is not up yet\n".getBytes(StandardCharsets.UTF_8));
+                } else {
+                    send(ex, 200, "text/plain; version=0.0.4; charset=utf-8", text.getBytes(StandardCharsets.UTF_8));
+                }
             } else if (path.startsWith("/assets/") && DashboardPage.asset(path.substring(8)) != null) {
                 String name = path.substring(8);
                 send(ex, 200, name.endsWith(".js") ? "text/javascript; charset=utf-8" : "text/css; charset=utf-8",

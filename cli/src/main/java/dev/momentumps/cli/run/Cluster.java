@@ -45,6 +45,22 @@ public interface Cluster extends AutoCloseable {
     }
 
     /**
+     * The weights the server started from (kept when a worker initialised the model), for the reports' update
+     * 0; null until then, or when they are not known (a resumed or sharded server). Default: null.
+     */
+    default float[] initialWeights() throws Exception {
+        return null;
+    }
+
+    /**
+     * The server's Prometheus metrics (text format) as they stand now; null when it serves none or is not up.
+     * Default: null.
+     */
+    default String metrics() {
+        return null;
+    }
+
+    /**
      * Stops every worker still running, now (a run ended early, e.g. on divergence); a worker stopped this
      * way is not one of the {@link #failures}. The server keeps running until {@link #stopServer}.
      */

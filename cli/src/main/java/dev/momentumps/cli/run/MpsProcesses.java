@@ -15,8 +15,14 @@ public final class MpsProcesses {
      * dies ({@link ParentWatch}).
      */
     public static Process start(List<String> args, Path log) throws IOException {
+        return start(args, log, java.util.Map.of());
+    }
+
+    /** As above, with {@code env} added to the child's environment (e.g. the bearer token, never an argument). */
+    public static Process start(List<String> args, Path log, java.util.Map<String, String> env) throws IOException {
         ProcessBuilder pb = new ProcessBuilder(command(args)).redirectErrorStream(true).redirectOutput(log.toFile());
         pb.environment().putAll(JvmOptions.envForCommand(args));
+        pb.environment().putAll(env);
         pb.environment().putAll(ParentWatch.forChild()); // the child exits when this process dies, even by SIGKILL
         return pb.start();
     }

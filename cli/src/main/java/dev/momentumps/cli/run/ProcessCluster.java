@@ -1,6 +1,8 @@
 package dev.momentumps.cli.run;
 
 import dev.momentumps.study.report.CheckpointReports;
+import dev.momentumps.study.report.InitialWeights;
+import dev.momentumps.server.grpc.TlsConfig;
 import dev.momentumps.server.checkpoint.CheckpointReport;
 import dev.momentumps.server.checkpoint.CheckpointStore;
 import dev.momentumps.wire.ParameterClient;
@@ -36,6 +38,11 @@ public final class ProcessCluster implements Cluster {
     private final List<Process> workers = new ArrayList<>();
     private final List<WorkerLaunch> workerLaunches;
     private final ReconnectingParameterClient monitor;
+    private final String token;
+    private final java.util.Map<String, String> env;
+    private final java.net.http.HttpClient http = java.net.http.HttpClient.newBuilder()
+            .connectTimeout(java.time.Duration.ofSeconds(2)).build();
+    private float[] initial;
     private final int port;
     private final List<ServerLaunch> serverLaunches = new ArrayList<>();
     private final List<Path> checkpointReports = new ArrayList<>();
@@ -55,7 +62,19 @@ public final class ProcessCluster implements Cluster {
      */
     public ProcessCluster(Path dir, ServerLaunch server, int shards, List<WorkerLaunch> workers, TensorLayout layout)
             throws IOException, InterruptedException {
+        this(dir, server, shards, workers, layout, null);
+    }
+
+    /**
+     * As above, protected by a bearer {@code token} (null for none): the servers demand it and the workers
+     * send it (both read it from {@code MPS_TOKEN} in their environment, never from an argument), and so do
+     * the monitor and the scrapes of {@link #metrics}.
+     */
+    public ProcessCluster(Path dir, ServerLaunch server, int shards, List<WorkerLaunch> workers, TensorLayout layout,
+                          String token) throws IOException, InterruptedException {
         this.dir = dir;
+        this.token = token;
+        this.env = token == null ? java.util.Map.of() : java.util.Map.of(dev.momentumps.server.grpc.Tokens.ENV, token);
         this.workerLaunches = List.copyOf(workers);
         List<String> addresses;
         if (shards == 1) {
@@ -63,7 +82,7 @@ public final class ProcessCluster implements Cluster {
             port = awaitPort(server.portFile(), 0);
             serverLaunches.set(0, server.onPort(port)); // a restart binds the same port
             addresses = List.of("127.0.0.1:" + port);
-            ManagedChannel channel = Channels.forAddress(addresses.get(0), "server");
+            ManagedChannel channel = Channels.forAddress(addresses.get(0), "server", TlsConfig.NONE, token);
             monitor = new ReconnectingParameterClient(new GrpcParameterClient(channel, true, 30_000), 100, 2_000,
                     120_000, 1, msg -> { }, channel::resetConnectBackoff);
         } else {
@@ -77,28 +96,30 @@ public final class ProcessCluster implements Cluster {
             port = serverLaunches.get(0).port();
             List<ManagedChannel> channels = new ArrayList<>();
             for (String a : addresses) {
-                channels.add(Channels.forAddress(a, "server"));
+                channels.add(Channels.forAddress(a, "server", TlsConfig.NONE, token));
             }
             monitor = new ReconnectingParameterClient(new ShardedParameterClient(channels, layout,
                     ShardPlan.DEFAULT_SPLIT_THRESHOLD, 30_000), 100, 2_000, 120_000, 1, msg -> { },
                     () -> channels.forEach(ManagedChannel::resetConnectBackoff));
         }
         for (WorkerLaunch w : workerLaunches) {
-            this.workers.add(w.start(addresses));
+            this.workers.add(w.start(addresses, env));
         }
         reported = new boolean[this.workers.size()];
     }
 
     private void startServer(ServerLaunch launch) throws IOException {
-        if (launch.portFile() != null) {
-            Files.deleteIfExists(launch.portFile());
+        for (Path stale : new Path[] {launch.portFile(), launch.initialWeights(), launch.dashboardPortFile()}) {
+            if (stale != null) {
+                Files.deleteIfExists(stale);
+            }
         }
         if (launch.checkpointReport() != null) {
             Files.deleteIfExists(launch.checkpointReport());
             checkpointReports.add(launch.checkpointReport());
         }
         serverLaunches.add(launch);
-        servers.add(launch.start());
+        servers.add(launch.start(env));
     }
 
     /** The first (or only) server process; tests kill it to inject a crash. */
@@ -181,7 +202,7 @@ public final class ProcessCluster implements Cluster {
             checkpointReports.add(again.checkpointReport()); // a restarted server counts from zero: summed
         }
         serverLaunches.set(k, again);
-        servers.set(k, again.start());
+        servers.set(k, again.start(env));
         return what + " after version " + seen + " was seen; restarted on its port " + (newest != null
                 ? "from checkpoint version " + newest.snapshot().version() + ": at least "
                 + Math.max(0, seen - newest.snapshot().version()) + " updates lost"
@@ -223,6 +244,44 @@ public final class ProcessCluster implements Cluster {
 
     public int port() {
         return port;
+    }
+
+    /** The weights the (unsharded) server started from, once a worker has initialised it; null otherwise. */
+    @Override
+    public synchronized float[] initialWeights() throws IOException {
+        if (initial == null) {
+            initial = InitialWeights.read(serverLaunches.get(0).initialWeights());
+        }
+        return initial;
+    }
+
+    /**
+     * The server's (shard 0's) {@code /metrics}, scraped from its dashboard port on loopback with the token;
+     * null while it is not up (starting, restarting).
+     */
+    @Override
+    public String metrics() {
+        Path portFile = serverLaunches.get(0).dashboardPortFile();
+        try {
+            if (portFile == null || !Files.exists(portFile)) {
+                return null;
+            }
+            int metricsPort = Integer.parseInt(Files.readString(portFile).trim());
+            java.net.http.HttpRequest.Builder get = java.net.http.HttpRequest.newBuilder(
+                    java.net.URI.create("http://127.0.0.1:" + metricsPort + "/metrics"))
+                    .timeout(java.time.Duration.ofSeconds(5));
+            if (token != null) {
+                get.header("Authorization", "Bearer " + token);
+            }
+            java.net.http.HttpResponse<String> r = http.send(get.build(),
+                    java.net.http.HttpResponse.BodyHandlers.ofString());
+            return r.statusCode() == 200 ? r.body() : null;
+        } catch (IOException | NumberFormatException e) {
+            return null;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return null;
+        }
     }
 
     /** A JVM running {@code mps ARGS} with this JVM's classpath, logging to {@code log}. */

@@ -17,12 +17,16 @@ import java.util.List;
  * @param checkpointDir where checkpoints go; null for none
  * @param resume        the directory to resume from; null to start fresh
  * @param trajectory    where every version's weights go (implicit-momentum fit); null for none
+ * @param initialWeights where the weights it starts from go (the reports' update 0); null for none
+ * @param dashboardPortFile where the port of its {@code /metrics} (and dashboard, on loopback) is written;
+ *                      null for no dashboard
  * @param checkpointReport where the server reports its checkpoints written and failed; null for none
  * @param shard         this server's place among S shards; null for an unsharded server
  * @param log           the process's stdout and stderr
  */
 public record ServerLaunch(List<String> options, int port, Path portFile, Path metrics, Path checkpointDir,
-                           Path resume, Path trajectory, Path checkpointReport, Shard shard, Path log) {
+                           Path resume, Path trajectory, Path initialWeights, Path dashboardPortFile,
+                           Path checkpointReport, Shard shard, Path log) {
 
     /** Shard {@code index} of the servers at {@code addresses}, in shard order. */
     public record Shard(int index, List<String> addresses) {
@@ -38,40 +42,44 @@ public record ServerLaunch(List<String> options, int port, Path portFile, Path m
     /** An unsharded server on a free port. */
     public static ServerLaunch of(List<String> options, Path checkpointDir, Path resume, Path trajectory, Path dir) {
         return new ServerLaunch(options, 0, dir.resolve("server.port"), dir.resolve("updates.csv"), checkpointDir,
-                resume, trajectory, checkpointDir == null && resume == null ? null
+                resume, trajectory, dir.resolve("initial-weights.f32"), dir.resolve("server-dashboard.port"),
+                checkpointDir == null && resume == null ? null
                 : dir.resolve("checkpoint-report.json"), null, dir.resolve("server.log"));
     }
 
     /**
      * Shard {@code k} of {@code addresses}: its port, port file, log and checkpoint subdirectory
      * ({@code shard-K}: shards write the same versions, so they must not share one); shard 0 keeps the metrics
-     * file (every shard applies every gradient) and the trajectory goes (no shard holds the whole model).
+     * file (every shard applies every gradient) and the {@code /metrics} port; the trajectory and the initial
+     * weights go (no shard holds the whole model).
      */
     public ServerLaunch forShard(int k, List<String> addresses, Path dir) {
         String address = addresses.get(k);
         return new ServerLaunch(options, Integer.parseInt(address.substring(address.lastIndexOf(':') + 1)),
                 dir.resolve("server-" + k + ".port"), k == 0 ? metrics : null,
                 checkpointDir == null ? null : checkpointDir.resolve("shard-" + k),
-                resume == null ? null : resume.resolve("shard-" + k), null,
+                resume == null ? null : resume.resolve("shard-" + k), null, null, k == 0 ? dashboardPortFile : null,
                 checkpointReport == null ? null : dir.resolve("checkpoint-report-shard-" + k + ".json"),
                 new Shard(k, addresses), dir.resolve("server-" + k + ".log"));
     }
 
     /** This server bound to {@code port} (a restart binds the port the first start was given). */
     public ServerLaunch onPort(int bound) {
-        return new ServerLaunch(options, bound, portFile, metrics, checkpointDir, resume, trajectory, checkpointReport,
-                shard, log);
+        return new ServerLaunch(options, bound, portFile, metrics, checkpointDir, resume, trajectory, initialWeights,
+                dashboardPortFile, checkpointReport, shard, log);
     }
 
     /**
      * The {@code n}-th restart after a death: same port, no port file, its own metrics file, checkpoint
-     * report (it counts from zero) and log, resumed from the checkpoint directory when {@code fromCheckpoint}.
+     * report (it counts from zero) and log, resumed from the checkpoint directory when {@code fromCheckpoint};
+     * its {@code /metrics} port goes to the same file (its counters start again from zero), its starting weights
+     * nowhere (update 0 is the first start's).
      */
     public ServerLaunch restarted(int n, boolean fromCheckpoint) {
         String base = shard == null ? "server" : "server-" + shard.index();
         Path dir = log.getParent();
         return new ServerLaunch(options, port, null, metrics == null ? null : dir.resolve("updates-restart-" + n + ".csv"),
-                checkpointDir, fromCheckpoint ? checkpoints() : resume, trajectory,
+                checkpointDir, fromCheckpoint ? checkpoints() : resume, trajectory, null, dashboardPortFile,
                 checkpointReport == null ? null : dir.resolve("checkpoint-report-restart-" + n + ".json"), shard,
                 dir.resolve(base + "-restart-" + n + ".log"));
     }
@@ -93,13 +101,19 @@ public record ServerLaunch(List<String> options, int port, Path portFile, Path m
         add(a, "--checkpoint-dir", checkpointDir);
         add(a, "--resume", resume);
         add(a, "--trajectory", trajectory);
+        add(a, "--initial-weights", initialWeights);
+        if (dashboardPortFile != null) {
+            a.addAll(List.of("--dashboard", "0"));
+            add(a, "--dashboard-port-file", dashboardPortFile);
+        }
         add(a, "--checkpoint-report", checkpointReport);
         a.addAll(options);
         return a;
     }
 
-    public Process start() throws IOException {
-        return MpsProcesses.start(args(), log);
+    /** @param env added to the process's environment (the bearer token as {@code MPS_TOKEN}) */
+    public Process start(java.util.Map<String, String> env) throws IOException {
+        return MpsProcesses.start(args(), log, env);
     }
 
     private static void add(List<String> a, String flag, Path value) {

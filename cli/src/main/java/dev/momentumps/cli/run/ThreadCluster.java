@@ -18,6 +18,8 @@ public final class ThreadCluster implements Cluster {
     private final List<Thread> threads = new ArrayList<>();
     private final List<String> failures = Collections.synchronizedList(new ArrayList<>());
     private Recovery recovery;
+    private final dev.momentumps.study.report.InitialWeights initial = new dev.momentumps.study.report.InitialWeights(null);
+    private java.util.function.Supplier<String> metrics;
     private volatile boolean stopped;
 
     /** How a worker's client is dressed (e.g. for sparse or compressed pushes). */
@@ -35,6 +37,7 @@ public final class ThreadCluster implements Cluster {
     public ThreadCluster(ParameterServerCore core, List<? extends GradientSource> sources, List<Long> steps,
                          long delayMillis, long waitMillis, ClientWrapper wrapper) {
         this.core = core;
+        core.addListener(initial); // before any worker can initialise the model
         for (int rank = 0; rank < sources.size(); rank++) {
             final int r = rank;
             // training starts once every worker thread has registered (as --await-workers does for processes)
@@ -57,6 +60,22 @@ public final class ThreadCluster implements Cluster {
         for (Thread t : threads) {
             t.start();
         }
+    }
+
+    /** The in-process server's {@code /metrics} text, e.g. {@code ServerMetrics::scrape} over its core. */
+    public ThreadCluster metrics(java.util.function.Supplier<String> scrape) {
+        this.metrics = scrape;
+        return this;
+    }
+
+    @Override
+    public String metrics() {
+        return metrics == null ? null : metrics.get();
+    }
+
+    @Override
+    public float[] initialWeights() {
+        return initial.weights();
     }
 
     /** The in-process server's checkpoints and leases: closed (a final checkpoint) by {@link #stopServer}. */

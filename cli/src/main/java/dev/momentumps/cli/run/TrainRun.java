@@ -16,6 +16,10 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 
 /**
  * Watches a running {@link Cluster} to the end: a progress line from the server's status, the loss over the
@@ -111,38 +115,49 @@ public final class TrainRun {
      * Follows the cluster until its workers are done (or the run diverges with {@code --stop-on-divergence}),
      * then reports. {@code updatesCsv} is the server's metrics file; {@code localOutputs} (may be null) are an
      * in-process server's files, closed once the workers are done and before they are read.
+     *
+     * <p>Evaluations run on their own thread, one at a time, on weights pulled when they are due, so that a
+     * slow evaluator (a Python script's, which first starts and loads its data) delays neither the progress
+     * line nor the dashboard nor the next pull. The first is update 0, the weights the server started from
+     * when the cluster knows them. At most a tenth of the time goes to evaluating (a CNN over its data takes
+     * a second or more, on the cores the workers use): an evaluation is due no sooner than 10x the last one's
+     * duration after it, except after the first, whose duration is mostly the evaluator's start.
      */
     public RunSummary follow(Cluster cluster, Path updatesCsv, AutoCloseable localOutputs, long startNanos, PrintStream out,
                              boolean progressBar) throws Exception {
         ParameterClient monitor = cluster.monitor();
         List<Evaluation> evaluations = new ArrayList<>();
-        float[] w = null;
+        ExecutorService evaluating = Executors.newSingleThreadExecutor(r -> {
+            Thread t = new Thread(r, "mps-evaluation");
+            t.setDaemon(true);
+            return t;
+        });
+        Future<Timed> pending = null;
+        boolean pendingIsFirst = false;
+        boolean asked = false;
         long nextEval = 0;
-        // at most a tenth of the time evaluating (a CNN over its data takes a second or more, on the cores the
-        // workers use): an evaluation due sooner than 10x the last one's duration waits
         long evalGapNanos = 0;
         long lastEvalNanos = 0;
         ProgressLine progress = progressBar ? new ProgressLine(out, System.console() != null, totalSteps) : null;
         int workers = config.get("steps_per_worker") instanceof List<?> l ? l.size() : 0;
         boolean stopped = false;
         ServerStatus s = monitor.status();
-        while (!cluster.workersDone()) {
-            Thread.sleep(POLL_MS);
-            for (String event : cluster.checkHealth()) {
-                out.println("momentum-ps: " + event);
-                live.event(event);
-            }
-            s = monitor.status();
-            long now = System.nanoTime();
-            live.status(s, (now - startNanos) / 1e9);
-            if (s.initialized()) {
-                if (w == null) {
-                    w = new float[s.numElements()];
+        try {
+            while (!cluster.workersDone()) {
+                Thread.sleep(POLL_MS);
+                for (String event : cluster.checkHealth()) {
+                    out.println("momentum-ps: " + event);
+                    live.event(event);
                 }
-                if (s.version() >= nextEval && now - lastEvalNanos >= evalGapNanos) {
-                    Evaluation e = evaluate(monitor, w, startNanos);
+                s = monitor.status();
+                long now = System.nanoTime();
+                live.status(s, (now - startNanos) / 1e9);
+                if (pending != null && pending.isDone()) {
+                    Timed timed = result(pending);
+                    Evaluation e = timed.evaluation();
+                    pending = null;
                     lastEvalNanos = System.nanoTime();
-                    evalGapNanos = 10 * (lastEvalNanos - now);
+                    evalGapNanos = pendingIsFirst ? 0 : 10 * timed.nanos();
                     evaluations.add(e);
                     nextEval = (e.version() / evalEvery + 1) * evalEvery;
                     if (evaluated(e, out)) {
@@ -151,25 +166,49 @@ public final class TrainRun {
                         break;
                     }
                 }
-            }
-            if (progress != null) {
-                if (!s.initialized()) {
-                    progress.waiting(s.workers().size(), workers, now);
-                } else {
-                    progress.running(s.gradientsApplied() + s.gradientsDropped(), s.version(), lastLoss(evaluations),
-                            s.staleness().mean(), now);
+                if (pending == null && s.initialized()) {
+                    float[] w = asked ? null : cluster.initialWeights(); // update 0: what the server started from
+                    long version = 0;
+                    if (w == null && s.version() >= nextEval && now - lastEvalNanos >= evalGapNanos) {
+                        w = new float[s.numElements()];
+                        version = monitor.pull(w);
+                    }
+                    if (w != null) {
+                        pendingIsFirst = !asked;
+                        asked = true;
+                        float[] weights = w;
+                        long v = version;
+                        double seconds = (now - startNanos) / 1e9;
+                        pending = evaluating.submit(() -> {
+                            long t0 = System.nanoTime();
+                            Evaluation e = evaluator.evaluate(v, seconds, weights);
+                            return new Timed(e, System.nanoTime() - t0);
+                        });
+                    }
+                }
+                if (progress != null) {
+                    if (!s.initialized()) {
+                        progress.waiting(s.workers().size(), workers, now);
+                    } else {
+                        progress.running(s.gradientsApplied() + s.gradientsDropped(), s.version(), lastLoss(evaluations),
+                                s.staleness().mean(), now);
+                    }
                 }
             }
+            if (pending != null && !stopped) {
+                Evaluation e = result(pending).evaluation();
+                evaluations.add(e);
+                evaluated(e, out);
+            }
+        } finally {
+            evaluating.shutdownNow();
         }
         double wall = (System.nanoTime() - startNanos) / 1e9;
         ServerStatus status = monitor.status();
         if (!status.initialized()) {
             throw new IllegalStateException("no worker initialised the model: " + String.join("; ", cluster.failures()));
         }
-        if (w == null) {
-            w = new float[status.numElements()];
-        }
-        Evaluation last = evaluate(monitor, w, startNanos);
+        Evaluation last = evaluate(monitor, new float[status.numElements()], startNanos);
         if (evaluations.isEmpty() || evaluations.get(evaluations.size() - 1).version() != last.version()) {
             evaluations.add(last);
             evaluated(last, stopped ? null : out);
@@ -179,6 +218,10 @@ public final class TrainRun {
                     status.staleness().mean(), System.nanoTime());
         }
         live.status(status, wall);
+        String metrics = cluster.metrics();
+        if (metrics != null) {
+            Files.writeString(dir.resolve("metrics.prom"), metrics); // the server's /metrics as the run ends
+        }
         if (localOutputs != null) {
             localOutputs.close();
         }
@@ -195,6 +238,19 @@ public final class TrainRun {
         summary = summary.withDivergence(divergence);
         writeReports(summary, updatesCsv, evaluations);
         return summary;
+    }
+
+    /** An evaluation and how long the evaluator took for it. */
+    private record Timed(Evaluation evaluation, long nanos) {
+    }
+
+    /** The evaluation's result; its failure rethrown as it was thrown. */
+    private static Timed result(Future<Timed> f) throws Exception {
+        try {
+            return f.get();
+        } catch (ExecutionException e) {
+            throw e.getCause() instanceof Exception x ? x : e;
+        }
     }
 
     private static double lastLoss(List<Evaluation> evaluations) {

@@ -97,12 +97,14 @@ public record WorkerLaunch(int rank, int workers, Program program, long delayMil
         return MpsProcesses.command(a);
     }
 
-    public Process start(List<String> servers) throws IOException {
+    /** @param env added to the process's environment (the bearer token as {@code MPS_TOKEN}) */
+    public Process start(List<String> servers, java.util.Map<String, String> env) throws IOException {
         List<String> cmd = command(servers);
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile());
         if (program instanceof PythonScript p) {
             pb.environment().putAll(p.python().environment());
         }
+        pb.environment().putAll(env);
         pb.environment().putAll(ParentWatch.forChild()); // a Java worker exits when this process dies (SIGKILL too)
         return pb.start();
     }

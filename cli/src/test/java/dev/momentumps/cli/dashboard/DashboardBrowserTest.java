@@ -123,7 +123,7 @@ class DashboardBrowserTest {
         }
     }
 
-    private static String awaitUrl(Process train, Path log) throws Exception {
+    static String awaitUrl(Process train, Path log) throws Exception {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
         while (System.nanoTime() < deadline) {
             String text = Files.exists(log) ? Files.readString(log) : "";

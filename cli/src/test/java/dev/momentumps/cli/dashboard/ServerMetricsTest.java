@@ -14,11 +14,9 @@ import dev.momentumps.server.core.ParameterServerCore;
 import dev.momentumps.worker.task.GradientTask;
 import dev.momentumps.worker.task.Task;
 import dev.momentumps.worker.task.TaskSpec;
-import dev.momentumps.worker.task.Tasks;
 import java.io.PrintStream;
 import java.io.OutputStream;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -60,17 +58,13 @@ class ServerMetricsTest {
         TaskOptions task = CommandLine.populateCommand(new TaskOptions(), "--samples", "2000", "--updates", "300");
         ServerOptions server = CommandLine.populateCommand(new ServerOptions(), "--mode", "backup",
                 "--backup-workers", "1", "--optimizer", "sgd", "--lr", "0.05");
-        TaskSpec spec = task.spec();
-        Task t = Tasks.build(spec);
         int workers = 3;
-        List<GradientTask> sources = new ArrayList<>();
-        List<Long> steps = new ArrayList<>();
-        long total = 0;
-        for (int r = 0; r < workers; r++) {
-            sources.add(t.worker(spec, r, workers));
-            steps.add(task.stepsFor(sources.get(r), workers));
-            total += steps.get(r);
-        }
+        dev.momentumps.cli.run.TaskWorkers run = dev.momentumps.cli.run.TaskWorkers.of(task, workers);
+        Task t = run.task();
+        TaskSpec spec = run.spec();
+        List<GradientTask> sources = run.sources();
+        List<Long> steps = run.steps();
+        long total = run.total();
         ParameterServerCore core = server.createCore();
         ServerMetrics metrics = new ServerMetrics(core, () -> null);
         Path updates = dir.resolve("updates.csv");

@@ -220,6 +220,9 @@ public final class ParameterServerCore implements AutoCloseable {
         PushChecks.requireFinite(weights, "weights");
         store = new ParameterStore(layout, weights, rule, schedule, clipNorm, executor);
         replication.initialized(workerId, layout, weights);
+        for (UpdateListener l : listeners) {
+            l.onInitialized(weights);
+        }
         notifyAll();
         return true;
     }

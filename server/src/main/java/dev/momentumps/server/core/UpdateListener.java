@@ -15,6 +15,14 @@ public interface UpdateListener {
      */
     void onApplied(long version, int workerId, long staleness, double loss, long nanos);
 
+    /**
+     * Hears of the weights the server starts from, once, when a worker initialises the model (not when it is
+     * restored from a checkpoint): the reports evaluate them as update 0. Called under the core's lock before
+     * any gradient is applied; {@code weights} must not be kept (copy it). Default: nothing.
+     */
+    default void onInitialized(float[] weights) {
+    }
+
     /** Why a gradient was accepted but not applied. */
     enum DropReason {
         /** a backup-workers round closed without it (its worker was among the slowest) */

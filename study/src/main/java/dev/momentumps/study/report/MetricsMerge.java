@@ -10,10 +10,16 @@ import java.util.List;
 /**
  * Joins the server's per-update lines with the full-training-loss evaluations taken during the run into
  * {@code metrics.csv}: each evaluation lands in the {@code train_loss} and {@code test_loss} columns
- * (empty without a test split) of the update it was taken at.
+ * (empty without a test split) of the update it was taken at. An evaluation at a version no line has (update
+ * 0: the weights the server started from, before any gradient) is a line of its own, with its time and no
+ * worker, staleness or minibatch loss: {@code 0,1.25,,,,2.30,2.31}.
  */
 public final class MetricsMerge {
     private MetricsMerge() {
+    }
+
+    private static String losses(Evaluation e) {
+        return e.trainLoss() + "," + (Double.isNaN(e.testLoss()) ? "" : Double.toString(e.testLoss()));
     }
 
     /** @param evaluations in increasing version order */
@@ -34,9 +40,13 @@ public final class MetricsMerge {
                 long update = Long.parseLong(line.substring(0, comma));
                 String loss = ",";
                 while (next < evaluations.size() && evaluations.get(next).version() <= update) {
-                    if (evaluations.get(next).version() == update) {
-                        Evaluation e = evaluations.get(next);
-                        loss = e.trainLoss() + "," + (Double.isNaN(e.testLoss()) ? "" : Double.toString(e.testLoss()));
+                    Evaluation e = evaluations.get(next);
+                    if (e.version() == update) {
+                        loss = losses(e);
+                    } else {
+                        out.write(e.version() + "," + String.format(java.util.Locale.ROOT, "%.6f", e.seconds())
+                                + ",,,," + losses(e));
+                        out.newLine();
                     }
                     next++;
                 }
