@@ -15,6 +15,11 @@ import dev.momentumps.server.core.ParameterServerCore;
 import dev.momentumps.server.core.ShardRole;
 import dev.momentumps.server.grpc.BearerTokenInterceptor;
 import dev.momentumps.server.grpc.ServerHost;
+import dev.momentumps.server.grpc.StandbyLink;
+import dev.momentumps.server.grpc.StandbyService;
+import dev.momentumps.server.grpc.TlsConfig;
+import dev.momentumps.cli.run.Channels;
+import io.grpc.ManagedChannel;
 import dev.momentumps.wire.http2.LargeFrames;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import java.net.InetSocketAddress;
@@ -78,6 +83,30 @@ final class ServerCommand implements Callable<Integer> {
             description = "With --dashboard: write its bound port to this file once it listens (mps train reads it).")
     Path dashboardPortFile;
 
+    @Option(names = "--standby", paramLabel = "HOST:PORT", defaultValue = "${env:MPS_STANDBY:-}",
+            description = "Replicate to the hot standby at HOST:PORT (a server started with --as-standby and the "
+                    + "same options): every update is forwarded in order and a worker's push is acknowledged only "
+                    + "once the standby has it; workers given --failover HOST:PORT move there when this server "
+                    + "dies. The standby must answer at start (else this server does not start); if it is lost "
+                    + "later this server goes on without it and says so. Env MPS_STANDBY. Default: none.")
+    String standby;
+
+    @Option(names = "--standby-timeout-ms", paramLabel = "MS", defaultValue = "10000",
+            description = "How long the standby may take to attach and to acknowledge an update before it counts "
+                    + "as lost. Default: ${DEFAULT-VALUE}.")
+    long standbyTimeoutMillis;
+
+    @Option(names = "--standby-tls-ca", paramLabel = "PEM",
+            description = "Reach --standby over TLS, trusting this CA (with --tls-cert/--tls-key as the client "
+                    + "certificate, for a standby that requires mutual TLS). Default: plaintext.")
+    Path standbyTlsCa;
+
+    @Option(names = "--as-standby", defaultValue = "${env:MPS_AS_STANDBY:-false}",
+            description = "Run as a hot standby: wait for one primary (started with --standby pointing here), "
+                    + "apply its updates, refuse workers (UNAVAILABLE) while it lives, and serve them with the "
+                    + "same state once it is gone. Env MPS_AS_STANDBY. Default: ${DEFAULT-VALUE}.")
+    boolean asStandby;
+
     @Option(names = "--checkpoint-report", paramLabel = "FILE", description = "Write the checkpoint counters "
             + "(written, failures, last error) to this JSON file whenever they change (mps train reads it).")
     Path checkpointReport;
@@ -91,7 +120,20 @@ final class ServerCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--probe-port must be in [0, 65535] and not --port, got " + probePort);
         }
         ShardRole role = sharding.role(server.optimizer.config().clipNorm());
+        boolean primary = standby != null && !standby.isBlank();
+        if (primary && asStandby) {
+            throw new IllegalArgumentException("--standby and --as-standby: a server is a primary or a standby, not both");
+        }
+        if ((primary || asStandby) && role.count() > 1) {
+            throw new IllegalArgumentException((primary ? "--standby" : "--as-standby")
+                    + " works with an unsharded server, not with --shards");
+        }
+        if (asStandby && server.recovery.resume != null) {
+            throw new IllegalArgumentException("--as-standby takes its state from its primary; drop --resume");
+        }
         ParameterServerCore core = server.createCore();
+        StandbyService standbyService = asStandby
+                ? new StandbyService(core, m -> System.err.println("momentum-ps server: " + m)) : null;
         String token = security.token();
         NettyServerBuilder builder = NettyServerBuilder.forAddress(new InetSocketAddress(bind, port),
                 LargeFrames.server(security.tls().serverCredentials()));
@@ -118,8 +160,9 @@ final class ServerCommand implements Callable<Integer> {
         }
         // region files of workers that died without removing them (each holds 8 bytes per parameter of RAM)
         dev.momentumps.wire.shm.SharedRegion.removeStale(m -> System.err.println("momentum-ps server: " + m));
+        StandbyLink link = primary ? attachStandby(core, token) : null;
         ServerHost host = new ServerHost(builder, core, sharding.advertised(bind + ":" + port), server.chunkBytes,
-                server.waitMillis, role);
+                server.waitMillis, role, standbyService);
         if (probePort >= 0) {
             host.probePort(new InetSocketAddress(bind, probePort));
         }
@@ -127,7 +170,9 @@ final class ServerCommand implements Callable<Integer> {
         String address = bind + ":" + host.port();
         System.out.println("momentum-ps server listening on " + address + " — " + core.rule() + ", mode "
                 + core.consistency().kind().cliName() + (security.tls().enabled() ? ", TLS" : "")
-                + (security.tlsClientCa != null ? " (mutual)" : "") + (token != null ? ", bearer token" : ""));
+                + (security.tlsClientCa != null ? " (mutual)" : "") + (token != null ? ", bearer token" : "")
+                + (asStandby ? ", hot standby (waiting for its primary)" : "")
+                + (primary ? ", replicating to the hot standby at " + standby : ""));
         if (probePort >= 0) {
             System.out.println("health probes on " + bind + ":" + host.probePort()
                     + " (plaintext, grpc.health.v1.Health/Check only, no token)");
@@ -148,6 +193,9 @@ final class ServerCommand implements Callable<Integer> {
         Thread hook = new Thread(() -> {
             try {
                 host.stop(5_000);
+                if (link != null) {
+                    link.close(); // the standby takes over once this server is gone
+                }
                 if (page != null) {
                     page.close();
                 }
@@ -166,6 +214,23 @@ final class ServerCommand implements Callable<Integer> {
         Runtime.getRuntime().addShutdownHook(hook);
         host.awaitTermination();
         return 0;
+    }
+
+    /** Attaches the core to {@code --standby}; refuses to start when the standby does not answer. */
+    private StandbyLink attachStandby(ParameterServerCore core, String token) throws InterruptedException {
+        if (standbyTimeoutMillis < 1) {
+            throw new IllegalArgumentException("--standby-timeout-ms must be >= 1, got " + standbyTimeoutMillis);
+        }
+        TlsConfig tls = standbyTlsCa == null ? TlsConfig.NONE
+                : new TlsConfig(security.tlsCert, security.tlsKey, standbyTlsCa);
+        ManagedChannel channel = Channels.forAddress(standby.trim(), "--standby", tls, token);
+        try {
+            return StandbyLink.attach(channel, standby.trim(), core, standbyTimeoutMillis, server.chunkBytes,
+                    m -> System.err.println("momentum-ps server: " + m));
+        } catch (IllegalStateException e) {
+            channel.shutdownNow();
+            throw new IllegalArgumentException(e.getMessage(), e); // one line naming --standby, exit code 2
+        }
     }
 
     private static void writePort(Path file, int port) throws java.io.IOException {

@@ -6,6 +6,7 @@ import dev.momentumps.cli.options.WireOptions;
 import dev.momentumps.cli.run.Channels;
 import dev.momentumps.wire.ParameterClient;
 import dev.momentumps.wire.ShardPlan;
+import dev.momentumps.worker.client.FailoverParameterClient;
 import dev.momentumps.worker.client.GrpcParameterClient;
 import dev.momentumps.worker.client.ReconnectingParameterClient;
 import dev.momentumps.worker.client.RegistrationBarrier;
@@ -49,6 +50,13 @@ final class WorkerCommand implements Callable<Integer> {
     @Option(names = "--server", paramLabel = "HOST:PORT", defaultValue = "${env:MPS_SERVER:-127.0.0.1:7070}",
             description = "The parameter server (unsharded). Env MPS_SERVER. Default: 127.0.0.1:7070.")
     String server;
+
+    @Option(names = "--failover", paramLabel = "HOST:PORT", defaultValue = "${env:MPS_FAILOVER:-}",
+            description = "The hot standby of --server (mps server --as-standby): when --server dies this worker "
+                    + "moves there, registers again under its rank and sends the call that failed again (a push "
+                    + "the standby already has counts as done), so no acknowledged update is lost. Env "
+                    + "MPS_FAILOVER. Default: none.")
+    String failover;
 
     @Option(names = "--servers", paramLabel = "HOST:PORT", split = ",", defaultValue = "${env:MPS_SERVERS:-}",
             description = "Every server shard's address, in shard order (the servers' --shards list); replaces "
@@ -159,6 +167,21 @@ final class WorkerCommand implements Callable<Integer> {
         for (String a : shardAddresses.isEmpty() ? List.of(server) : shardAddresses) {
             channels.add(Channels.forAddress(a, shardAddresses.isEmpty() ? "--server" : "--servers", security.tls(),
                     token));
+        }
+        if (failover != null && !failover.isBlank()) {
+            if (!shardAddresses.isEmpty()) {
+                throw new IllegalArgumentException("--failover works with --server, not with --servers");
+            }
+            ManagedChannel standby = Channels.forAddress(failover.trim(), "--failover", security.tls(), token);
+            channels.add(standby);
+            FailoverParameterClient pair = new FailoverParameterClient(List.of(
+                    new GrpcParameterClient(channels.get(0), true, deadlineMillis, wire.transport()),
+                    new GrpcParameterClient(standby, true, deadlineMillis, wire.transport())),
+                    List.of(server, failover.trim()), Math.max(reconnectMillis, 1), System.nanoTime() ^ rank,
+                    msg -> System.out.println("worker " + rank + ": " + msg));
+            return new ReconnectingParameterClient(pair, 100, 5_000, reconnectMillis, System.nanoTime() ^ rank,
+                    msg -> System.out.println("worker " + rank + ": " + msg),
+                    () -> channels.forEach(ManagedChannel::resetConnectBackoff));
         }
         return new ReconnectingParameterClient(direct(shardAddresses, channels, source), 100, 5_000, reconnectMillis,
                 System.nanoTime() ^ rank, msg -> System.out.println("worker " + rank + ": " + msg),
