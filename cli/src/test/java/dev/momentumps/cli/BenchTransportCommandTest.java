@@ -1,12 +1,14 @@
 package dev.momentumps.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.nio.file.Path;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
@@ -43,5 +45,20 @@ class BenchTransportCommandTest {
         assertTrue(j.get("cpu_ns_per_byte").asDouble() > 0, line);
         assertTrue(j.has("load_1m_before") && j.get("idle_pct_before").asDouble() >= 0
                 && j.get("idle_pct_before").asDouble() <= 100, line);
+        assertFalse(j.get("standby").asBoolean(), line);
+    }
+
+    /** --standby: the server replicates to a standby process, which works for its CPU (a functional check). */
+    @Test
+    void withAStandbyEveryRoundIsReplicated(@TempDir Path dir) throws Exception {
+        CliRunner.Result r = CliRunner.run("bench", "transport", "--params", "1000", "--workers", "1", "--seconds",
+                "0.5", "--warmup-seconds", "0", "--standby", "--dir", dir.toString());
+        assertEquals(0, r.exit(), r.err());
+        JsonNode j = new ObjectMapper().readTree(r.out().strip());
+        assertTrue(j.get("standby").asBoolean(), r.out());
+        assertTrue(j.get("rounds").asLong() > 0, r.out());
+        assertTrue(j.get("standby_cpu_ms_per_round").asDouble() > 0, r.out());
+        String log = java.nio.file.Files.readString(dir.resolve("server.log"));
+        assertTrue(log.contains("replicating to the hot standby"), log);
     }
 }

@@ -211,6 +211,52 @@ class DeployManifestsTest {
         }
     }
 
+    /**
+     * k8s-standby/pair.yaml: a standby StatefulSet ({@code --as-standby}), a primary StatefulSet whose
+     * {@code --standby} names the standby pod by its stable DNS name, both with the same training options,
+     * and workers given the primary as {@code --server} and the standby as {@code --failover}.
+     */
+    @Test
+    void thePrimaryAndStandbyPairAgreeWithEachOtherAndTheWorkers() throws IOException {
+        Map<String, JsonNode> byName = new HashMap<>();
+        ObjectMapper yaml = new ObjectMapper(new YAMLFactory());
+        try (MappingIterator<JsonNode> docs = yaml.readerFor(JsonNode.class)
+                .readValues(deploy.resolve("k8s-standby").resolve("pair.yaml").toFile())) {
+            while (docs.hasNext()) {
+                JsonNode d = docs.next();
+                byName.put(d.get("kind").asText() + "/" + d.at("/metadata/name").asText(), d);
+            }
+        }
+        assertEquals(Set.of("Service/mps-primary", "Service/mps-standby", "StatefulSet/mps-primary",
+                "StatefulSet/mps-standby", "Job/mps-workers"), byName.keySet());
+        JsonNode primary = byName.get("StatefulSet/mps-primary").at("/spec/template/spec/containers/0");
+        JsonNode standby = byName.get("StatefulSet/mps-standby").at("/spec/template/spec/containers/0");
+        JsonNode worker = byName.get("Job/mps-workers").at("/spec/template/spec/containers/0");
+        for (JsonNode c : List.of(primary, standby, worker)) {
+            agreesWithCommand(c);
+        }
+        for (String role : List.of("primary", "standby")) {
+            JsonNode sts = byName.get("StatefulSet/mps-" + role);
+            JsonNode svc = byName.get("Service/mps-" + role);
+            assertEquals(1, sts.at("/spec/replicas").asInt(), "one " + role);
+            assertEquals("None", svc.at("/spec/clusterIP").asText());
+            assertEquals(svc.at("/metadata/name").asText(), sts.at("/spec/serviceName").asText());
+            assertEquals(svc.at("/spec/selector"), sts.at("/spec/template/metadata/labels"));
+        }
+        String standbyAddress = "mps-standby-0.mps-standby:" + env(standby, "MPS_PORT");
+        assertEquals(standbyAddress, env(primary, "MPS_STANDBY"), "the primary replicates to the standby pod");
+        assertEquals("true", env(standby, "MPS_AS_STANDBY"));
+        assertEquals(standbyAddress, arg(args(worker), "--failover"));
+        assertEquals("mps-primary-0.mps-primary:" + env(primary, "MPS_PORT"), arg(args(worker), "--server"));
+        // the same training options on both (the standby refuses a primary with others)
+        for (String flag : List.of("--mode", "--optimizer", "--lr")) {
+            assertEquals(arg(args(primary), flag), arg(args(standby), flag), flag);
+        }
+        // TLS on the link: the primary checks the standby's certificate
+        assertEquals("/etc/mps/ca.crt", arg(args(primary), "--standby-tls-ca"));
+        assertEquals(arg(args(primary), "--tls-cert"), arg(args(standby), "--tls-cert"));
+    }
+
     @Test
     void theImageRunsTheShadedJarOnJava17AndExposesTheServerPort() throws IOException {
         String docker = Files.readString(deploy.resolve("Dockerfile"));

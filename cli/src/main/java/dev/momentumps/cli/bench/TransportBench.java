@@ -73,6 +73,10 @@ public final class TransportBench implements Callable<Integer> {
             description = "A command prefix each worker process runs under; {rank} is replaced, e.g. "
                     + "'ip netns exec host{rank}' puts each worker on a host of its own.")
     List<String> workerExec = new ArrayList<>();
+    @Option(names = "--standby", description = "The server replicates to a hot standby process (mps server "
+            + "--standby / --as-standby on this host): every round waits for the standby's acknowledgement, so the "
+            + "result is the cost of a standby per round (standby_cpu_ms_per_round is the standby's CPU).")
+    boolean standby;
 
     @Override
     public Integer call() throws Exception {
@@ -98,6 +102,17 @@ public final class TransportBench implements Callable<Integer> {
                 "--bind", serverHost, "--optimizer", "momentum", "--lr", "0.000001", "--momentum", "0.9",
                 "--apply-threads", Integer.toString(applyThreads), "--wait-ms", "120000",
                 "--chunk-bytes", Integer.toString(chunkBytes)));
+        Process replica = null;
+        if (standby) {
+            Path standbyPort = d.resolve("standby.port");
+            Files.deleteIfExists(standbyPort);
+            List<String> b = new ArrayList<>(s);
+            b.set(b.indexOf(portFile.toString()), standbyPort.toString());
+            b.add("--as-standby");
+            replica = BenchProcess.mps(serverJvm, b, d.resolve("standby.log"));
+            s.addAll(List.of("--standby", serverHost + ":" + BenchProcess.awaitFile(standbyPort, replica, 60_000,
+                    d.resolve("standby.log"))));
+        }
         Process server = BenchProcess.mps(serverJvm, s, d.resolve("server.log"));
         List<Process> ws = new ArrayList<>();
         try {
@@ -147,6 +162,7 @@ public final class TransportBench implements Callable<Integer> {
             Files.move(tmp, go, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
             Thread.sleep(Math.max(0, startAt - System.currentTimeMillis()));
             double serverCpuStart = BenchProcess.cpuSeconds(server.pid());
+            double standbyCpuStart = replica == null ? 0 : BenchProcess.cpuSeconds(replica.pid());
             long waitUntil = System.nanoTime() + TimeUnit.SECONDS.toNanos(Math.round(seconds) + 120);
             // the server's memory, sampled through the timed window: the largest value of each figure
             Map<String, Double> memory = BenchProcess.memoryMiB(server.pid());
@@ -164,12 +180,20 @@ public final class TransportBench implements Callable<Integer> {
             Map<String, Object> out = summarize(d, memory, serverCpu);
             out.put("load_1m_before", before.get("load_1m"));
             out.put("idle_pct_before", before.get("idle_pct"));
+            out.put("standby", standby);
+            if (replica != null) {
+                double standbyCpu = BenchProcess.cpuSeconds(replica.pid()) - standbyCpuStart;
+                out.put("standby_cpu_ms_per_round", round(standbyCpu * 1000 / Math.max(1, (long) out.get("rounds")), 3));
+            }
             return out;
         } finally {
             for (Process p : ws) {
                 BenchProcess.stop(p);
             }
             BenchProcess.stop(server);
+            if (replica != null) {
+                BenchProcess.stop(replica);
+            }
         }
     }
 
