@@ -8,6 +8,7 @@ import dev.momentumps.cli.options.ServerOptions;
 import dev.momentumps.cli.options.SimulationOptions;
 import dev.momentumps.cli.options.TaskOptions;
 import dev.momentumps.cli.options.WireOptions;
+import dev.momentumps.cli.options.WorkerMethodOptions;
 import dev.momentumps.worker.client.WireStats;
 import dev.momentumps.study.report.MetricsCsv;
 import dev.momentumps.study.report.TrajectoryFile;
@@ -110,6 +111,9 @@ final class TrainCommand implements Callable<Integer> {
     SimulationOptions simulation = new SimulationOptions();
 
     @Mixin
+    WorkerMethodOptions methods = new WorkerMethodOptions();
+
+    @Mixin
     WireOptions wire = new WireOptions();
 
     @Mixin
@@ -143,17 +147,18 @@ final class TrainCommand implements Callable<Integer> {
         if (server.optimizer.rule.trim().equalsIgnoreCase("dana") && server.optimizer.danaWorkers == null) {
             server.optimizer.danaWorkers = workers; // DANA keeps a momentum per worker
         }
+        methods.matchServer(server.optimizer.rule, server.optimizer.config().resolved().lr());
         server.createCore().close(); // checks every server option here, with the flag's name, before any process starts
         Task t = Tasks.build(spec);
         ScriptPlan python = workerScript == null ? null : scriptPlan(t);
-        List<GradientTask> sources = new ArrayList<>();
+        List<GradientSource> sources = new ArrayList<>();
         List<Long> steps = new ArrayList<>();
         long total = 0;
         for (int rank = 0; rank < workers; rank++) {
             GradientTask g = t.worker(spec, rank, workers);
-            sources.add(g);
+            sources.add(methods.wrap(g));
             steps.add(python != null && rank < python.workers() ? python.description().steps().get(rank)
-                    : task.stepsFor(g, workers));
+                    : task.updates > 0 ? task.stepsFor(g, workers) : methods.pushes(task.stepsFor(g, workers)));
             total += steps.get(rank);
         }
         int batchSize = python != null ? python.description().batchSize() : spec.batchSize();
@@ -181,6 +186,9 @@ final class TrainCommand implements Callable<Integer> {
         }
         config.put("steps_per_worker", steps);
         config.put("compensation", server.consistency.compensation().toString());
+        if (methods.active()) {
+            config.put("worker_method", sources.get(0).toString());
+        }
         config.put("sparse", wire.sparseMode().name().toLowerCase(java.util.Locale.ROOT));
         config.put("compress", wire.compression().toString());
         LiveRun live = new LiveRun();
@@ -202,7 +210,7 @@ final class TrainCommand implements Callable<Integer> {
     }
 
     private int train(Task t, TaskSpec spec, SimulationConfig simConfig, Map<Integer, Double> stragglers,
-                      List<GradientTask> sources, List<Long> steps, long total, long evalEvery, Path dir,
+                      List<GradientSource> sources, List<Long> steps, long total, long evalEvery, Path dir,
                       Map<String, Object> config, LiveRun live, ScriptPlan python, int batchSize, String token,
                       java.util.concurrent.atomic.AtomicReference<Cluster> running) throws Exception {
         if (simulation.simulate) {
@@ -321,10 +329,16 @@ final class TrainCommand implements Callable<Integer> {
         List<WorkerLaunch> launches = new ArrayList<>();
         for (int rank = 0; rank < workers; rank++) {
             WorkerLaunch.Program program = python != null && rank < python.workers() ? python.program()
-                    : new WorkerLaunch.JavaTask(task.toArgs(), wire.toArgs());
+                    : new WorkerLaunch.JavaTask(javaTaskArgs(), wire.toArgs());
             launches.add(WorkerLaunch.of(rank, workers, program, delayMillis, stragglers.getOrDefault(rank, 1.0), dir));
         }
         return launches;
+    }
+
+    private List<String> javaTaskArgs() {
+        List<String> a = new ArrayList<>(task.toArgs());
+        a.addAll(methods.toArgs());
+        return a;
     }
 
     /**
@@ -350,6 +364,10 @@ final class TrainCommand implements Callable<Integer> {
         int k = pythonWorkers < 0 ? workers : pythonWorkers;
         if (k < 1 || k > workers) {
             throw new IllegalArgumentException("--python-workers must be in [1, --workers], got " + pythonWorkers);
+        }
+        if (methods.active()) {
+            throw new IllegalArgumentException("--local-steps, --local-lr, --elastic and --dana-slim are options of "
+                    + "the Java workers, not of --worker-script's Python workers");
         }
         if (inProcess || shards > 1 || simulation.simulate) {
             throw new IllegalArgumentException("--worker-script runs Python worker processes against one server: "
@@ -402,7 +420,7 @@ final class TrainCommand implements Callable<Integer> {
         if (shards > 1) {
             a.addAll(List.of("--shards", Integer.toString(shards)));
         }
-        a.addAll(task.toArgs());
+        a.addAll(javaTaskArgs());
         a.addAll(wire.toArgs());
         a.addAll(server.toArgs());
         if (simulation.simulate) {

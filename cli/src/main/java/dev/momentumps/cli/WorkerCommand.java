@@ -3,6 +3,7 @@ package dev.momentumps.cli;
 import dev.momentumps.cli.options.ClientSecurityOptions;
 import dev.momentumps.cli.options.TaskOptions;
 import dev.momentumps.cli.options.WireOptions;
+import dev.momentumps.cli.options.WorkerMethodOptions;
 import dev.momentumps.cli.run.Channels;
 import dev.momentumps.wire.ParameterClient;
 import dev.momentumps.wire.ShardPlan;
@@ -35,6 +36,9 @@ final class WorkerCommand implements Callable<Integer> {
 
     @Mixin
     TaskOptions task = new TaskOptions();
+
+    @Mixin
+    WorkerMethodOptions methods = new WorkerMethodOptions();
 
     @Mixin
     WireOptions wire = new WireOptions();
@@ -111,8 +115,10 @@ final class WorkerCommand implements Callable<Integer> {
         String token = security.token();
         Task t = Tasks.build(task.spec());
         GradientTask source = t.worker(task.spec(), rank, workers);
-        GradientSource computed = slowdown == 1 ? source : new Straggler(source, slowdown, delayMillis);
-        long steps = task.stepsFor(source, workers);
+        methods.check();
+        GradientSource method = methods.wrap(source);
+        GradientSource computed = slowdown == 1 ? method : new Straggler(method, slowdown, delayMillis);
+        long steps = task.updates > 0 ? task.stepsFor(source, workers) : methods.pushes(task.stepsFor(source, workers));
         long every = logEvery > 0 ? logEvery : Math.max(1, steps / 10);
         String name = ManagementFactory.getRuntimeMXBean().getName();
         List<String> shardAddresses = new ArrayList<>();
@@ -121,9 +127,9 @@ final class WorkerCommand implements Callable<Integer> {
                 shardAddresses.add(s.trim());
             }
         }
-        System.out.printf(Locale.ROOT, "worker %d/%d (%s) -> %s: %s, shard of %d rows, %d steps%n", rank, workers,
-                name, shardAddresses.isEmpty() ? server : String.join(",", shardAddresses), t.description(),
-                source.shard().rows(), steps);
+        System.out.printf(Locale.ROOT, "worker %d/%d (%s) -> %s: %s, shard of %d rows, %d steps%s%n", rank,
+                workers, name, shardAddresses.isEmpty() ? server : String.join(",", shardAddresses), t.description(),
+                source.shard().rows(), steps, methods.active() ? ", " + method : "");
         ReconnectingParameterClient reconnecting = connect(shardAddresses, source, token);
         // SIGTERM / Ctrl-C mid-run: leave the cluster so synchronous rounds need not wait out the lease
         Thread leave = new Thread(() -> {

@@ -39,6 +39,56 @@ class AsyncMethodsCommandTest {
                 "0.5", "--momentum-gain", "0.05").contains("closed-loop(lr=0.005, beta=0.9, target=0.5, gain=0.05"));
     }
 
+    private static double finalLoss(String summary) throws Exception {
+        return new com.fasterxml.jackson.databind.ObjectMapper().readTree(summary).get("final_loss").asDouble();
+    }
+
+    /**
+     * The quadratic starts at a loss of about 42; each method brings it below 1 in 200 pushes (SlowMo with
+     * α = 1 diverges here: four workers add their displacements from stale weights).
+     */
+    @Test
+    void localStepMethodsAndDanaSlimRunSimulated(@TempDir Path tmp) throws Exception {
+        String s = simulate(tmp.resolve("slowmo"), "--optimizer", "slowmo", "--lr", "0.5", "--local-steps", "4", "--local-lr",
+                "0.005", "--local-momentum", "0.5");
+        assertTrue(s.contains("slowmo(lr=0.5, beta=0.5") && s.contains("local-sgd(steps=4, lr=0.005, momentum=0.5)"), s);
+        assertTrue(finalLoss(s) < 1, s);
+        s = simulate(tmp.resolve("eamsgd"), "--optimizer", "easgd", "--lr", "0.3", "--local-steps", "4",
+                "--local-lr", "0.005", "--local-momentum", "0.5");
+        assertTrue(s.contains("easgd(lr=0.3") && s.contains("eamsgd(steps=4, lr=0.005, alpha=0.3, delta=0.5)"), s);
+        assertTrue(finalLoss(s) < 1, s);
+        s = simulate(tmp.resolve("slim"), "--optimizer", "sgd", "--lr", "0.005", "--dana-slim", "0.9");
+        assertTrue(s.contains("dana-slim(gamma=0.9)"), s);
+        assertTrue(finalLoss(s) < 1, s);
+    }
+
+    /** EASGD in real processes: the workers push their weights, the server process keeps the center. */
+    @Test
+    void easgdRunsWithWorkerProcesses(@TempDir Path dir) throws Exception {
+        CliRunner.Result r = CliRunner.run("train", "--no-progress", "--workers", "2", "--model", "quadratic",
+                "--features", "6", "--updates", "120", "--optimizer", "easgd", "--lr", "0.3", "--local-steps", "4",
+                "--local-lr", "0.005", "--out", dir.toString());
+        assertEquals(0, r.exit(), r.err() + r.out());
+        String s = Files.readString(dir.resolve("summary.json"));
+        assertTrue(s.contains("easgd(lr=0.3") && s.contains("\"updates\" : 120"), s);
+        assertTrue(finalLoss(s) < 1, s);
+        assertTrue(Files.readString(dir.resolve("worker-1.log")).contains("easgd(steps=4, lr=0.005, alpha=0.3)"));
+    }
+
+    @Test
+    void localStepFlagsThatDoNotFitAreRefused(@TempDir Path tmp) {
+        assertEquals(2, Main.run("train", "--simulate", "--optimizer", "slowmo", "--local-steps", "4", "--out",
+                tmp.toString()));
+        assertEquals(2, Main.run("train", "--simulate", "--optimizer", "sgd", "--elastic", "0.3", "--local-lr", "0.1",
+                "--out", tmp.toString()));
+        assertEquals(2, Main.run("train", "--simulate", "--optimizer", "sgd", "--dana-slim", "0.9", "--local-steps",
+                "2", "--local-lr", "0.1", "--out", tmp.toString()));
+        assertEquals(2, Main.run("train", "--simulate", "--optimizer", "easgd", "--lr", "0.3", "--elastic", "0.2",
+                "--local-lr", "0.1", "--out", tmp.toString()));
+        assertEquals(2, Main.run("train", "--simulate", "--optimizer", "sgd", "--local-steps", "0", "--local-lr",
+                "0.1", "--out", tmp.toString()));
+    }
+
     @Test
     void badValuesNameTheFlag(@TempDir Path tmp) {
         assertEquals(2, Main.run("train", "--simulate", "--delay-adaptive-lr", "0", "--out", tmp.toString()));

@@ -15,7 +15,9 @@ public final class OptimizerOptions {
             description = "Update rule: sgd, momentum (heavy ball, D2L), ema-momentum, nesterov (torch's), nag (textbook "
                     + "Nesterov: workers get the look-ahead weights w - lr*beta*m), dana (DANA-Zero: momentum per "
                     + "worker, look-ahead by their sum), closed-loop (heavy ball whose beta is steered so the measured "
-                    + "total momentum reaches --target-momentum), adagrad, rmsprop, adadelta, adam, adamw. "
+                    + "total momentum reaches --target-momentum), easgd (EASGD's center: w += lr*(x_i - w) with the workers' pushed "
+                    + "weights, see --elastic), slowmo (SlowMo's outer step on the workers' displacements, see "
+                    + "--local-steps; default lr 1, momentum 0.5), adagrad, rmsprop, adadelta, adam, adamw. "
                     + "Default: ${DEFAULT-VALUE}.")
     public String rule = "momentum";
 
@@ -24,7 +26,8 @@ public final class OptimizerOptions {
     public Double lr;
 
     @Option(names = {"--momentum", "--beta"}, paramLabel = "BETA",
-            description = "Momentum β for momentum, ema-momentum, nesterov and rmsprop (default 0.9; rmsprop 0).")
+            description = "Momentum β for momentum, ema-momentum, nesterov, nag, dana, slowmo and rmsprop (default 0.9; "
+                    + "slowmo 0.5; rmsprop 0).")
     public Double beta;
 
     @Option(names = "--allow-negative-momentum",

@@ -22,6 +22,8 @@ import java.util.Locale;
  *   <li>nag (textbook Nesterov, look-ahead weights): lr, beta, weightDecay</li>
  *   <li>dana (DANA-Zero): lr, beta (γ), workers, weightDecay</li>
  *   <li>closed-loop (closed-loop momentum): lr, beta (the starting β), target (μ*), gain (γ), weightDecay</li>
+ *   <li>easgd (EASGD's center): lr (the moving rate α)</li>
+ *   <li>slowmo (SlowMo's outer step): lr (the slow learning rate α), beta (the slow momentum)</li>
  * </ul>
  * {@code clipNorm} (global L2 clipping, 0 = off) and {@code schedule} (a {@link LearningRateSchedules}
  * spec, null = constant) apply to every rule. Setting a field the rule does not use is an error, so a
@@ -93,6 +95,10 @@ public record OptimizerConfig(
             case "closed-loop": // closed-loop momentum: start at beta 0.9, aim at a total of 0.9, gain 0.01
                 return new OptimizerConfig(r, 0.01, 0.9, u, u, u, u, u, 0, u, 0.9, 0.01, 0, false, false, false, 0,
                         null);
+            case "easgd": // EASGD's center: moving rate alpha (the paper's beta = 0.9 spread over 4 workers)
+                return new OptimizerConfig(r, 0.225, u, u, u, u, u, u, u, u, u, u, 0, false, false, false, 0, null);
+            case "slowmo": // SlowMo: alpha = 1, beta = 0.5
+                return new OptimizerConfig(r, 1.0, 0.5, u, u, u, u, u, u, u, u, u, 0, false, false, false, 0, null);
             case "adamw": // torch.optim.AdamW
                 return new OptimizerConfig(r, 0.001, u, 0.9, 0.999, 1e-8, u, u, 0.01, u, u, u, 0, false, false, false, 0, null);
             default:

@@ -6,8 +6,8 @@ import java.util.List;
 public final class UpdateRules {
 
     private static final List<String> NAMES = List.of(
-            "sgd", "momentum", "ema-momentum", "nesterov", "nag", "dana", "closed-loop", "adagrad", "rmsprop", "adadelta",
-            "adam", "adamw");
+            "sgd", "momentum", "ema-momentum", "nesterov", "nag", "dana", "closed-loop", "easgd", "slowmo", "adagrad",
+            "rmsprop", "adadelta", "adam", "adamw");
 
     private UpdateRules() {
     }
@@ -42,6 +42,10 @@ public final class UpdateRules {
                 return new DanaZero(c.lr(), c.beta(), c.workers(), c.weightDecay());
             case "closed-loop":
                 return new ClosedLoopMomentum(c.lr(), c.beta(), c.target(), c.gain(), c.weightDecay());
+            case "easgd":
+                return new ElasticAveraging(c.lr());
+            case "slowmo":
+                return new SlowMomentum(c.lr(), c.beta());
             case "adagrad":
                 return new Adagrad(c.lr(), c.lrDecay(), c.eps(), c.weightDecay(), c.epsInsideRoot());
             case "rmsprop":

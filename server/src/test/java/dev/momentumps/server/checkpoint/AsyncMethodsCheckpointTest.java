@@ -133,6 +133,15 @@ class AsyncMethodsCheckpointTest {
     }
 
     @Test
+    void easgdCenterAndSlowMomentum(@TempDir Path dir) throws Exception {
+        assertResumesBitForBit(() -> core("easgd"), dir.resolve("easgd"));
+        assertResumesBitForBit(() -> {
+            OptimizerConfig c = OptimizerConfig.builder("slowmo").lr(0.7).beta(0.6).build();
+            return new ParameterServerCore(UpdateRules.create(c), UpdateRules.schedule(c), 0, new Asynchronous(), 1);
+        }, dir.resolve("slowmo"));
+    }
+
+    @Test
     void adamWithTheRootAroundEpsilon(@TempDir Path dir) throws Exception {
         assertResumesBitForBit(() -> {
             OptimizerConfig c = OptimizerConfig.builder("adam").epsInsideRoot(true).build();

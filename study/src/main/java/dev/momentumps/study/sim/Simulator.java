@@ -253,7 +253,8 @@ public final class Simulator {
         w.loss = source.next(w.weights, w.gradient);
         w.batch = source.lastBatchSize();
         double down = config.networkDelay().sample(w.random);
-        double compute = config.computeTime().sample(w.random) * config.slowdown(w.rank);
+        double compute = config.computeTime().sample(w.random) * config.slowdown(w.rank)
+                * source.gradientsPerNext(); // H local steps take H compute times
         double up = config.networkDelay().sample(w.random);
         queue.add(new Event(now + down + compute + up, eventSeq++, w.rank, PUSH));
     }

@@ -27,4 +27,12 @@ public interface GradientSource {
 
     /** The number of examples behind the last gradient. */
     int lastBatchSize();
+
+    /**
+     * Minibatch gradients behind one {@link #next} (a worker that takes H local steps per push: H), so a
+     * simulator charges H compute times for it.
+     */
+    default int gradientsPerNext() {
+        return 1;
+    }
 }

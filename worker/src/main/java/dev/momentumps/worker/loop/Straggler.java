@@ -64,6 +64,11 @@ public final class Straggler implements GradientSource {
     }
 
     @Override
+    public int gradientsPerNext() {
+        return inner.gradientsPerNext();
+    }
+
+    @Override
     public String toString() {
         return "straggler(x" + factor + ")";
     }
