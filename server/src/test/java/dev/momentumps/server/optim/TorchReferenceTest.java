@@ -41,9 +41,11 @@ class TorchReferenceTest {
 
     /**
      * Rules torch has no optimizer for: the methods built for asynchrony. nag's look-ahead weights are checked
-     * against torch's nesterov=True form in AsyncRulesTest; all three have hand-computed steps there.
+     * against torch's nesterov=True form in AsyncRulesTest; all three have hand-computed steps there, easgd and
+     * slowmo in OuterStepRulesTest.
      */
-    static final java.util.Set<String> NO_TORCH_OPTIMIZER = java.util.Set.of("nag", "dana", "closed-loop");
+    static final java.util.Set<String> NO_TORCH_OPTIMIZER = java.util.Set.of("nag", "dana", "closed-loop", "easgd",
+            "slowmo");
 
     @Test
     void everyRuleHasATorchReference() throws Exception {

@@ -93,8 +93,8 @@ class ValidationAndFactoryTest {
 
     @Test
     void everyNameBuildsARuleOfThatName() {
-        assertEquals(List.of("sgd", "momentum", "ema-momentum", "nesterov", "nag", "dana", "closed-loop", "adagrad",
-                "rmsprop", "adadelta", "adam", "adamw"), UpdateRules.names());
+        assertEquals(List.of("sgd", "momentum", "ema-momentum", "nesterov", "nag", "dana", "closed-loop", "easgd",
+                "slowmo", "adagrad", "rmsprop", "adadelta", "adam", "adamw"), UpdateRules.names());
         for (String name : UpdateRules.names()) {
             UpdateRule r = UpdateRules.create(OptimizerConfig.builder(name).workers(name.equals("dana") ? 2 : 0).build());
             assertEquals(name, r.name());
@@ -105,7 +105,7 @@ class ValidationAndFactoryTest {
     @Test
     void unknownRuleListsTheValidOnes() {
         rejects("unknown update rule 'lion'; valid rules: sgd, momentum, ema-momentum, nesterov, nag, dana, "
-                + "closed-loop, adagrad, rmsprop, adadelta, adam, adamw", () -> UpdateRules.create(OptimizerConfig.builder("lion").build()));
+                + "closed-loop, easgd, slowmo, adagrad, rmsprop, adadelta, adam, adamw", () -> UpdateRules.create(OptimizerConfig.builder("lion").build()));
     }
 
     @Test
