@@ -15,6 +15,8 @@ class RangeSplitTest {
             case "rmsprop":
                 return b.beta(0.9).centered(true).weightDecay(0.01);
             case "adamw":
+            case "easgd": // no weight decay: the pushed vectors are weights or displacements
+            case "slowmo":
                 return b;
             case "dana":
                 return b.workers(2).weightDecay(0.01);
