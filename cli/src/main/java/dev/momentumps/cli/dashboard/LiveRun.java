@@ -27,7 +27,7 @@ public final class LiveRun {
     private Map<String, Object> config = Map.of();
     private long expectedPushes;
     private final Series progress = new Series("seconds", "version", "updates_per_second", "staleness_mean",
-            "staleness_max", "minibatch_loss");
+            "staleness_max", "minibatch_loss", "implicit_momentum");
     private final Series evaluations = new Series("version", "seconds", "train_loss", "test_loss", "test_accuracy");
     private final Map<Integer, WorkerView> workers = new LinkedHashMap<>();
     private final List<Map<String, Object>> events = new ArrayList<>();
@@ -77,11 +77,23 @@ public final class LiveRun {
             }
         }
         double rate = pointSeconds < 0 ? Double.NaN : (s.version() - pointVersion) / (seconds - pointSeconds);
-        progress.add(seconds, s.version(), rate, count == 0 ? Double.NaN : (double) sum / count,
-                max < 0 ? Double.NaN : max, s.recentLoss());
+        double mean = count == 0 ? Double.NaN : (double) sum / count;
+        progress.add(seconds, s.version(), rate, mean, max < 0 ? Double.NaN : max, s.recentLoss(),
+                implicitMomentum(mean));
         pointSeconds = seconds;
         pointVersion = s.version();
         pointHistogram = h;
+    }
+
+    /**
+     * The momentum that asynchrony adds, estimated from the mean staleness E[τ] of the gradients applied:
+     * Mitliagkas, Zhang, Hadjis and Ré, "Asynchrony begets momentum, with an application to deep learning"
+     * (2016), model staleness as geometric, P(τ = k) = (1 − μ) μ^k, under which asynchronous SGD behaves in
+     * expectation like momentum SGD with momentum μ = E[τ] / (1 + E[τ]) (1 − 1/M for M workers, E[τ] = M − 1).
+     * NaN when no gradient was applied; 0 when every gradient was fresh (synchronous modes).
+     */
+    static double implicitMomentum(double meanStaleness) {
+        return meanStaleness / (1 + meanStaleness);
     }
 
     public synchronized void evaluation(Evaluation e) {
@@ -124,6 +136,7 @@ public final class LiveRun {
             m.put("staleness_mean", last.staleness().mean());
             m.put("staleness_max", last.staleness().max());
             m.put("staleness_histogram", last.staleness().histogram());
+            m.put("implicit_momentum", finite(implicitMomentum(last.staleness().mean())));
             m.put("minibatch_loss", finite(last.recentLoss()));
             int alive = 0;
             for (ServerStatus.Worker w : last.workers()) {

@@ -49,6 +49,8 @@
       { label: "mean", color: C.blue, points: false }, { label: "max", color: C.orange, points: false }]);
     charts.histogram = line("chart-histogram", "staleness τ (versions)", "gradients applied", [
       { label: "gradients", color: C.blue, bars: true, points: false }]);
+    charts.momentum = line("chart-momentum", "seconds", "implicit momentum μ", [
+      { label: "μ = E[τ] / (1 + E[τ])", color: C.pink, points: false }]);
     charts.accuracy = line("chart-accuracy", "update", "test accuracy", [{ label: "test accuracy", color: C.green }]);
     window.addEventListener("resize", function () {
       Object.keys(charts).forEach(function (k) { var u = charts[k]; u.setSize({ width: width(u.root.parentNode), height: 260 }); });
@@ -94,6 +96,14 @@
     charts.staleness.setData([pr.seconds, pr.staleness_mean, pr.staleness_max]);
     var h = d.staleness_histogram || [];
     charts.histogram.setData([h.map(function (_, i) { return i; }), h]);
+    // asynchrony's implicit momentum: where gradients can be stale (async, ssp), not in synchronous rounds
+    var stale = d.mode === "async" || d.mode === "ssp";
+    document.getElementById("momentum-figure").hidden = !stale;
+    if (stale) {
+      var mbox = document.getElementById("chart-momentum");
+      if (charts.momentum.width !== width(mbox)) charts.momentum.setSize({ width: width(mbox), height: 260 });
+      charts.momentum.setData([pr.seconds, pr.implicit_momentum]);
+    }
     var hasAccuracy = ev.test_accuracy.some(function (v) { return v !== null; });
     document.getElementById("accuracy-figure").hidden = !hasAccuracy;
     if (hasAccuracy) {

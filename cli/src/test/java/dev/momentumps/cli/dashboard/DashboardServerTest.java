@@ -46,6 +46,20 @@ class DashboardServerTest {
     }
 
     @Test
+    void theImplicitMomentumOfEachIntervalIsItsMeanStalenessOverOnePlusIt() {
+        LiveRun run = aRun(); // histogram [3, 5, 2]: mean staleness 9 / 10
+        StalenessStats later = StalenessStats.fromHistogram(new long[] {3, 5, 2, 0, 10}); // then ten more at τ = 4
+        run.status(new ServerStatus(20, 20, 0, true, ConsistencyKind.ASYNCHRONOUS, -1, "sgd(lr=0.1)", 4,
+                List.of(new ServerStatus.Worker(0, 0, "w0", 16, true, 2.4, 4)), later, 0.5), 2.0);
+        Map<String, Object> m = run.snapshot();
+        @SuppressWarnings("unchecked")
+        Double[] mu = (Double[]) ((Map<String, Object>) m.get("progress")).get("implicit_momentum");
+        assertEquals(0.9 / 1.9, mu[0], 1e-12);
+        assertEquals(4.0 / 5.0, mu[1], 1e-12, "the second interval's gradients were all 4 versions stale");
+        assertEquals(later.mean() / (1 + later.mean()), (Double) m.get("implicit_momentum"), 1e-12);
+    }
+
+    @Test
     void withATokenEveryRequestWithoutItIsRefused() throws Exception {
         LiveRun run = aRun();
         try (DashboardServer d = new DashboardServer("127.0.0.1", 0, TOKEN, run::json, () -> "# metrics\n")) {
