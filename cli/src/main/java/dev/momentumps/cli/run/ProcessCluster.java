@@ -51,6 +51,7 @@ public final class ProcessCluster implements Cluster {
     private final List<String> events = new ArrayList<>();
     private final boolean[] reported;
     private int serverRestarts;
+    private final RestartLosses losses = new RestartLosses();
 
     /**
      * Starts the servers, then the workers.
@@ -152,6 +153,9 @@ public final class ProcessCluster implements Cluster {
                 now.add(restart(k));
             }
         }
+        if (serverRestarts > 0) {
+            now.addAll(losses.scan(workerLogs()));
+        }
         String checkpointEvent = checkpointEvent();
         if (checkpointEvent != null) {
             now.add(checkpointEvent);
@@ -203,10 +207,21 @@ public final class ProcessCluster implements Cluster {
         }
         serverLaunches.set(k, again);
         servers.set(k, again.start(env));
-        return what + " after version " + seen + " was seen; restarted on its port " + (newest != null
-                ? "from checkpoint version " + newest.snapshot().version() + ": at least "
-                + Math.max(0, seen - newest.snapshot().version()) + " updates lost"
+        long lost = newest == null ? 0 : Math.max(0, seen - newest.snapshot().version());
+        losses.restarted(lost);
+        return what + " after version " + seen + " was seen here; restarted on its port " + (newest != null
+                ? "from checkpoint version " + newest.snapshot().version() + (lost > 0 ? ": at least " + lost
+                + " updates lost" : "") + " (the workers report what they saw as they reconnect)"
                 : "without a checkpoint: the workers start the model again");
+    }
+
+    /** worker-R.log of every worker, by rank. */
+    private List<Path> workerLogs() {
+        List<Path> logs = new ArrayList<>();
+        for (int rank = 0; rank < workers.size(); rank++) {
+            logs.add(dir.resolve("worker-" + rank + ".log"));
+        }
+        return logs;
     }
 
     /** "exit code 3", or the signal for 128 + n. */
