@@ -23,10 +23,10 @@ import java.nio.ByteBuffer;
  *
  * <p>Memory: one weight vector per worker that has pulled (W·n floats).
  *
- * <p>Checkpoints carry the backups and MeanSquare ({@link Checkpointable}), so a resumed server corrects
+ * <p>Checkpoints carry the sent weights and MeanSquare ({@link Checkpointable}), so a resumed server corrects
  * the next gradients exactly as the uninterrupted one would have.
  */
-public final class DelayCompensation implements StalenessCompensation, Checkpointable {
+public final class DelayCompensation extends SentWeightsCompensation implements Checkpointable {
     /** m, the decay of the mean square in the adaptive variant (the paper's 0.95). */
     public static final float MEAN_SQUARE_DECAY = 0.95f;
     /** ε under the square root of the adaptive λ. */
@@ -34,7 +34,6 @@ public final class DelayCompensation implements StalenessCompensation, Checkpoin
 
     private final float lambda;
     private final boolean adaptive;
-    private final SentWeights backups = new SentWeights();
     private float[] meanSquare;
 
     /**
@@ -50,22 +49,8 @@ public final class DelayCompensation implements StalenessCompensation, Checkpoin
     }
 
     @Override
-    public void onSent(int workerId, float[] weights) {
-        backups.record(workerId, weights);
-    }
-
-    /**
-     * Only the rows sent change in the worker's copy, so only they change in its backup. A worker that has
-     * no backup yet (it never got the whole weights) keeps none: its other rows are not known here.
-     */
-    @Override
-    public void onSentRows(int workerId, int[] rows, int n, float[] values) {
-        backups.recordRows(workerId, rows, n, values);
-    }
-
-    @Override
     public void adjustGradient(int workerId, long staleness, float[] g, float[] w) {
-        float[] bak = backups.of(workerId);
+        float[] bak = sent.of(workerId);
         if (adaptive) {
             if (meanSquare == null || meanSquare.length != g.length) {
                 meanSquare = new float[g.length];
@@ -96,7 +81,7 @@ public final class DelayCompensation implements StalenessCompensation, Checkpoin
 
     /** The weights last sent to the worker (a copy), or null if it never pulled. */
     public float[] backupOf(int workerId) {
-        float[] bak = backups.of(workerId);
+        float[] bak = sent.of(workerId);
         return bak == null ? null : bak.clone();
     }
 
@@ -110,11 +95,11 @@ public final class DelayCompensation implements StalenessCompensation, Checkpoin
         return "dc-asgd";
     }
 
-    /** backups (see {@link SentWeights}) then MeanSquare (length, -1 for none, floats). */
+    /** The sent weights (see {@link SentWeights}) then MeanSquare (length, -1 for none, floats). */
     @Override
     public byte[] saveState() {
-        ByteBuffer out = ByteBuffer.allocate(Math.toIntExact(backups.encodedBytes() + Floats.nullableBytes(meanSquare)));
-        backups.write(out);
+        ByteBuffer out = ByteBuffer.allocate(Math.toIntExact(sent.encodedBytes() + Floats.nullableBytes(meanSquare)));
+        sent.write(out);
         Floats.putNullable(out, meanSquare);
         return out.array();
     }
@@ -125,7 +110,7 @@ public final class DelayCompensation implements StalenessCompensation, Checkpoin
         SentWeights restored = new SentWeights();
         restored.read(in);
         float[] ms = Floats.getNullable(in);
-        backups.copyFrom(restored);
+        sent.copyFrom(restored);
         meanSquare = ms;
     }
 

@@ -28,7 +28,7 @@ import java.util.List;
  *
  * <p>Memory: one weight vector per worker (W·n floats) plus three n-vectors. Checkpoints carry all of it.
  */
-public final class GapAware implements StalenessCompensation, Checkpointable {
+public final class GapAware extends SentWeightsCompensation implements Checkpointable {
     /** Γ, the decay of the average squared step (the authors' code uses 0.999). */
     public static final double DEFAULT_GAMMA = 0.999;
     /** ε added to C. */
@@ -37,7 +37,6 @@ public final class GapAware implements StalenessCompensation, Checkpointable {
     private final double gamma;
     private final float gammaF;
     private final float oneMinusGamma;
-    private final SentWeights sent = new SentWeights();
     /** S, the running average of the squared steps. */
     private float[] meanSquareStep;
     /** The weights at the last {@link #adjustGradient}, to measure the step taken since. */
@@ -60,16 +59,6 @@ public final class GapAware implements StalenessCompensation, Checkpointable {
         this.gamma = gamma;
         this.gammaF = (float) gamma;
         this.oneMinusGamma = (float) (1.0 - gamma);
-    }
-
-    @Override
-    public void onSent(int workerId, float[] weights) {
-        sent.record(workerId, weights);
-    }
-
-    @Override
-    public void onSentRows(int workerId, int[] rows, int n, float[] values) {
-        sent.recordRows(workerId, rows, n, values);
     }
 
     @Override

@@ -9,7 +9,7 @@ package dev.momentumps.server.compensation;
  * <p>Listeners hear of each gradient's τ and gap as it arrives (in the asynchronous models it is applied
  * right after); the running mean and maximum are kept here. Memory: one weight vector per worker.
  */
-public final class GapMeter implements StalenessCompensation {
+public final class GapMeter extends SentWeightsCompensation {
 
     /** Hears of each gradient's gap, under the core's lock: keep it cheap. */
     @FunctionalInterface
@@ -17,7 +17,6 @@ public final class GapMeter implements StalenessCompensation {
         void onGap(int workerId, long staleness, double gap);
     }
 
-    private final SentWeights sent = new SentWeights();
     private final java.util.List<Listener> listeners = new java.util.concurrent.CopyOnWriteArrayList<>();
     private long count;
     private double sum;
@@ -26,16 +25,6 @@ public final class GapMeter implements StalenessCompensation {
     public GapMeter addListener(Listener l) {
         listeners.add(l);
         return this;
-    }
-
-    @Override
-    public void onSent(int workerId, float[] weights) {
-        sent.record(workerId, weights);
-    }
-
-    @Override
-    public void onSentRows(int workerId, int[] rows, int n, float[] values) {
-        sent.recordRows(workerId, rows, n, values);
     }
 
     @Override
