@@ -11,11 +11,21 @@ import java.util.List;
  * Joins the server's per-update lines with the full-training-loss evaluations taken during the run into
  * {@code metrics.csv}: each evaluation lands in the {@code train_loss} and {@code test_loss} columns
  * (empty without a test split) of the update it was taken at. An evaluation at a version no line has (update
- * 0: the weights the server started from, before any gradient) is a line of its own, with its time and no
- * worker, staleness or minibatch loss: {@code 0,1.25,,,,2.30,2.31}.
+ * 0: the weights the server started from, before any gradient) is a line of its own, with no worker, staleness
+ * or minibatch loss: {@code 0,1.25,,,,2.30,2.31}; its time is the evaluation's, or the next line's when that is
+ * earlier (a server process counts from its own start, later than mps train's).
  */
 public final class MetricsMerge {
     private MetricsMerge() {
+    }
+
+    private static double wallSeconds(String line) {
+        String[] f = line.split(",", 3);
+        try {
+            return Double.parseDouble(f[1]);
+        } catch (NumberFormatException e) {
+            return Double.POSITIVE_INFINITY;
+        }
     }
 
     private static String losses(Evaluation e) {
@@ -44,7 +54,9 @@ public final class MetricsMerge {
                     if (e.version() == update) {
                         loss = losses(e);
                     } else {
-                        out.write(e.version() + "," + String.format(java.util.Locale.ROOT, "%.6f", e.seconds())
+                        // no later than this line: a server process's clock starts after mps train's
+                        double seconds = Math.min(e.seconds(), wallSeconds(line));
+                        out.write(e.version() + "," + String.format(java.util.Locale.ROOT, "%.6f", seconds)
                                 + ",,,," + losses(e));
                         out.newLine();
                     }
