@@ -16,7 +16,7 @@ public final class OptimizerOptions {
                     + "Nesterov: workers get the look-ahead weights w - lr*beta*m), dana (DANA-Zero: momentum per "
                     + "worker, look-ahead by their sum), closed-loop (heavy ball whose beta is steered so the measured "
                     + "total momentum reaches --target-momentum), easgd (EASGD's center: w += lr*(x_i - w) with the workers' pushed "
-                    + "weights, see --elastic), slowmo (SlowMo's outer step on the workers' displacements, see "
+                    + "weights, see --elastic; default lr 0.225), slowmo (SlowMo's outer step on the workers' displacements, see "
                     + "--local-steps; default lr 1, momentum 0.5), adagrad, rmsprop, adadelta, adam, adamw. "
                     + "Default: ${DEFAULT-VALUE}.")
     public String rule = "momentum";
