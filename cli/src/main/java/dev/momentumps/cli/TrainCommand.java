@@ -63,6 +63,12 @@ final class TrainCommand implements Callable<Integer> {
             + "(no gRPC), instead of one server process and W worker processes.")
     boolean inProcess;
 
+    @Option(names = "--standby", description = "Also run a hot standby server process: the server replicates "
+            + "every update to it before acknowledging it, and when the server dies the workers fail over to the "
+            + "standby with nothing acknowledged lost (docs/operations-reliability.md). One server, Java workers, "
+            + "not with --in-process or --shards.")
+    boolean standby;
+
     @Option(names = "--shards", paramLabel = "S", defaultValue = "1",
             description = "Server processes, each holding 1/S of the parameters (key ranges; see 'mps server "
                     + "--shards'). Not with --in-process. Default: ${DEFAULT-VALUE}.")
@@ -133,6 +139,10 @@ final class TrainCommand implements Callable<Integer> {
         if (shards < 1 || (shards > 1 && inProcess)) {
             throw new IllegalArgumentException("--shards must be >= 1 and needs server processes (not --in-process), got "
                     + shards);
+        }
+        if (standby && (inProcess || shards > 1 || workerScript != null || simulation.simulate)) {
+            throw new IllegalArgumentException("--standby needs one server process and Java workers (not "
+                    + "--in-process, --shards, --worker-script or --simulate)");
         }
         if (shards > 1 && server.optimizer.config().clipNorm() > 0) {
             throw new IllegalArgumentException("--clip-norm clips by the global norm, which no shard sees; "
@@ -257,7 +267,7 @@ final class TrainCommand implements Callable<Integer> {
             evaluator = python != null ? python.evaluator() : Evaluator.of(t);
             try {
                 cluster = new ProcessCluster(dir, serverLaunch(t, dir), shards, workerLaunches(python, stragglers, dir),
-                        t.model().layout(), token);
+                        t.model().layout(), token, standby);
             } catch (Exception e) {
                 evaluator.close();
                 throw e;

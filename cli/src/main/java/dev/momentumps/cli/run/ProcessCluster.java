@@ -8,6 +8,7 @@ import dev.momentumps.server.checkpoint.CheckpointStore;
 import dev.momentumps.wire.ParameterClient;
 import dev.momentumps.wire.ShardPlan;
 import dev.momentumps.wire.TensorLayout;
+import dev.momentumps.worker.client.FailoverParameterClient;
 import dev.momentumps.worker.client.GrpcParameterClient;
 import dev.momentumps.worker.client.ReconnectingParameterClient;
 import dev.momentumps.worker.client.ShardedParameterClient;
@@ -52,6 +53,9 @@ public final class ProcessCluster implements Cluster {
     private final boolean[] reported;
     private int serverRestarts;
     private final RestartLosses losses = new RestartLosses();
+    /** the hot standby's process (mps train --standby), or null */
+    private Process standby;
+    private boolean failedOver;
 
     /**
      * Starts the servers, then the workers.
@@ -73,9 +77,35 @@ public final class ProcessCluster implements Cluster {
      */
     public ProcessCluster(Path dir, ServerLaunch server, int shards, List<WorkerLaunch> workers, TensorLayout layout,
                           String token) throws IOException, InterruptedException {
+        this(dir, server, shards, workers, layout, token, false);
+    }
+
+    /**
+     * As above; with {@code withStandby} (one unsharded server, Java workers) a hot standby process starts first
+     * ({@code standby.log}), the server replicates to it ({@code --standby}), the workers and the monitor fail
+     * over to it ({@code --failover}), and a server that dies is not restarted: the standby serves.
+     */
+    public ProcessCluster(Path dir, ServerLaunch server, int shards, List<WorkerLaunch> workers, TensorLayout layout,
+                          String token, boolean withStandby) throws IOException, InterruptedException {
         this.dir = dir;
         this.token = token;
-        this.env = token == null ? java.util.Map.of() : java.util.Map.of(dev.momentumps.server.grpc.Tokens.ENV, token);
+        java.util.Map<String, String> e = new java.util.HashMap<>();
+        if (token != null) {
+            e.put(dev.momentumps.server.grpc.Tokens.ENV, token);
+        }
+        String standbyAddress = null;
+        if (withStandby) {
+            if (shards != 1) {
+                throw new IllegalArgumentException("--standby works with one server, not with --shards");
+            }
+            ServerLaunch s = server.standby(dir);
+            Files.deleteIfExists(s.portFile());
+            standby = s.start(token == null ? java.util.Map.of() : java.util.Map.of(dev.momentumps.server.grpc.Tokens.ENV, token));
+            standbyAddress = "127.0.0.1:" + awaitFile(s.portFile(), standby, s.log());
+            server = server.replicatingTo(standbyAddress);
+            e.put("MPS_FAILOVER", standbyAddress);
+        }
+        this.env = java.util.Map.copyOf(e);
         this.workerLaunches = List.copyOf(workers);
         List<String> addresses;
         if (shards == 1) {
@@ -84,8 +114,14 @@ public final class ProcessCluster implements Cluster {
             serverLaunches.set(0, server.onPort(port)); // a restart binds the same port
             addresses = List.of("127.0.0.1:" + port);
             ManagedChannel channel = Channels.forAddress(addresses.get(0), "server", TlsConfig.NONE, token);
-            monitor = new ReconnectingParameterClient(new GrpcParameterClient(channel, true, 30_000), 100, 2_000,
-                    120_000, 1, msg -> { }, channel::resetConnectBackoff);
+            ParameterClient direct = new GrpcParameterClient(channel, true, 30_000);
+            if (standbyAddress != null) {
+                direct = new FailoverParameterClient(List.of(direct, new GrpcParameterClient(
+                        Channels.forAddress(standbyAddress, "standby", TlsConfig.NONE, token), true, 30_000)),
+                        List.of(addresses.get(0), standbyAddress), 120_000, 1, msg -> { });
+            }
+            monitor = new ReconnectingParameterClient(direct, 100, 2_000, 120_000, 1, msg -> { },
+                    channel::resetConnectBackoff);
         } else {
             addresses = freeLoopbackAddresses(shards);
             for (int k = 0; k < shards; k++) {
@@ -149,7 +185,13 @@ public final class ProcessCluster implements Cluster {
             }
         }
         for (int k = 0; k < servers.size(); k++) {
-            if (!servers.get(k).isAlive() && !workersDone()) {
+            if (standby != null && !servers.get(k).isAlive()) {
+                if (!failedOver) {
+                    failedOver = true;
+                    now.add("server died (" + exitDescription(servers.get(k).exitValue()) + "); the workers fail over "
+                            + "to the hot standby, which serves from the same state");
+                }
+            } else if (!servers.get(k).isAlive() && !workersDone()) {
                 now.add(restart(k));
             }
         }
@@ -305,8 +347,12 @@ public final class ProcessCluster implements Cluster {
     }
 
     private int awaitPort(Path portFile, int shard) throws IOException, InterruptedException {
-        Process server = servers.get(shard);
         String log = servers.size() == 1 ? "server.log" : "server-" + shard + ".log";
+        return awaitFile(portFile, servers.get(shard), dir.resolve(log));
+    }
+
+    /** The port {@code server} writes to {@code portFile} once it listens; its log's tail if it exits first. */
+    private static int awaitFile(Path portFile, Process server, Path log) throws IOException, InterruptedException {
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(START_TIMEOUT_MS);
         while (System.nanoTime() < deadline) {
             if (Files.exists(portFile)) {
@@ -314,7 +360,7 @@ public final class ProcessCluster implements Cluster {
             }
             if (!server.isAlive()) {
                 throw new IOException("the server exited with code " + server.exitValue() + " before listening:\n"
-                        + tail(dir.resolve(log)));
+                        + tail(log));
             }
             Thread.sleep(20);
         }
@@ -390,6 +436,14 @@ public final class ProcessCluster implements Cluster {
         monitor.close();
         stopAll(workers);
         stopAll(servers);
+        if (standby != null) {
+            stopAll(List.of(standby));
+        }
+    }
+
+    /** The hot standby's process, or null without one. */
+    public Process standbyProcess() {
+        return standby;
     }
 
     /** SIGTERM to each, then SIGKILL to any that has not exited within ten seconds. */

@@ -64,6 +64,25 @@ public record ServerLaunch(List<String> options, int port, Path portFile, Path m
     }
 
     /** This server bound to {@code port} (a restart binds the port the first start was given). */
+    /**
+     * The hot standby of this server ({@code --as-standby}, same training options): a free port written to
+     * {@code standby.port}, its own log, no metrics, checkpoints or reports (its state comes from the primary).
+     */
+    public ServerLaunch standby(Path dir) {
+        List<String> o = new ArrayList<>(options);
+        o.add("--as-standby");
+        return new ServerLaunch(o, 0, dir.resolve("standby.port"), null, null, null, null, null, null, null, null,
+                dir.resolve("standby.log"));
+    }
+
+    /** This server replicating to the hot standby at {@code address} ({@code --standby}). */
+    public ServerLaunch replicatingTo(String address) {
+        List<String> o = new ArrayList<>(options);
+        o.addAll(List.of("--standby", address));
+        return new ServerLaunch(o, port, portFile, metrics, checkpointDir, resume, trajectory, initialWeights,
+                dashboardPortFile, checkpointReport, shard, log);
+    }
+
     public ServerLaunch onPort(int bound) {
         return new ServerLaunch(options, bound, portFile, metrics, checkpointDir, resume, trajectory, initialWeights,
                 dashboardPortFile, checkpointReport, shard, log);

@@ -85,6 +85,53 @@ class HotStandbyProcessTest {
         assertFalse(log.contains("listening on"), log);
     }
 
+    /**
+     * What {@code mps train --standby} runs: a standby process, the server replicating to it, Java worker
+     * processes with --failover; the server is killed with SIGKILL mid-run and not restarted, the workers finish
+     * on the standby, and every push of the synchronous run is applied there.
+     */
+    @Test
+    void aClusterWithAStandbyFinishesOnItWhenItsServerIsKilled(@TempDir Path dir) throws Exception {
+        int workers = 2;
+        int updates = 400;
+        List<WorkerLaunch> launches = new ArrayList<>();
+        for (int r = 0; r < workers; r++) {
+            launches.add(WorkerLaunch.of(r, workers, new WorkerLaunch.JavaTask(List.of("--updates", "" + updates,
+                    "--samples", "2000", "--features", "8"), List.of()), 0, 1, dir));
+        }
+        ProcessCluster c = new ProcessCluster(dir, ServerLaunch.of(List.of("--mode", "sync"), null, null, null, dir),
+                1, launches, null, null, true);
+        try {
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+            while (c.monitor().status().version() < updates / workers / 3) {
+                assertTrue(System.nanoTime() < deadline, "the run did not start");
+                Thread.sleep(20);
+            }
+            c.serverProcess().destroyForcibly().waitFor();
+            List<String> events = new ArrayList<>();
+            while (!c.workersDone()) {
+                assertTrue(System.nanoTime() < deadline, "workers did not finish; events " + events);
+                events.addAll(c.checkHealth());
+                Thread.sleep(100);
+            }
+            events.addAll(c.checkHealth());
+            assertEquals(List.of("server died (killed by SIGKILL); the workers fail over to the hot standby, which "
+                    + "serves from the same state"), events);
+            assertEquals(0, c.serverRestarts());
+            for (int r = 0; r < workers; r++) {
+                assertEquals(0, c.workerProcesses().get(r).exitValue(), ProcessCluster.tail(dir.resolve("worker-" + r + ".log")));
+            }
+            assertTrue(c.standbyProcess().isAlive());
+            dev.momentumps.wire.ServerStatus end = c.monitor().status();
+            assertEquals(updates, end.gradientsApplied(), "every push of the run is applied once, on the standby");
+            assertEquals(updates / workers, end.version(), "one version per synchronous round");
+            assertTrue(Files.readString(dir.resolve("standby.log")).contains("the primary is gone"));
+        } finally {
+            c.close();
+        }
+        assertFalse(c.standbyProcess().isAlive(), "the standby stops with the cluster");
+    }
+
     private static Process server(Path dir, String name, List<String> extra) throws Exception {
         List<String> args = new ArrayList<>(List.of("server", "--port", "0", "--port-file",
                 dir.resolve(name + ".port").toString()));

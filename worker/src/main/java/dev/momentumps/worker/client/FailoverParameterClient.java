@@ -200,8 +200,12 @@ public final class FailoverParameterClient implements ParameterClient {
      * to {@code giveUpMillis}; rethrows anything else.
      */
     private Registration moveOn(StatusRuntimeException e) {
-        if (!lost(e) || servers.size() < 2 || rank < 0) {
+        if (!lost(e) || servers.size() < 2) {
             throw e;
+        }
+        if (rank < 0) { // an observer (a monitor) registers nowhere: the next server, and the call again
+            current = (current + 1) % servers.size();
+            return null;
         }
         String from = currentServer();
         log.accept(String.format(Locale.ROOT, "lost %s (%s: %s); failing over", from, e.getStatus().getCode(),
