@@ -78,10 +78,14 @@ class HotStandbyTest {
                     "127.0.0.1", 1 << 20, TIMEOUT).start();
         }
 
-        /** The primary dies: no more calls, no graceful end of the replication stream. */
+        /**
+         * The primary dies: no more calls, then no graceful end of the replication stream. In that order: a
+         * primary that loses its link first goes on without a standby (and may acknowledge updates the standby
+         * never gets), which is the lost-standby case, not a dead primary.
+         */
         void killPrimary() throws InterruptedException {
-            link.shutdownNow();
             primaryHost.stop(0);
+            link.shutdownNow();
         }
 
         ParameterClient worker() {
