@@ -146,7 +146,7 @@ final class SweepPlots {
                 }
                 String png = "loss-" + name(fy) + "-" + name(fx) + ".png";
                 Plots.heatMap(dir.resolve(png), "Final loss, " + over + (flags.size() > 2 ? ", best over the other flags"
-                                : "") + "; white: every run failed or diverged" + failures, label(fx), label(fy), xs, ys,
+                                : "") + "; grey, crossed: every run failed or diverged" + failures, label(fx), label(fy), xs, ys,
                         z, pattern(z), true, "final loss");
                 written.add(png);
             }

@@ -4,7 +4,6 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import org.knowm.xchart.BitmapEncoder;
 import org.knowm.xchart.CategoryChart;
 import org.knowm.xchart.CategoryChartBuilder;
 import org.knowm.xchart.HeatMapChart;
@@ -234,24 +233,34 @@ public final class Plots {
      * A heat map with the value written in each cell: {@code z[row][column]} is the value at
      * ({@code columns[column]}, {@code rows[row]}), printed with the {@link java.text.DecimalFormat}
      * {@code decimalPattern}; values are rounded to that pattern first, so the colour bar's ends read as
-     * the cells do. A NaN cell (failed or diverged) is left white; say so in the title. With
-     * {@code logColour} (and every value positive) the colours are spread evenly over log₁₀ of the values,
-     * so that one row of large values does not paint every other cell the same colour; the cells and the
-     * colour bar still show the values themselves.
+     * the cells do. A NaN cell (failed or diverged) is painted grey, crossed and labelled {@value #DIVERGED},
+     * so it reads as such instead of as an empty cell. With {@code logColour} (and every value positive) the
+     * colours are spread evenly over log₁₀ of the values, so that one row of large values does not paint every
+     * other cell the same colour; the cells and the colour bar still show the values themselves.
      *
      * @param colourLabel what the colour measures, shown in the legend (e.g. "log10 final loss")
      */
     public static void heatMap(Path png, String title, String xLabel, String yLabel, List<String> columns,
                                List<String> rows, double[][] z, String decimalPattern, boolean logColour,
                                String colourLabel) throws IOException {
-        HeatMapChart chart = new HeatMapChartBuilder().width(960).height(640).title(title).xAxisTitle(xLabel)
-                .yAxisTitle(yLabel).build();
-        chart.getStyler().setShowValue(true);
-        chart.getStyler().setChartBackgroundColor(java.awt.Color.WHITE);
-        chart.getStyler().setHeatMapValueDecimalPattern(decimalPattern);
+        javax.imageio.ImageIO.write(heatMapImage(title, xLabel, yLabel, columns, rows, z, decimalPattern, logColour,
+                colourLabel), "png", png.toFile());
+    }
+
+    /** The text in a heat map's NaN cells. */
+    static final String DIVERGED = "diverged";
+    static final java.awt.Color DIVERGED_FILL = new java.awt.Color(0xBBBBBB);
+    private static final int HEAT_WIDTH = 960;
+    private static final int HEAT_HEIGHT = 640;
+
+    /** The picture {@link #heatMap} saves. */
+    static java.awt.image.BufferedImage heatMapImage(String title, String xLabel, String yLabel, List<String> columns,
+                                                     List<String> rows, double[][] z, String decimalPattern,
+                                                     boolean logColour, String colourLabel) {
         java.text.DecimalFormat df = new java.text.DecimalFormat(decimalPattern,
                 java.text.DecimalFormatSymbols.getInstance(java.util.Locale.ROOT));
         List<Number[]> cells = new ArrayList<>();
+        List<int[]> nan = new ArrayList<>();
         double min = Double.POSITIVE_INFINITY;
         double max = Double.NEGATIVE_INFINITY;
         for (int r = 0; r < rows.size(); r++) {
@@ -262,6 +271,8 @@ public final class Plots {
                     cells.add(new Number[] {c, r, shown});
                     min = Math.min(min, shown);
                     max = Math.max(max, shown);
+                } else {
+                    nan.add(new int[] {r, c});
                 }
             }
         }
@@ -272,11 +283,91 @@ public final class Plots {
         if (!(max > min)) {
             max = min + 1;
         }
+        boolean log = logColour && min > 0;
+        String series = colourLabel + (log ? " (log colour scale)" : "");
+        java.awt.image.BufferedImage image = paint(heatMapChart(title, xLabel, yLabel, decimalPattern, min, max, log,
+                series, columns, rows, cells));
+        java.awt.Graphics2D g = image.createGraphics();
+        g.setRenderingHint(java.awt.RenderingHints.KEY_ANTIALIASING, java.awt.RenderingHints.VALUE_ANTIALIAS_ON);
+        g.setRenderingHint(java.awt.RenderingHints.KEY_TEXT_ANTIALIASING,
+                java.awt.RenderingHints.VALUE_TEXT_ANTIALIAS_ON);
+        for (int[] rc : nan) {
+            // XChart does not expose its cells' geometry: the cell is where the picture changes when it is filled
+            List<Number[]> with = new ArrayList<>(cells);
+            with.add(new Number[] {rc[1], rc[0], min});
+            java.awt.Rectangle cell = difference(image, paint(heatMapChart(title, xLabel, yLabel, decimalPattern, min,
+                    max, log, series, columns, rows, with)));
+            if (cell != null) {
+                markDiverged(g, cell);
+            }
+        }
+        g.dispose();
+        return image;
+    }
+
+    private static HeatMapChart heatMapChart(String title, String xLabel, String yLabel, String decimalPattern,
+                                             double min, double max, boolean log, String series, List<String> columns,
+                                             List<String> rows, List<Number[]> cells) {
+        HeatMapChart chart = new HeatMapChartBuilder().width(HEAT_WIDTH).height(HEAT_HEIGHT).title(title)
+                .xAxisTitle(xLabel).yAxisTitle(yLabel).build();
+        chart.getStyler().setShowValue(true);
+        chart.getStyler().setChartBackgroundColor(java.awt.Color.WHITE);
+        chart.getStyler().setHeatMapValueDecimalPattern(decimalPattern);
         chart.getStyler().setMin(min);
         chart.getStyler().setMax(max);
-        chart.getStyler().setRangeColors(ramp(min, max, logColour && min > 0));
-        chart.addSeries(colourLabel + (logColour && min > 0 ? " (log colour scale)" : ""), columns, rows, cells);
-        BitmapEncoder.saveBitmap(chart, png.toString(), BitmapEncoder.BitmapFormat.PNG);
+        chart.getStyler().setRangeColors(ramp(min, max, log));
+        chart.addSeries(series, columns, rows, cells);
+        return chart;
+    }
+
+    private static java.awt.image.BufferedImage paint(HeatMapChart chart) {
+        java.awt.image.BufferedImage image = new java.awt.image.BufferedImage(chart.getWidth(), chart.getHeight(),
+                java.awt.image.BufferedImage.TYPE_INT_RGB);
+        java.awt.Graphics2D g = image.createGraphics();
+        chart.paint(g, chart.getWidth(), chart.getHeight());
+        g.dispose();
+        return image;
+    }
+
+    /** The smallest rectangle holding every pixel where the two pictures differ, or null if none does. */
+    static java.awt.Rectangle difference(java.awt.image.BufferedImage a, java.awt.image.BufferedImage b) {
+        int x0 = Integer.MAX_VALUE;
+        int y0 = Integer.MAX_VALUE;
+        int x1 = -1;
+        int y1 = -1;
+        for (int y = 0; y < a.getHeight(); y++) {
+            for (int x = 0; x < a.getWidth(); x++) {
+                if (a.getRGB(x, y) != b.getRGB(x, y)) {
+                    x0 = Math.min(x0, x);
+                    y0 = Math.min(y0, y);
+                    x1 = Math.max(x1, x);
+                    y1 = Math.max(y1, y);
+                }
+            }
+        }
+        return x1 < 0 ? null : new java.awt.Rectangle(x0, y0, x1 - x0 + 1, y1 - y0 + 1);
+    }
+
+    /** A grey cell with a cross and {@value #DIVERGED} in it (the text only where it fits). */
+    private static void markDiverged(java.awt.Graphics2D g, java.awt.Rectangle cell) {
+        g.setColor(DIVERGED_FILL);
+        g.fill(cell);
+        g.setColor(new java.awt.Color(0x666666));
+        g.setStroke(new java.awt.BasicStroke(1.5f));
+        int inset = Math.max(2, Math.min(cell.width, cell.height) / 6);
+        g.drawLine(cell.x + inset, cell.y + inset, cell.x + cell.width - inset, cell.y + cell.height - inset);
+        g.drawLine(cell.x + inset, cell.y + cell.height - inset, cell.x + cell.width - inset, cell.y + inset);
+        g.setFont(new java.awt.Font(java.awt.Font.SANS_SERIF, java.awt.Font.BOLD, 13));
+        java.awt.FontMetrics fm = g.getFontMetrics();
+        int w = fm.stringWidth(DIVERGED);
+        if (w + 4 <= cell.width && fm.getHeight() + 4 <= cell.height) {
+            int tx = cell.x + (cell.width - w) / 2;
+            int ty = cell.y + (cell.height + fm.getAscent() - fm.getDescent()) / 2;
+            g.setColor(DIVERGED_FILL);
+            g.fillRect(tx - 2, ty - fm.getAscent(), w + 4, fm.getHeight());
+            g.setColor(java.awt.Color.BLACK);
+            g.drawString(DIVERGED, tx, ty);
+        }
     }
 
     /** The old heat map signature: linear colours, the title as the colour label. */

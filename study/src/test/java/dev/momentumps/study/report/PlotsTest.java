@@ -9,7 +9,12 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.awt.Color;
+import java.awt.image.BufferedImage;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
+import javax.imageio.ImageIO;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.api.Test;
 import org.knowm.xchart.XYChart;
 
@@ -52,5 +57,51 @@ class PlotsTest {
         assertTrue(log[k].getRed() > linear[k].getRed() + 40, log[k] + " vs " + linear[k]);
         assertEquals(linear[0], log[0]);
         assertEquals(linear[63], log[63]);
+    }
+
+    @Test
+    void divergedHeatMapCellsAreMarkedNotLeftWhite(@TempDir Path dir) throws Exception {
+        double nan = Double.NaN;
+        double[][] z = {{1, nan, 3}, {4, 5, nan}};
+        Path png = dir.resolve("map.png");
+        Plots.heatMap(png, "t", "x", "y", List.of("a", "b", "c"), List.of("r0", "r1"), z, "0", false, "v");
+        BufferedImage image = ImageIO.read(Files.newInputStream(png));
+        assertEquals(960, image.getWidth());
+        // the same map with every cell finite: the marked pixels are where the NaN cells are
+        double[][] full = {{1, 2, 3}, {4, 5, 6}};
+        BufferedImage finite = Plots.heatMapImage("t", "x", "y", List.of("a", "b", "c"), List.of("r0", "r1"), full,
+                "0", false, "v");
+        int grey = 0;
+        int white = 0;
+        int cells = 0;
+        for (int y = 0; y < image.getHeight(); y++) {
+            for (int x = 0; x < image.getWidth(); x++) {
+                int rgb = image.getRGB(x, y) & 0xFFFFFF;
+                if (rgb == (Plots.DIVERGED_FILL.getRGB() & 0xFFFFFF)) {
+                    grey++;
+                }
+                if (rgb == 0xFFFFFF && (finite.getRGB(x, y) & 0xFFFFFF) != 0xFFFFFF) {
+                    white++;
+                }
+                if (rgb != (finite.getRGB(x, y) & 0xFFFFFF)) {
+                    cells++;
+                }
+            }
+        }
+        assertTrue(grey > 2 * 5000, "two grey cells expected, " + grey + " grey pixels");
+        assertTrue(white < 200, white + " pixels white where a finite map has colour");
+        assertTrue(cells > grey, "the marks lie where the finite map differs");
+    }
+
+    @Test
+    void aMapWithoutNaNCellsHasNoMark() {
+        BufferedImage image = Plots.heatMapImage("t", "x", "y", List.of("a", "b"), List.of("r0"),
+                new double[][] {{1, 2}}, "0", false, "v");
+        for (int y = 0; y < image.getHeight(); y++) {
+            for (int x = 0; x < image.getWidth(); x++) {
+                assertTrue((image.getRGB(x, y) & 0xFFFFFF) != (Plots.DIVERGED_FILL.getRGB() & 0xFFFFFF),
+                        "grey at " + x + "," + y);
+            }
+        }
     }
 }
