@@ -89,12 +89,16 @@ public final class StalenessLr implements Experiment {
         return !(loss < 10 * NOISE * NOISE / 2);
     }
 
-    /** {@code k of n (95 % CI lo-hi %)}: Clopper and Pearson's exact binomial interval (Commons Math). */
+    /**
+     * {@code k of n (95 % CI lo-hi %)}: Clopper and Pearson's exact binomial interval, from Beta quantiles
+     * (Commons Math's {@code ClopperPearsonInterval} refuses k = 0 and k = n, where a bound is 0 or 1).
+     */
     static String rate(int k, int n) {
-        org.apache.commons.math3.stat.interval.ConfidenceInterval ci =
-                new org.apache.commons.math3.stat.interval.ClopperPearsonInterval().createInterval(n, k, 0.95);
-        return k + " of " + n + " (" + Math.round(100 * ci.getLowerBound()) + "-" + Math.round(100 * ci.getUpperBound())
-                + " %)";
+        double lo = k == 0 ? 0 : new org.apache.commons.math3.distribution.BetaDistribution(null, k, n - k + 1)
+                .inverseCumulativeProbability(0.025);
+        double hi = k == n ? 1 : new org.apache.commons.math3.distribution.BetaDistribution(null, k + 1, n - k)
+                .inverseCumulativeProbability(0.975);
+        return k + " of " + n + " (" + Math.round(100 * lo) + "-" + Math.round(100 * hi) + " %)";
     }
 
     static double median(double[] v) {
