@@ -56,6 +56,8 @@ public final class ProcessCluster implements Cluster {
     /** the hot standby's process (mps train --standby), or null */
     private Process standby;
     private boolean failedOver;
+    /** Restarts made while the monitor waited for a dead server, reported by the next {@link #checkHealth}. */
+    private final List<String> restartedMeanwhile = new ArrayList<>();
 
     /**
      * Starts the servers, then the workers.
@@ -120,8 +122,10 @@ public final class ProcessCluster implements Cluster {
                         Channels.forAddress(standbyAddress, "standby", TlsConfig.NONE, token), true, 30_000)),
                         List.of(addresses.get(0), standbyAddress), 120_000, 1, msg -> { });
             }
-            monitor = new ReconnectingParameterClient(direct, 100, 2_000, 120_000, 1, msg -> { },
-                    channel::resetConnectBackoff);
+            monitor = new ReconnectingParameterClient(direct, 100, 2_000, 120_000, 1, msg -> { }, () -> {
+                restartDeadServers();
+                channel.resetConnectBackoff();
+            });
         } else {
             addresses = freeLoopbackAddresses(shards);
             for (int k = 0; k < shards; k++) {
@@ -137,7 +141,10 @@ public final class ProcessCluster implements Cluster {
             }
             monitor = new ReconnectingParameterClient(new ShardedParameterClient(channels, layout,
                     ShardPlan.DEFAULT_SPLIT_THRESHOLD, 30_000), 100, 2_000, 120_000, 1, msg -> { },
-                    () -> channels.forEach(ManagedChannel::resetConnectBackoff));
+                    () -> {
+                        restartDeadServers();
+                        channels.forEach(ManagedChannel::resetConnectBackoff);
+                    });
         }
         for (WorkerLaunch w : workerLaunches) {
             this.workers.add(w.start(addresses, env));
@@ -176,7 +183,8 @@ public final class ProcessCluster implements Cluster {
 
     @Override
     public synchronized List<String> checkHealth() throws IOException, InterruptedException {
-        List<String> now = new ArrayList<>();
+        List<String> now = new ArrayList<>(restartedMeanwhile);
+        restartedMeanwhile.clear();
         for (int rank = 0; rank < workers.size(); rank++) {
             Process p = workers.get(rank);
             if (!reported[rank] && !p.isAlive() && p.exitValue() != 0) {
@@ -204,6 +212,27 @@ public final class ProcessCluster implements Cluster {
         }
         events.addAll(now);
         return now;
+    }
+
+    /**
+     * Restarts the servers that died, from the monitor's retries: a server that dies while the monitor is
+     * asking it for its status would otherwise keep the monitor waiting (and {@link #checkHealth} with it)
+     * until it gives up.
+     */
+    private synchronized void restartDeadServers() {
+        if (standby != null) {
+            return; // with a hot standby a dead server is not restarted: the standby serves
+        }
+        try {
+            for (int k = 0; k < servers.size(); k++) {
+                if (!servers.get(k).isAlive() && !workersDone()) {
+                    String event = restart(k);
+                    restartedMeanwhile.add(event);
+                }
+            }
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
     }
 
     /**
