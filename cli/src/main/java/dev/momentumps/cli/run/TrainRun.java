@@ -336,6 +336,41 @@ public final class TrainRun {
         live.writeReport(dir.resolve("report.html"));
     }
 
+    /** Histograms longer than this are printed as their head and quantiles; summary.json has them whole. */
+    static final int PRINTED_HISTOGRAM = 24;
+
+    /** The staleness line of the run's summary: a long-tailed histogram does not flood the terminal. */
+    static String stalenessLine(double mean, long max, long[] histogram) {
+        if (histogram.length <= PRINTED_HISTOGRAM) {
+            return String.format(java.util.Locale.ROOT, "mean %.3f, max %d, histogram %s", mean, max,
+                    java.util.Arrays.toString(histogram));
+        }
+        long total = 0;
+        for (long c : histogram) {
+            total += c;
+        }
+        StringBuilder head = new StringBuilder("[");
+        for (int i = 0; i < PRINTED_HISTOGRAM - 4; i++) {
+            head.append(histogram[i]).append(", ");
+        }
+        head.append("...]");
+        return String.format(java.util.Locale.ROOT, "mean %.3f, median %d, p90 %d, p99 %d, max %d, histogram %s "
+                + "(all %d values in summary.json)", mean, quantile(histogram, total, 0.5),
+                quantile(histogram, total, 0.9), quantile(histogram, total, 0.99), max, head, histogram.length);
+    }
+
+    /** The smallest staleness τ with at least a fraction q of the gradients at or below it. */
+    static int quantile(long[] histogram, long total, double q) {
+        long seen = 0;
+        for (int i = 0; i < histogram.length; i++) {
+            seen += histogram[i];
+            if (seen >= q * total) {
+                return i;
+            }
+        }
+        return histogram.length - 1;
+    }
+
     /** The lines printed at the end of a run. */
     public static void print(RunSummary s, Path dir, PrintStream out) {
         out.printf(java.util.Locale.ROOT, "%n%s%n", s.task());
@@ -351,8 +386,8 @@ public final class TrainRun {
         }
         out.printf(java.util.Locale.ROOT, "  updates       %d (%d gradients applied, %d dropped)%n", s.updates(),
                 s.gradientsApplied(), s.gradientsDropped());
-        out.printf(java.util.Locale.ROOT, "  staleness     mean %.3f, max %d, histogram %s%n", s.staleness().mean(),
-                s.staleness().max(), java.util.Arrays.toString(s.staleness().histogram()));
+        out.printf(java.util.Locale.ROOT, "  staleness     %s%n", stalenessLine(s.staleness().mean(), s.staleness().max(),
+                s.staleness().histogram()));
         if (s.implicitMomentum() != null) {
             out.printf(java.util.Locale.ROOT, "  implicit momentum mu %.4f, c %.5f (R^2 %.4f over %d steps)%n",
                     s.implicitMomentum().mu(), s.implicitMomentum().c(), s.implicitMomentum().rSquared(),

@@ -41,16 +41,32 @@ public final class RunPlots {
         return chart;
     }
 
-    /** A bar per staleness τ = 0, 1, ..., max; the title should carry the mean. */
+    /** At most this many bars: a longer histogram is drawn in bars of several consecutive staleness values. */
+    public static final int MAX_STALENESS_BARS = 200;
+
+    /**
+     * A bar per staleness τ = 0, 1, ..., max (or per run of consecutive values when max exceeds
+     * {@link #MAX_STALENESS_BARS}), with fewer tick labels as they get more digits; the title should carry the mean.
+     */
     public static CategoryChart staleness(String title, long[] histogram) {
-        CategoryChart chart = ChartStyle.category(title, "staleness τ (versions)", "gradients applied");
-        chart.getStyler().setLegendVisible(false);
         int n = Math.max(1, histogram.length);
-        List<String> x = new ArrayList<>(n);
-        List<Number> y = new ArrayList<>(n);
-        for (int i = 0; i < n; i++) {
-            x.add(Integer.toString(i));
-            y.add(i < histogram.length ? histogram[i] : 0);
+        int width = (n + MAX_STALENESS_BARS - 1) / MAX_STALENESS_BARS;
+        CategoryChart chart = ChartStyle.category(title, width == 1 ? "staleness τ (versions)"
+                : "staleness τ (versions; each bar " + width + " values, labelled by its first)", "gradients applied");
+        chart.getStyler().setLegendVisible(false);
+        int bars = (n + width - 1) / width;
+        // a label of d digits takes about d + 2 characters' room: fewer labels as they widen
+        int digits = Integer.toString((bars - 1) * width).length();
+        chart.getStyler().setXAxisMaxLabelCount(Math.min(ChartStyle.MAX_CATEGORY_LABELS, 80 / (digits + 2)));
+        List<String> x = new ArrayList<>(bars);
+        List<Number> y = new ArrayList<>(bars);
+        for (int b = 0; b < bars; b++) {
+            long count = 0;
+            for (int i = b * width; i < Math.min(histogram.length, (b + 1) * width); i++) {
+                count += histogram[i];
+            }
+            x.add(Integer.toString(b * width));
+            y.add(count);
         }
         chart.addSeries("gradients", x, y);
         return chart;

@@ -20,8 +20,29 @@ class RunPlotsTest {
         CategoryChart c = RunPlots.staleness("staleness", h);
         assertEquals(1, c.getSeriesMap().size());
         assertEquals(157, c.getSeriesMap().get("gradients").getXData().size());
-        assertEquals(ChartStyle.MAX_CATEGORY_LABELS, c.getStyler().getXAxisMaxLabelCount());
+        assertEquals(16, c.getStyler().getXAxisMaxLabelCount(), "three-digit labels: 80 / (3 + 2)");
         assertEquals("staleness τ (versions)", c.getXAxisTitle());
+    }
+
+    @Test
+    void aHeavyTailIsDrawnInWiderBarsWithFewerLabels() {
+        long[] h = new long[3881];
+        long total = 0;
+        for (int i = 0; i < h.length; i++) {
+            h[i] = i % 7 == 0 ? 3 : 1;
+            total += h[i];
+        }
+        CategoryChart c = RunPlots.staleness("staleness", h);
+        var s = c.getSeriesMap().get("gradients");
+        assertEquals(195, s.getXData().size(), "bars of 20 values");
+        assertEquals("3880", s.getXData().stream().reduce((a, b) -> b).orElseThrow());
+        long drawn = 0;
+        for (Number y : s.getYData()) {
+            drawn += y.longValue();
+        }
+        assertEquals(total, drawn, "every gradient is in a bar");
+        assertEquals(13, c.getStyler().getXAxisMaxLabelCount(), "four-digit labels: 80 / (4 + 2)");
+        assertTrue(c.getXAxisTitle().contains("each bar 20 values"), c.getXAxisTitle());
     }
 
     @Test
