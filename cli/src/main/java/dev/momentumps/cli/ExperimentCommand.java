@@ -36,7 +36,7 @@ public final class ExperimentCommand implements Callable<Integer> {
     long seed;
 
     @Option(names = "--seeds", paramLabel = "N", description = "Replicate over N seeds (--seed, --seed + 1, "
-            + "...): tables give means with standard errors and 95 % intervals. Default: each experiment's own.")
+            + "...): tables give means with standard errors and 95 %% intervals. Default: each experiment's own.")
     Integer seeds;
 
     @Option(names = "--quick", description = "The CI-sized version: fewer seeds, updates and grid cells.")

@@ -1,6 +1,7 @@
 package dev.momentumps.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -123,6 +124,28 @@ class TrainCommandTest {
         for (String c : List.of("train", "server", "worker")) {
             assertTrue(usage.contains(c), usage);
             assertEquals(0, CliRunner.run(c, "--help").exit());
+        }
+    }
+
+    @Test
+    void everyHelpTextFormatsWithoutPicocliWarnings() {
+        // picocli formats descriptions with String.format; a bare '%' prints "[picocli WARN] Could not format"
+        java.io.PrintStream old = System.err;
+        java.io.ByteArrayOutputStream buf = new java.io.ByteArrayOutputStream();
+        System.setErr(new java.io.PrintStream(buf, true, java.nio.charset.StandardCharsets.UTF_8));
+        try {
+            renderAll(Main.commandLine());
+        } finally {
+            System.setErr(old);
+        }
+        String warnings = buf.toString(java.nio.charset.StandardCharsets.UTF_8);
+        assertFalse(warnings.contains("picocli WARN"), warnings);
+    }
+
+    private static void renderAll(picocli.CommandLine cl) {
+        cl.getUsageMessage();
+        for (picocli.CommandLine sub : cl.getSubcommands().values()) {
+            renderAll(sub);
         }
     }
 }
