@@ -137,7 +137,22 @@ public final class ChartStyle {
 
     /** Writes the chart as a PNG. */
     public static void save(Chart<?, ?> chart, Path png) throws IOException {
+        fitTitle(chart);
         BitmapEncoder.saveBitmap(chart, png.toString(), BitmapEncoder.BitmapFormat.PNG);
+    }
+
+    /** Room the title leaves: XChart centres it over the plot area, which starts after the y axis. */
+    static final int TITLE_MARGIN = 140;
+
+    /** Shrinks the title's font (down to 10 pt) until the title fits beside the axes instead of being cut off. */
+    public static void fitTitle(Chart<?, ?> chart) {
+        java.awt.font.FontRenderContext frc = new java.awt.font.FontRenderContext(null, true, true);
+        Font f = chart.getStyler().getChartTitleFont();
+        String title = chart.getTitle() == null ? "" : chart.getTitle();
+        while (f.getSize2D() > 10 && f.getStringBounds(title, frc).getWidth() > chart.getWidth() - TITLE_MARGIN) {
+            f = f.deriveFont(f.getSize2D() - 1);
+        }
+        chart.getStyler().setChartTitleFont(f);
     }
 
     private static void axes(AxesChartStyler s) {

@@ -79,4 +79,19 @@ class RunPlotsTest {
         assertEquals("0", ChartStyle.number(0));
         assertEquals("12", ChartStyle.number(12));
     }
+
+    @Test
+    void aLongTitleIsShrunkToFitNotCutOff() {
+        XYChart c = RunPlots.curves("Airfoil, linear regression, momentum, 4 workers (async, staleness 3): mean of 3 "
+                + "seeds, 95% bars", "epoch", "loss", List.of(new Plots.Line("a", new double[] {0, 1}, new double[] {1, 2})));
+        ChartStyle.fitTitle(c);
+        java.awt.Font f = c.getStyler().getChartTitleFont();
+        assertTrue(f.getSize2D() < 16, "shrunk from 16 pt: " + f.getSize2D());
+        double w = f.getStringBounds(c.getTitle(), new java.awt.font.FontRenderContext(null, true, true)).getWidth();
+        assertTrue(w <= c.getWidth() - ChartStyle.TITLE_MARGIN, w + " > " + (c.getWidth() - ChartStyle.TITLE_MARGIN));
+        XYChart shortTitle = RunPlots.curves("Loss", "update", "loss",
+                List.of(new Plots.Line("a", new double[] {0, 1}, new double[] {1, 2})));
+        ChartStyle.fitTitle(shortTitle);
+        assertEquals(16f, shortTitle.getStyler().getChartTitleFont().getSize2D());
+    }
 }
