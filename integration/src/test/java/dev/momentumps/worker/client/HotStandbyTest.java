@@ -220,21 +220,8 @@ class HotStandbyTest {
         }
         try (Pair pair = new Pair(() -> core(new Synchronous(), false))) {
             AtomicBoolean killed = new AtomicBoolean();
-            Thread killer = new Thread(() -> {
-                try {
-                    pair.killPrimary();
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                }
-            });
-            pair.primary.addListener(new UpdateListener() {
-                @Override
-                public void onApplied(long version, int workerId, long staleness, double loss, long nanos) {
-                    if (version == STEPS / 3 && killed.compareAndSet(false, true)) {
-                        killer.start(); // mid-round traffic: other workers are pushing the next round
-                    }
-                }
-            });
+            // mid-round traffic: other workers are pushing the next round
+            Thread killer = killPrimaryAt(pair, STEPS / 3, killed);
             List<ParameterClient> made = new ArrayList<>();
             long[] applied = train(pair::worker, made);
             killer.join();
@@ -255,25 +242,31 @@ class HotStandbyTest {
         }
     }
 
+    /** A thread that kills the pair's primary, started by the primary's listener once it applies {@code at}. */
+    private static Thread killPrimaryAt(Pair pair, long at, AtomicBoolean killed) {
+        Thread killer = new Thread(() -> {
+            try {
+                pair.killPrimary();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
+        pair.primary.addListener(new UpdateListener() {
+            @Override
+            public void onApplied(long version, int workerId, long staleness, double loss, long nanos) {
+                if (version == at && killed.compareAndSet(false, true)) {
+                    killer.start();
+                }
+            }
+        });
+        return killer;
+    }
+
     @Test
     void noAcknowledgedAsynchronousUpdateIsLost() throws Exception {
         try (Pair pair = new Pair(() -> core(new Asynchronous(), false))) {
             AtomicBoolean killed = new AtomicBoolean();
-            Thread killer = new Thread(() -> {
-                try {
-                    pair.killPrimary();
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                }
-            });
-            pair.primary.addListener(new UpdateListener() {
-                @Override
-                public void onApplied(long version, int workerId, long staleness, double loss, long nanos) {
-                    if (version == STEPS && killed.compareAndSet(false, true)) {
-                        killer.start();
-                    }
-                }
-            });
+            Thread killer = killPrimaryAt(pair, STEPS, killed);
             List<ParameterClient> made = new ArrayList<>();
             // as the CLI does: a push computed on weights the standby never had is dropped (it was never acknowledged)
             long[] acked = train(() -> new ReconnectingParameterClient(pair.worker(), 10, 100, TIMEOUT, 1, m -> { },
