@@ -144,7 +144,10 @@ public final class ProtoMapping {
         return s.withWorkers(workers);
     }
 
-    /** The status reply as the core's record; the staleness counts are rebuilt from the histogram. */
+    /**
+     * The status reply as the core's record; the staleness counts are rebuilt from the histogram, with the
+     * reply's exact mean and max (a server's histogram ends in a bucket that holds its tail).
+     */
     public static ServerStatus fromProto(StatusReply r) {
         List<ServerStatus.Worker> workers = new ArrayList<>();
         for (WorkerStatus w : r.getWorkersList()) {
@@ -161,7 +164,8 @@ public final class ProtoMapping {
         }
         return new ServerStatus(r.getVersion(), r.getGradientsApplied(), r.getGradientsDropped(), r.getInitialized(),
                 fromProto(r.getMode()), r.getStalenessBound(), r.getUpdateRule(), (int) r.getNumElements(),
-                List.copyOf(workers), StalenessStats.fromHistogram(hist), r.getRecentLoss(),
+                List.copyOf(workers), StalenessStats.fromHistogram(hist, r.getMeanStaleness(), r.getMaxStaleness()),
+                r.getRecentLoss(),
                 r.getPushesByPathMap());
     }
 }

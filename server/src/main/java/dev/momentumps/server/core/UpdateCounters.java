@@ -6,7 +6,7 @@ import dev.momentumps.wire.StalenessStats;
 final class UpdateCounters {
     private static final int RECENT_LOSSES = 64;
 
-    private final StalenessStats staleness = new StalenessStats();
+    private final StalenessStats staleness = new StalenessStats(RequestBounds.STALENESS_BUCKETS);
     private final double[] recentLosses = new double[RECENT_LOSSES];
     private long lossesSeen;
     private long applied;

@@ -7,7 +7,7 @@ final class WorkerRecord {
     final int id;
     final int rank;
     final String name;
-    final StalenessStats staleness = new StalenessStats();
+    final StalenessStats staleness = new StalenessStats(RequestBounds.WORKER_STALENESS_BUCKETS);
     long pushes;
     long lastSequence;
     boolean alive = true;
