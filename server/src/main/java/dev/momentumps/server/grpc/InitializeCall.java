@@ -20,7 +20,7 @@ final class InitializeCall {
     }
 
     StreamObserver<InitializeFrame> handle(StreamObserver<InitializeReply> out) {
-        return new FrameReader<>(out) {
+        return new FrameReader<>(out, "initialize", rpc.streamIdleMillis) {
             private InitializeHeader header;
             private TensorLayout layout;
             private ChunkAssembler chunks;

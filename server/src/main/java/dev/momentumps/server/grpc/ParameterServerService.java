@@ -33,6 +33,7 @@ public final class ParameterServerService extends ParameterServerGrpc.ParameterS
     private final PushPullCall pushPull;
     private final StatusCall status;
     private final DeregisterCall deregister;
+    private final Admission admission;
 
     /**
      * @param address    how workers reach this server, reported in the shard map
@@ -54,6 +55,7 @@ public final class ParameterServerService extends ParameterServerGrpc.ParameterS
     public ParameterServerService(ParameterServerCore core, String address, int chunkBytes, long waitMillis,
                                   ShardRole shard, boolean sharedRegions) {
         RpcSupport rpc = new RpcSupport(core, chunkBytes, waitMillis, shard);
+        this.admission = rpc.admission;
         WorkerRegions regions = new WorkerRegions(sharedRegions);
         this.register = new RegisterCall(rpc, address, regions.hostId());
         this.initialize = new InitializeCall(rpc);
@@ -62,6 +64,16 @@ public final class ParameterServerService extends ParameterServerGrpc.ParameterS
         this.pushPull = new PushPullCall(rpc, regions);
         this.status = new StatusCall(core, rpc.paths);
         this.deregister = new DeregisterCall(core, regions);
+    }
+
+    /** Bytes the Push and Initialize streams in flight hold now (see {@link Admission}). */
+    public long inflightBytesHeld() {
+        return admission.held();
+    }
+
+    /** The budget those streams share ({@code --inflight-mib}). */
+    public long inflightBudget() {
+        return admission.budget();
     }
 
     @Override

@@ -21,7 +21,7 @@ final class PushCall {
 
     /** Writes the reply frames with {@code frames} (see {@link FrameMarshallers#bind}). */
     <R> StreamObserver<GradientFrame> handle(StreamObserver<R> out, WeightsFrames<R> frames) {
-        return new FrameReader<>(out) {
+        return new FrameReader<>(out, "push", rpc.streamIdleMillis) {
             private GradientHeader header;
             private ChunkAssembler chunks;
             private SparseStream sparse;

@@ -10,6 +10,7 @@ import dev.momentumps.wire.RequestException;
 import dev.momentumps.wire.ShardPlan;
 import dev.momentumps.wire.TensorLayout;
 import dev.momentumps.wire.codec.TensorCodec;
+import dev.momentumps.wire.config.ConfigKeys;
 import io.grpc.stub.StreamObserver;
 import java.util.concurrent.TimeUnit;
 
@@ -33,6 +34,8 @@ final class RpcSupport {
 
     /** the memory streams in flight may hold (see {@link Admission}) */
     final Admission admission;
+    /** the longest a Push or Initialize stream may send nothing before it half-closes (see {@link FrameReader}) */
+    final long streamIdleMillis = ConfigKeys.STREAM_IDLE_MS.getInt();
 
     RpcSupport(ParameterServerCore core, int chunkBytes, long waitMillis, ShardRole shard) {
         this.core = core;

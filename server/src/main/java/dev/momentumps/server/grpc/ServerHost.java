@@ -42,6 +42,7 @@ import java.util.concurrent.TimeUnit;
 public final class ServerHost implements AutoCloseable {
     private final Server server;
     private final ParameterServerCore core;
+    private final ParameterServerService service;
     /** The largest request the probe port reads (a health check names a service: a few dozen bytes). */
     public static final int PROBE_MAX_MESSAGE_BYTES = 1024;
     /** Calls one connection to the probe port may have open at once. */
@@ -83,7 +84,7 @@ public final class ServerHost implements AutoCloseable {
             SocketTuning.server(netty);
         }
         health.setStatus("", ServingStatus.NOT_SERVING);
-        ParameterServerService service = new ParameterServerService(core, address, chunkBytes, waitMillis, shard);
+        this.service = new ParameterServerService(core, address, chunkBytes, waitMillis, shard);
         // Netty serialises a reply inside onNext, so Push, Pull and PushPull may send replies that reference the
         // live weights (see FrameMarshallers); in-process transports keep the message for later and get protobuf's
         io.grpc.ServerServiceDefinition bound = builder instanceof NettyServerBuilder ? FramedService.bind(service)
@@ -153,6 +154,11 @@ public final class ServerHost implements AutoCloseable {
 
     public ParameterServerCore core() {
         return core;
+    }
+
+    /** Bytes the Push and Initialize streams in flight hold now (see {@link Admission}). */
+    public long inflightBytesHeld() {
+        return service.inflightBytesHeld();
     }
 
     /** Stops taking calls, waits up to {@code graceMillis} for calls in flight, then cancels the rest. */

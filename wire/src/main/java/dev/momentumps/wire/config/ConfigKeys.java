@@ -34,12 +34,19 @@ public final class ConfigKeys {
     public static final ConfigKey.BooleanKey GC_AFTER_INITIALIZE = new ConfigKey.BooleanKey("mps.gcAfterInitialize",
             false, "one full GC once the model is initialised");
 
+    /**
+     * A server ends a Push or Initialize stream that sends no frame for this long before it half-closes, and
+     * releases the memory it was admitted with; read when a server's service is built.
+     */
+    public static final ConfigKey.IntKey STREAM_IDLE_MS = new ConfigKey.IntKey("mps.streamIdleMs", 30_000, 100,
+            Integer.MAX_VALUE, "a Push or Initialize stream idle this long before half-closing is ended, ms");
+
     private ConfigKeys() {
     }
 
     /** Every key, in the order of {@code docs/configuration.md}. */
     public static List<ConfigKey<?>> all() {
         return List.of(FLOW_CONTROL_WINDOW, SOCKET_READ_BYTES, WRITE_BUFFER_LOW, WRITE_BUFFER_HIGH,
-                HTTP2_MAX_FRAME_SIZE, COMPOSITE_CUMULATOR, SHARED_SCRATCH_ABOVE, GC_AFTER_INITIALIZE);
+                HTTP2_MAX_FRAME_SIZE, COMPOSITE_CUMULATOR, SHARED_SCRATCH_ABOVE, GC_AFTER_INITIALIZE, STREAM_IDLE_MS);
     }
 }

@@ -64,7 +64,7 @@ class ConfigKeysTest {
             assertEquals(k.defaultValue(), k.parse(String.valueOf(k.defaultValue())), k.name());
             assertTrue(doc.contains("`" + k.name() + "`"), "docs/configuration.md names " + k.name());
         }
-        assertEquals(8, names.size(), "the eight mps.* properties");
+        assertEquals(9, names.size(), "the nine mps.* properties");
     }
 
     @Test
@@ -74,6 +74,7 @@ class ConfigKeysTest {
         assertTrue(refusal(ConfigKeys.SOCKET_READ_BYTES, "1000").startsWith("mps.socketReadBytes must be in"));
         assertTrue(refusal(ConfigKeys.SHARED_SCRATCH_ABOVE, "-1").startsWith("mps.sharedScratchAbove must be in"));
         assertTrue(refusal(ConfigKeys.GC_AFTER_INITIALIZE, "on").startsWith("mps.gcAfterInitialize must be"));
+        assertEquals("mps.streamIdleMs must be in [100, 2147483647], got 0", refusal(ConfigKeys.STREAM_IDLE_MS, "0"));
     }
 
     private static String refusal(ConfigKey<?> key, String value) {
