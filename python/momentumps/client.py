@@ -73,11 +73,12 @@ def _read(path, flag):
         raise UsageError("%s %s: cannot read it (%s)" % (flag, path, e.strerror))
 
 
-def open_channel(server, tls_ca=None, tls_cert=None, tls_key=None):
-    """A channel to HOST:PORT: plaintext, TLS (``tls_ca``) or mutual TLS (also ``tls_cert`` and ``tls_key``)."""
+def open_channel(server, tls_ca=None, tls_cert=None, tls_key=None, flag="--server"):
+    """A channel to HOST:PORT: plaintext, TLS (``tls_ca``) or mutual TLS (also ``tls_cert`` and ``tls_key``);
+    ``flag`` names the address in an error."""
     host, sep, port = server.rpartition(":")
     if not sep or not host or not port.isdigit() or not 1 <= int(port) <= 65535:
-        raise UsageError("--server must be HOST:PORT with a port in [1, 65535], got '%s'" % server)
+        raise UsageError("%s must be HOST:PORT with a port in [1, 65535], got '%s'" % (flag, server))
     if (tls_cert is None) != (tls_key is None):
         raise UsageError("--tls-cert and --tls-key go together (mutual TLS)")
     if tls_cert is not None and tls_ca is None:
@@ -185,6 +186,14 @@ class GrpcClient:
         # called with a new region before pushes go through it (the model may then live in its memory; the
         # mapping stays valid as plain memory after the file is deleted, so nothing moves back when it is)
         self.on_region = None
+
+    def use(self, channel):
+        """Talks to another server from now on (a hot standby taking over): its stub on ``channel``, not yet
+        registered there. The shared region stays: a standby on this host maps the same file."""
+        self.channel = channel
+        self.stub = pb_grpc.ParameterServerStub(channel)
+        self.worker_id = -1
+        self.push_pull_unavailable = False
 
     def _call(self, what, method, request):
         try:

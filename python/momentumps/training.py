@@ -12,6 +12,16 @@ server is unreachable it retries with bounded exponential backoff with jitter (e
 again it registers again under its rank, offers its initial weights again (a no-op when the server
 resumed a model from its checkpoint), drops the push that was in flight (the server may have rolled back
 past the weights it was computed on) and goes on from the server's weights.
+
+With a hot standby (``failover``, ``mps worker --failover``), a worker does what the Java worker's
+``FailoverParameterClient`` does: when its server is lost (UNAVAILABLE, or CANCELLED by a server shutting
+down) it moves to the other server, registers there under its rank (retrying with backoff, from 20 ms
+doubling to 1 s, while the standby still has its primary; the standby gives it back its id, clock and last
+sequence number), offers the initial weights again (a no-op) and sends the call that failed again. A push
+goes again with the same base version and sequence number: the standby applies it, or, when the primary
+forwarded it before dying, refuses it as ALREADY_EXISTS, and the push is complete once the standby's version
+passes its base version (whose weights the worker then pulls). Nothing acknowledged is lost and nothing is
+applied twice.
 """
 import os
 import random
@@ -56,6 +66,12 @@ def _server_lost(error):
             or c == "OUT_OF_RANGE" and d.startswith("base_version"))
 
 
+def _gone(error):
+    """The server itself is gone: unreachable (what a killed process's reset connection gives), or it
+    cancelled the call (a server that shuts down at once resets the calls in flight)."""
+    return error.code in ("UNAVAILABLE", "CANCELLED")
+
+
 class Worker:
     """One worker of a momentum-ps run: ``Worker("127.0.0.1:7070", rank, world_size, model)``.
 
@@ -66,12 +82,13 @@ class Worker:
     "fp16"; ``deadline``: seconds allowed to every call; ``reconnect``: seconds to keep trying after losing
     the server; the bearer token from ``token``, ``token_file`` or ``$MPS_TOKEN``; TLS with ``tls_ca``,
     mutual TLS with ``tls_cert`` and ``tls_key`` too; ``await_workers``: start only once ``world_size``
-    workers have registered (reproducible synchronous runs).
+    workers have registered (reproducible synchronous runs); ``failover``: the HOST:PORT of the server's hot
+    standby, which this worker moves to when the server is lost (the same TLS and token).
     """
 
     def __init__(self, server, rank, world_size, model, transport=clients.AUTO, compress=None, deadline=120.0,
                  reconnect=120.0, token=None, token_file=None, tls_ca=None, tls_cert=None, tls_key=None, name=None,
-                 await_workers=False, log=None):
+                 await_workers=False, log=None, failover=None):
         if world_size < 1 or not 0 <= rank < world_size:
             raise UsageError("--rank must be in [0, --workers), got %d of %d" % (rank, world_size))
         if compress not in (None, "none", "fp16"):
@@ -90,9 +107,13 @@ class Worker:
         self.initial_weights = self.flat.weights.clone()
         if token is None:
             token = clients.load_token(token_file)
-        channel = clients.open_channel(server, tls_ca, tls_cert, tls_key)
-        clients.warn_plaintext_token(server, tls_ca, token)
-        self.client = clients.GrpcClient(channel, deadline, transport, token)
+        self.servers = [server] if not failover else [server, failover]
+        self.channels = []
+        for address, flag in zip(self.servers, ("--server", "--failover")):
+            self.channels.append(clients.open_channel(address, tls_ca, tls_cert, tls_key, flag))
+            clients.warn_plaintext_token(address, tls_ca, token)
+        self.current = 0
+        self.client = clients.GrpcClient(self.channels[0], deadline, transport, token, owns_channel=False)
         self.client.on_region = self._bind_region
         self.backoff = Backoff(seed=time.time_ns() ^ rank)
         self.version = 0
@@ -101,6 +122,11 @@ class Worker:
         self.reconnects = 0
         self.pushes_dropped = 0
         self.updates_lost = 0
+        self.failover_backoff = Backoff(0.02, 1.0, seed=time.time_ns() ^ (rank + 1))
+        self.failovers = 0
+        self.pushes_resent = 0
+        self.pushes_found_taken = 0
+        self._offered = False
         self.registration = None
         self._closed = False
 
@@ -120,6 +146,39 @@ class Worker:
         self.last_version_seen = max(self.last_version_seen, version)
         return version
 
+    @property
+    def current_server(self):
+        """The HOST:PORT this worker talks to (its standby's after a failover)."""
+        return self.servers[self.current]
+
+    def _can_fail_over(self, error):
+        return len(self.servers) > 1 and _gone(error)
+
+    def _fail_over(self, cause):
+        """Moves to the next server that takes this worker's registration (a standby answers UNAVAILABLE
+        while its primary is attached), with bounded backoff for up to ``reconnect`` seconds; offers the
+        initial weights there again if they were offered before. Returns the registration."""
+        self.log("lost %s (%s); failing over" % (self.current_server, cause))
+        give_up = time.monotonic() + self.reconnect_seconds
+        self.failover_backoff.reset()
+        while True:
+            self.current = (self.current + 1) % len(self.servers)
+            self.client.use(self.channels[self.current])
+            try:
+                reg = self.client.register(self.rank, self.name)
+                if self._offered:
+                    self.client.initialize(self.flat.layout, self.initial_weights.numpy())
+            except ServerError as e:
+                wait = self.failover_backoff.next()
+                if e.code != "UNAVAILABLE" or time.monotonic() + wait > give_up:
+                    raise ServerError(e.code, "failing over to %s: %s" % (self.current_server, e.details)) from None
+                time.sleep(wait)
+                continue
+            self.failovers += 1
+            self.log("registered with %s (worker id %d) at version %d" % (self.current_server, reg.worker_id,
+                                                                          reg.version))
+            return reg
+
     def _retrying(self, what, call):
         give_up = time.monotonic() + self.reconnect_seconds
         while True:
@@ -128,6 +187,11 @@ class Worker:
                 self.backoff.reset()
                 return result
             except ServerError as e:
+                if self._can_fail_over(e):
+                    reg = self._fail_over(e)
+                    if what == "Register":
+                        return reg
+                    continue
                 if e.code != "UNAVAILABLE":
                     raise
                 wait = self.backoff.next()
@@ -147,8 +211,10 @@ class Worker:
 
     def _initialize(self):
         try:
-            return self._retrying("Initialize", lambda: self.client.initialize(self.flat.layout,
-                                                                                  self.initial_weights.numpy()))
+            initialized = self._retrying("Initialize", lambda: self.client.initialize(self.flat.layout,
+                                                                                         self.initial_weights.numpy()))
+            self._offered = True
+            return initialized
         except ServerError as e:
             if e.code == "FAILED_PRECONDITION" and "layout" in e.details:
                 self._leave_quietly()
@@ -185,6 +251,9 @@ class Worker:
             try:
                 return self._seen(self.client.pull(self.flat.weights_numpy()))
             except ServerError as e:
+                if self._can_fail_over(e):
+                    self._fail_over(e)
+                    continue
                 if not _server_lost(e):
                     raise
                 self._reconnect(e)
@@ -199,17 +268,60 @@ class Worker:
         self.sequence += 1
         self.client.prepare(self.flat.n)
         try:
-            r = self.client.push(self.version, self.sequence, self.flat.grad_numpy(), float(loss), int(batch_size),
-                                 self.flat.weights_numpy(), self.compress)
+            r = self._send(loss, batch_size)
         except ServerError as e:
+            if self._can_fail_over(e):
+                self._fail_over(e)
+                return self._push_again(loss, batch_size)
             if not _server_lost(e):
                 raise
             self._reconnect(e)
-            self.pushes_dropped += 1
-            self.version = self.pull()
-            return clients.PushResult(self.version, 0, False)
+            return self._dropped()
         self.version = self._seen(r.version)
         return r
+
+    def _send(self, loss, batch_size):
+        return self.client.push(self.version, self.sequence, self.flat.grad_numpy(), float(loss), int(batch_size),
+                                self.flat.weights_numpy(), self.compress)
+
+    def _dropped(self):
+        self.pushes_dropped += 1
+        self.version = self.pull()
+        return clients.PushResult(self.version, 0, False)
+
+    def _push_again(self, loss, batch_size):
+        """The push whose server was lost, sent again to the standby with the same base version and sequence
+        number. ALREADY_EXISTS: the standby has it from the primary, and it is complete once the standby's
+        version passes its base version. A base version from the standby's future (the lost server's pull
+        showed updates it never replicated) is refused as OUT_OF_RANGE: that push was never acknowledged and
+        is dropped."""
+        self.pushes_resent += 1
+        try:
+            r = self._send(loss, batch_size)
+        except ServerError as e:
+            if e.code == "ALREADY_EXISTS":
+                self.pushes_found_taken += 1
+                base = self.version
+                version = self._await_past(base)
+                r = clients.PushResult(version, max(0, version - 1 - base), True)
+            elif _server_lost(e) and not _gone(e):
+                return self._dropped()
+            else:
+                raise
+        self.version = self._seen(r.version)
+        return r
+
+    def _await_past(self, base):
+        """Pulls until the weights' version passes ``base`` (the push's round is complete)."""
+        give_up = time.monotonic() + self.reconnect_seconds
+        while True:
+            version = self.pull()
+            if version > base:
+                return version
+            if time.monotonic() > give_up:
+                raise ServerError("DEADLINE_EXCEEDED", "the standby at %s did not pass version %d within %g s"
+                                  % (self.current_server, base, self.reconnect_seconds))
+            time.sleep(0.002)
 
     def _reconnect(self, cause):
         before = self.last_version_seen
@@ -233,11 +345,19 @@ class Worker:
         self._closed = True
         try:
             if self.client.worker_id >= 0:
-                self.client.deregister()
+                try:
+                    self.client.deregister()
+                except ServerError as e:
+                    if not self._can_fail_over(e):
+                        raise
+                    self._fail_over(e)
+                    self.client.deregister()
         except ServerError as e:
             self.log("deregister: %s" % e)
         finally:
             self.client.close()
+            for channel in self.channels:
+                channel.close()
 
     def __enter__(self):
         return self

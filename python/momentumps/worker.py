@@ -4,8 +4,8 @@
 
 The flags are those of the Java ``mps worker`` where they mean the same (--server, --rank, --workers,
 --batch-size, --epochs, --seed, --transport, --compress, --deadline-ms, --reconnect-ms, --await-workers,
---delay-ms, --slowdown, --log-every, --tls-ca, --tls-cert, --tls-key, --token-file), with the same
-environment variables (MPS_SERVER, MPS_RANK, MPS_WORKERS, MPS_AWAIT_WORKERS, MPS_TOKEN). ``--describe``
+--delay-ms, --slowdown, --log-every, --tls-ca, --tls-cert, --tls-key, --token-file, --failover), with the
+same environment variables (MPS_SERVER, MPS_RANK, MPS_WORKERS, MPS_AWAIT_WORKERS, MPS_TOKEN, MPS_FAILOVER). ``--describe``
 prints the script's layout and each rank's steps as one JSON line without contacting a server. An error
 is one line on stderr: exit code 2 for a bad flag or script, 1 when the server refuses or is lost.
 """
@@ -36,6 +36,9 @@ def parser():
                                     "batch_size, seed) and optionally evaluate(model). Env MPS_SCRIPT.")
     p.add_argument("--server", metavar="HOST:PORT", default=os.environ.get("MPS_SERVER", "127.0.0.1:7070"),
                    help="The parameter server. Env MPS_SERVER. Default: 127.0.0.1:7070.")
+    p.add_argument("--failover", metavar="HOST:PORT", default=os.environ.get("MPS_FAILOVER") or None,
+                   help="The server's hot standby (mps server --as-standby): when the server is lost, move there "
+                        "and go on from the same state. Env MPS_FAILOVER. Default: none.")
     p.add_argument("--rank", metavar="R", type=int, default=int(os.environ.get("MPS_RANK", "0")),
                    help="This worker's rank in [0, --workers): which part of the data it trains on. Env MPS_RANK.")
     p.add_argument("-w", "--workers", metavar="W", type=int, default=int(os.environ.get("MPS_WORKERS", "1")),
@@ -120,7 +123,7 @@ def run(args):
     worker = Worker(args.server, rank, args.workers, model, transport=args.transport, compress=args.compress,
                     deadline=args.deadline_ms / 1000.0, reconnect=args.reconnect_ms / 1000.0,
                     token_file=args.token_file, tls_ca=args.tls_ca, tls_cert=args.tls_cert, tls_key=args.tls_key,
-                    name=name, await_workers=args.await_workers,
+                    name=name, await_workers=args.await_workers, failover=args.failover,
                     log=lambda message: print("worker %d: %s" % (rank, message), flush=True))
     print("worker %d/%d (%s) -> %s: %s, %s (%d values), %d steps of %d" % (
         rank, args.workers, name, args.server, os.path.basename(args.script), layouts.describe(worker.layout),
@@ -135,6 +138,10 @@ def run(args):
                    slowdown=args.slowdown, on_step=on_step)
     print("worker %d done: %d steps, mean staleness %.3f, max %d, last path %s" % (
         rank, result.steps, result.mean_staleness, result.max_staleness, worker.last_transport), flush=True)
+    if worker.failovers:
+        print("worker %d failed over %d times (now on %s), sent %d pushes again, %d of them the standby had" % (
+            rank, worker.failovers, worker.current_server, worker.pushes_resent, worker.pushes_found_taken),
+            flush=True)
     if worker.reconnects:
         print("worker %d reconnected %d times, dropped %d pushes, saw %d updates lost to server restarts" % (
             rank, worker.reconnects, worker.pushes_dropped, worker.updates_lost), flush=True)

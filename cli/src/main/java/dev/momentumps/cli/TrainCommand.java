@@ -65,8 +65,8 @@ final class TrainCommand implements Callable<Integer> {
 
     @Option(names = "--standby", description = "Also run a hot standby server process: the server replicates "
             + "every update to it before acknowledging it, and when the server dies the workers fail over to the "
-            + "standby with nothing acknowledged lost (docs/operations-reliability.md). One server, Java workers, "
-            + "not with --in-process or --shards.")
+            + "standby with nothing acknowledged lost (docs/operations-reliability.md). One server; Java or Python "
+            + "workers; not with --in-process, --shards or --simulate.")
     boolean standby;
 
     @Option(names = "--shards", paramLabel = "S", defaultValue = "1",
@@ -140,9 +140,9 @@ final class TrainCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--shards must be >= 1 and needs server processes (not --in-process), got "
                     + shards);
         }
-        if (standby && (inProcess || shards > 1 || workerScript != null || simulation.simulate)) {
-            throw new IllegalArgumentException("--standby needs one server process and Java workers (not "
-                    + "--in-process, --shards, --worker-script or --simulate)");
+        if (standby && (inProcess || shards > 1 || simulation.simulate)) {
+            throw new IllegalArgumentException("--standby needs one server process and worker processes (not "
+                    + "--in-process, --shards or --simulate)");
         }
         if (shards > 1 && server.optimizer.config().clipNorm() > 0) {
             throw new IllegalArgumentException("--clip-norm clips by the global norm, which no shard sees; "
@@ -315,7 +315,8 @@ final class TrainCommand implements Callable<Integer> {
             System.out.println("gradients sent (--sparse " + wire.sparse + ", --compress " + wire.compress + "): "
                     + wireStats);
         }
-        if (summary.checkpoint() != null && summary.checkpoint().written() == 0) {
+        // a write that failed, not a server that died before its first checkpoint (a run on a hot standby)
+        if (summary.checkpoint() != null && summary.checkpoint().written() == 0 && summary.checkpoint().failures() > 0) {
             System.out.println("ERROR: no checkpoint could be written to " + server.recovery.checkpointDirectory() + ": "
                     + summary.checkpoint().lastError());
             return 1;

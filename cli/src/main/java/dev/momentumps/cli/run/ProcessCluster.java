@@ -83,7 +83,7 @@ public final class ProcessCluster implements Cluster {
     }
 
     /**
-     * As above; with {@code withStandby} (one unsharded server, Java workers) a hot standby process starts first
+     * As above; with {@code withStandby} (one unsharded server, Java or Python workers) a hot standby process starts first
      * ({@code standby.log}), the server replicates to it ({@code --standby}), the workers and the monitor fail
      * over to it ({@code --failover}), and a server that dies is not restarted: the standby serves.
      */
