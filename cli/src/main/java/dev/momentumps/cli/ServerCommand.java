@@ -146,7 +146,8 @@ final class ServerCommand implements Callable<Integer> {
             // added last, so it runs first: refusals by the token check are counted too
             builder.intercept(serverMetrics.interceptor()).addStreamTracerFactory(serverMetrics.streamTracer());
         }
-        MetricsCsv csv = metrics == null ? null : new MetricsCsv(metrics, System.nanoTime());
+        MetricsCsv csv = metrics == null ? null : new MetricsCsv(metrics, System.nanoTime())
+                .measuring(dev.momentumps.server.compensation.GapMeter.in(core.compensation()));
         if (csv != null) {
             core.addListener(csv);
         }

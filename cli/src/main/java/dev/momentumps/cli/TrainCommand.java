@@ -128,6 +128,9 @@ final class TrainCommand implements Callable<Integer> {
     @Mixin
     DashboardOptions dashboard = new DashboardOptions("0");
 
+    /** mps train measures the gap by default while the workers' weight copies fit this (512 MiB). */
+    static final long GAP_METER_BYTES = 512L << 20;
+
     @Override
     public Integer call() throws Exception {
         if (workers < 1) {
@@ -160,6 +163,10 @@ final class TrainCommand implements Callable<Integer> {
         methods.matchServer(server.optimizer.rule, server.optimizer.config().resolved().lr());
         server.createCore().close(); // checks every server option here, with the flag's name, before any process starts
         Task t = Tasks.build(spec);
+        if (server.gapMeter == null) { // a weight copy per worker: on while those stay small, and with one shard
+            server.gapMeter = shards == 1
+                    && (long) t.model().layout().numElements() * workers * Float.BYTES <= GAP_METER_BYTES;
+        }
         ScriptPlan python = workerScript == null ? null : scriptPlan(t);
         List<GradientSource> sources = new ArrayList<>();
         List<Long> steps = new ArrayList<>();
@@ -196,6 +203,7 @@ final class TrainCommand implements Callable<Integer> {
         }
         config.put("steps_per_worker", steps);
         config.put("compensation", server.consistency.compensation().toString());
+        config.put("gap_meter", server.gapMeter);
         if (methods.active()) {
             config.put("worker_method", sources.get(0).toString());
         }
@@ -248,7 +256,8 @@ final class TrainCommand implements Callable<Integer> {
         TrajectoryFile.Recorder trajectory = null;
         if (inProcess) {
             ParameterServerCore core = server.createCore();
-            localCsv = new MetricsCsv(updates, start);
+            localCsv = new MetricsCsv(updates, start)
+                    .measuring(dev.momentumps.server.compensation.GapMeter.in(core.compensation()));
             core.addListener(localCsv);
             if (recordTrajectory(t)) {
                 trajectory = new TrajectoryFile.Recorder(TrainRun.trajectoryFile(dir), core);

@@ -41,9 +41,9 @@ class TrainCommandTest {
         }
         assertEquals(updates, sum, "every applied gradient is in the staleness histogram");
         List<String> lines = Files.readAllLines(dir.resolve("metrics.csv"));
-        assertEquals("update,wall_seconds,worker,staleness,minibatch_loss,train_loss,test_loss", lines.get(0));
+        assertEquals("update,wall_seconds,worker,staleness,minibatch_loss,gap,train_loss,test_loss", lines.get(0));
         assertEquals(updates + 2, lines.size(), "a line per update and one for the evaluation at update 0");
-        assertTrue(lines.get(1).matches("0,[0-9.]+,,,,[0-9.]+,[0-9.]+"), "update 0: the starting loss: " + lines.get(1));
+        assertTrue(lines.get(1).matches("0,[0-9.]+,,,,,[0-9.]+,[0-9.]+"), "update 0: the starting loss: " + lines.get(1));
         assertTrue(lines.stream().skip(1).anyMatch(l -> !l.endsWith(",,")), "train_loss is filled at intervals");
         assertTrue(Files.size(dir.resolve("loss.png")) > 1000);
         assertTrue(Files.size(dir.resolve("staleness.png")) > 1000);

@@ -42,6 +42,13 @@ public final class ServerOptions {
                     + "Default: ${DEFAULT-VALUE}.")
     public long inflightMib;
 
+    @Option(names = "--gap-meter", negatable = true,
+            description = "Measure every gradient's gap ||w_apply - w_computed|| (the weights it is applied to against "
+                    + "the ones its worker was sent) into the --metrics file's gap column; costs a copy of the weights "
+                    + "per worker. mps server: off unless given; mps train: on unless the workers' copies would "
+                    + "exceed 512 MiB or the model is sharded (a shard sees its part of the weights only).")
+    public Boolean gapMeter;
+
     /** A core built from these options. */
     public ParameterServerCore createCore() {
         if (applyThreads < 0) {
@@ -63,6 +70,9 @@ public final class ServerOptions {
         recovery.validate();
         int threads = applyThreads == 0 ? Runtime.getRuntime().availableProcessors() : applyThreads;
         var compensation = consistency.compensation(); // checked before the core starts its threads
+        if (Boolean.TRUE.equals(gapMeter)) {
+            compensation = dev.momentumps.server.compensation.GapMeter.with(compensation);
+        }
         var model = consistency.create();
         if (optimizer.rule.trim().equalsIgnoreCase("dana")
                 && model.kind() != dev.momentumps.wire.ConsistencyKind.ASYNCHRONOUS) {
@@ -103,6 +113,9 @@ public final class ServerOptions {
         }
         if (inflightMib > 0) {
             Args.add(a, "--inflight-mib", inflightMib);
+        }
+        if (gapMeter != null) {
+            a.add(gapMeter ? "--gap-meter" : "--no-gap-meter");
         }
         a.addAll(recovery.policyArgs());
         return a;

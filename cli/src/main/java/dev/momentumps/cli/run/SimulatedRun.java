@@ -49,7 +49,8 @@ public final class SimulatedRun {
         Path updates = dir.resolve("updates.csv");
         long wallStart = System.nanoTime();
         SimulationResult result;
-        try (MetricsCsv csv = new MetricsCsv(updates, 0)) {
+        try (MetricsCsv csv = new MetricsCsv(updates, 0)
+                .measuring(dev.momentumps.server.compensation.GapMeter.in(core.compensation()))) {
             Simulator sim = new Simulator(core, sources, steps, config).onApplied(csv);
             sim.onVersion((v, w, t) -> {
                 if (fit != null) {

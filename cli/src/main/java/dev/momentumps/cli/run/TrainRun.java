@@ -3,6 +3,7 @@ package dev.momentumps.cli.run;
 import dev.momentumps.cli.dashboard.LiveRun;
 import dev.momentumps.study.report.Divergence;
 import dev.momentumps.study.report.Evaluation;
+import dev.momentumps.study.report.GapColumn;
 import dev.momentumps.study.report.MetricsMerge;
 import dev.momentumps.study.report.RunPlots;
 import dev.momentumps.study.report.RunSummary;
@@ -25,7 +26,8 @@ import java.util.concurrent.Future;
  * Watches a running {@link Cluster} to the end: a progress line from the server's status, the loss over the
  * whole training set (and the test split) evaluated on pulled weights every {@code evalEvery} updates, a
  * {@link LiveRun} for the dashboard, divergence detection, then the run directory's {@code summary.json},
- * {@code metrics.csv}, {@code loss.png}, {@code staleness.png} and {@code report.html}.
+ * {@code metrics.csv}, {@code loss.png}, {@code staleness.png}, {@code gap.png} (when the server measured the gap,
+ * {@code --gap-meter}) and {@code report.html}.
  */
 public final class TrainRun {
     private static final long POLL_MS = 50;
@@ -236,8 +238,7 @@ public final class TrainRun {
             summary = summary.withImplicitMomentum(fit);
         }
         summary = summary.withDivergence(divergence);
-        writeReports(summary, updatesCsv, evaluations);
-        return summary;
+        return writeReports(summary, updatesCsv, evaluations);
     }
 
     /** An evaluation and how long the evaluator took for it. */
@@ -287,8 +288,7 @@ public final class TrainRun {
         }
         live.status(status, wallSeconds);
         summary = summary.withDivergence(divergence);
-        writeReports(summary, updatesCsv, evaluations);
-        return summary;
+        return writeReports(summary, updatesCsv, evaluations);
     }
 
     private Evaluation evaluate(ParameterClient monitor, float[] w, long startNanos) throws Exception {
@@ -323,17 +323,26 @@ public final class TrainRun {
                 per, config);
     }
 
-    private void writeReports(RunSummary summary, Path updatesCsv, List<Evaluation> evaluations) throws IOException {
-        summary.write(dir.resolve("summary.json"));
+    private RunSummary writeReports(RunSummary summary, Path updatesCsv, List<Evaluation> evaluations)
+            throws IOException {
         MetricsMerge.merge(updatesCsv, evaluations, dir.resolve("metrics.csv"));
         Files.deleteIfExists(updatesCsv);
+        GapColumn gaps = GapColumn.read(dir.resolve("metrics.csv"));
+        summary = summary.withGap(gaps.summary());
+        summary.write(dir.resolve("summary.json"));
         String setting = summary.optimizer() + ", " + summary.mode() + ", " + summary.workers() + " workers";
+        if (summary.gap() != null) {
+            gaps.plot(dir.resolve("gap.png"), "Gap of applied gradients — mean " + String.format(java.util.Locale.ROOT,
+                    "%.4g", summary.gap().mean()) + ", max " + String.format(java.util.Locale.ROOT, "%.4g",
+                    summary.gap().max()));
+        }
         RunPlots.loss(dir.resolve("loss.png"), "Loss — " + setting, evaluations);
         RunPlots.staleness(dir.resolve("staleness.png"), "Staleness of applied gradients — mean "
                 + String.format(java.util.Locale.ROOT, "%.2f", summary.staleness().mean()) + ", max "
                 + summary.staleness().max(), summary.staleness().histogram());
         live.finished(summary);
         live.writeReport(dir.resolve("report.html"));
+        return summary;
     }
 
     /** Histograms longer than this are printed as their head and quantiles; summary.json has them whole. */
@@ -388,6 +397,10 @@ public final class TrainRun {
                 s.gradientsApplied(), s.gradientsDropped());
         out.printf(java.util.Locale.ROOT, "  staleness     %s%n", stalenessLine(s.staleness().mean(), s.staleness().max(),
                 s.staleness().histogram()));
+        if (s.gap() != null) {
+            out.printf(java.util.Locale.ROOT, "  gap           mean %.4g, max %.4g over %d gradients (gap.png)%n",
+                    s.gap().mean(), s.gap().max(), s.gap().measured());
+        }
         if (s.implicitMomentum() != null) {
             out.printf(java.util.Locale.ROOT, "  implicit momentum mu %.4f, c %.5f (R^2 %.4f over %d steps)%n",
                     s.implicitMomentum().mu(), s.implicitMomentum().c(), s.implicitMomentum().rSquared(),

@@ -58,10 +58,23 @@ public final class Compensations implements StalenessCompensation {
     }
 
     @Override
+    public boolean changesUpdates() {
+        for (StalenessCompensation p : parts) {
+            if (p.changesUpdates()) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** The parts that change updates, joined by " + " (the ones that only measure are left out). */
+    @Override
     public String toString() {
         StringBuilder b = new StringBuilder();
         for (StalenessCompensation p : parts) {
-            b.append(b.length() == 0 ? "" : " + ").append(p);
+            if (p.changesUpdates()) {
+                b.append(b.length() == 0 ? "" : " + ").append(p);
+            }
         }
         return b.toString();
     }

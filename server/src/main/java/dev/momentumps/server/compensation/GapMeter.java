@@ -7,7 +7,9 @@ package dev.momentumps.server.compensation;
  * changes nothing: the gradient and the learning rate pass as they are.
  *
  * <p>Listeners hear of each gradient's τ and gap as it arrives (in the asynchronous models it is applied
- * right after); the running mean and maximum are kept here. Memory: one weight vector per worker.
+ * right after); the running mean and maximum are kept here. Memory: one weight vector per worker. Under a
+ * synchronous model every gradient of a round was computed on the weights it is applied to: the gap is 0.
+ * Sparse pushes that the core applies on its lazy sparse path are not measured (that path reads only their rows).
  */
 public final class GapMeter extends SentWeightsCompensation {
 
@@ -21,6 +23,29 @@ public final class GapMeter extends SentWeightsCompensation {
     private long count;
     private double sum;
     private double max;
+
+    /** The gap meter among the parts of {@code c} ({@link Compensations#partsOf}), or null if there is none. */
+    public static GapMeter in(StalenessCompensation c) {
+        for (StalenessCompensation p : Compensations.partsOf(c)) {
+            if (p instanceof GapMeter m) {
+                return m;
+            }
+        }
+        return null;
+    }
+
+    /** {@code c} with a fresh gap meter beside it (c itself if it has one already). */
+    public static StalenessCompensation with(StalenessCompensation c) {
+        if (in(c) != null) {
+            return c;
+        }
+        java.util.List<StalenessCompensation> parts = new java.util.ArrayList<>();
+        if (c != StalenessCompensation.NONE) {
+            parts.addAll(Compensations.partsOf(c));
+        }
+        parts.add(new GapMeter());
+        return Compensations.of(parts);
+    }
 
     public GapMeter addListener(Listener l) {
         listeners.add(l);
@@ -59,6 +84,12 @@ public final class GapMeter extends SentWeightsCompensation {
 
     public double maxGap() {
         return max;
+    }
+
+    /** It only measures. */
+    @Override
+    public boolean changesUpdates() {
+        return false;
     }
 
     @Override

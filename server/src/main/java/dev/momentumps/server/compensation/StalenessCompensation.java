@@ -22,6 +22,11 @@ public interface StalenessCompensation {
     /** No correction. */
     StalenessCompensation NONE = new StalenessCompensation() {
         @Override
+        public boolean changesUpdates() {
+            return false;
+        }
+
+        @Override
         public String toString() {
             return "none";
         }
@@ -54,5 +59,14 @@ public interface StalenessCompensation {
      */
     default float learningRateScale(List<Submission> contributors, long versionBefore) {
         return 1f;
+    }
+
+    /**
+     * Whether this changes what is applied (a gradient or a learning rate); false for one that only measures
+     * ({@link GapMeter}), which the optimizer's description leaves out and which leaves the sparse path of
+     * the core as it is (sparse pushes on that path are not measured).
+     */
+    default boolean changesUpdates() {
+        return true;
     }
 }

@@ -462,7 +462,7 @@ public final class ParameterServerCore implements AutoCloseable {
      * changes nothing. The arrays become the server's.
      *
      * <p>In asynchronous mode with a rule that implements
-     * {@link dev.momentumps.server.optim.SparseUpdateRule} (and no staleness compensation) only the named
+     * {@link dev.momentumps.server.optim.SparseUpdateRule} (and no staleness compensation but a meter) only the named
      * rows are visited, lazily (see that interface for how each rule treats untouched rows). Otherwise the
      * gradient is scattered into a dense one and takes {@link #push}'s path: exactly dense semantics.
      */
@@ -473,7 +473,7 @@ public final class ParameterServerCore implements AutoCloseable {
         SparseRows.checkShape(rows, values, s.numElements());
         checks.rejectSparse(rows, values);
         if (!(s.supportsSparse() && consistency.kind() == ConsistencyKind.ASYNCHRONOUS
-                && compensation == StalenessCompensation.NONE)) {
+                && !compensation.changesUpdates())) {
             return push(workerId, baseVersion, sequence, SparseRows.scatter(rows, values, s.numElements()),
                     loss, batchSize);
         }
@@ -534,7 +534,7 @@ public final class ParameterServerCore implements AutoCloseable {
      * compensation if there is one ({@code momentum(lr=0.05, beta=0.9) + dc-asgd-c(lambda=2.0)}).
      */
     public synchronized String optimizer() {
-        return compensation == StalenessCompensation.NONE ? rule.toString() : rule + " + " + compensation;
+        return compensation.changesUpdates() ? rule + " + " + compensation : rule.toString();
     }
 
     /** Staleness counts of one worker. */

@@ -11,8 +11,8 @@ import java.util.List;
  * Joins the server's per-update lines with the full-training-loss evaluations taken during the run into
  * {@code metrics.csv}: each evaluation lands in the {@code train_loss} and {@code test_loss} columns
  * (empty without a test split) of the update it was taken at. An evaluation at a version no line has (update
- * 0: the weights the server started from, before any gradient) is a line of its own, with no worker, staleness
- * or minibatch loss: {@code 0,1.25,,,,2.30,2.31}; its time is the evaluation's, or the next line's when that is
+ * 0: the weights the server started from, before any gradient) is a line of its own, with no worker, staleness,
+ * minibatch loss or gap: {@code 0,1.25,,,,,2.30,2.31}; its time is the evaluation's, or the next line's when that is
  * earlier (a server process counts from its own start, later than mps train's).
  */
 public final class MetricsMerge {
@@ -41,10 +41,12 @@ public final class MetricsMerge {
             }
             out.write(header + ",train_loss,test_loss");
             out.newLine();
+            int commas = (int) header.chars().filter(c -> c == ',').count();
+            String blanks = ",".repeat(commas); // worker, staleness, ... empty
             int next = 0;
             for (String line = in.readLine(); line != null; line = in.readLine()) {
                 int comma = line.indexOf(',');
-                if (comma <= 0 || line.chars().filter(c -> c == ',').count() < 4) {
+                if (comma <= 0 || line.chars().filter(c -> c == ',').count() < commas) {
                     continue; // a line torn when a killed server's buffer was cut off
                 }
                 long update = Long.parseLong(line.substring(0, comma));
@@ -57,7 +59,7 @@ public final class MetricsMerge {
                         // no later than this line: a server process's clock starts after mps train's
                         double seconds = Math.min(e.seconds(), wallSeconds(line));
                         out.write(e.version() + "," + String.format(java.util.Locale.ROOT, "%.6f", seconds)
-                                + ",,,," + losses(e));
+                                + blanks + losses(e));
                         out.newLine();
                     }
                     next++;

@@ -21,6 +21,8 @@ import java.util.Map;
  *                         omitted otherwise
  * @param checkpoint   the servers' checkpoints: written, failed attempts, the last error, the newest version
  *                     written; omitted when the run writes none
+ * @param gap          the gap ‖θ_apply − θ_computed‖₂ of the gradients the server measured ({@code --gap-meter});
+ *                     omitted when it measured none
  * @param diverged     whether the run diverged (see {@link Divergence}); then {@code divergedAtUpdate} is the
  *                     update it was first seen at and {@code divergence} says why (both omitted otherwise)
  */
@@ -30,8 +32,8 @@ public record RunSummary(String task, String optimizer, String mode, String tran
                          long gradientsApplied, long gradientsDropped, double finalLoss, Double testAccuracy,
                          double wallSeconds, double updatesPerSecond, double examplesPerSecond,
                          Staleness staleness, List<WorkerSummary> perWorker, Map<String, Object> config,
-                         ImplicitMomentumFit implicitMomentum, CheckpointReport checkpoint, boolean diverged,
-                         Long divergedAtUpdate, String divergence) {
+                         ImplicitMomentumFit implicitMomentum, CheckpointReport checkpoint, Gap gap,
+                         boolean diverged, Long divergedAtUpdate, String divergence) {
 
     /** Without an implicit-momentum fit. */
     public RunSummary(String task, String optimizer, String mode, String transport, int workers, long updates,
@@ -40,28 +42,42 @@ public record RunSummary(String task, String optimizer, String mode, String tran
                       Staleness staleness, List<WorkerSummary> perWorker, Map<String, Object> config) {
         this(task, optimizer, mode, transport, workers, updates, gradientsApplied, gradientsDropped, finalLoss,
                 testAccuracy, wallSeconds, updatesPerSecond, examplesPerSecond, staleness, perWorker, config, null, null,
-                false, null, null);
+                null, false, null, null);
     }
 
     /** This summary with {@code fit} as its implicit momentum. */
     public RunSummary withImplicitMomentum(ImplicitMomentumFit fit) {
         return new RunSummary(task, optimizer, mode, transport, workers, updates, gradientsApplied, gradientsDropped,
                 finalLoss, testAccuracy, wallSeconds, updatesPerSecond, examplesPerSecond, staleness, perWorker, config,
-                fit, checkpoint, diverged, divergedAtUpdate, divergence);
+                fit, checkpoint, gap, diverged, divergedAtUpdate, divergence);
     }
 
     /** This summary with {@code report} as its checkpoint section (null: none). */
     public RunSummary withCheckpoint(CheckpointReport report) {
         return new RunSummary(task, optimizer, mode, transport, workers, updates, gradientsApplied, gradientsDropped,
                 finalLoss, testAccuracy, wallSeconds, updatesPerSecond, examplesPerSecond, staleness, perWorker, config,
-                implicitMomentum, report, diverged, divergedAtUpdate, divergence);
+                implicitMomentum, report, gap, diverged, divergedAtUpdate, divergence);
     }
 
     /** This summary with the outcome {@code d} decided. */
     public RunSummary withDivergence(Divergence d) {
         return new RunSummary(task, optimizer, mode, transport, workers, updates, gradientsApplied, gradientsDropped,
                 finalLoss, testAccuracy, wallSeconds, updatesPerSecond, examplesPerSecond, staleness, perWorker, config,
-                implicitMomentum, checkpoint, d.diverged(), d.diverged() ? d.atUpdate() : null, d.reason());
+                implicitMomentum, checkpoint, gap, d.diverged(), d.diverged() ? d.atUpdate() : null, d.reason());
+    }
+
+    /** This summary with {@code g} as its gap section (null: none measured). */
+    public RunSummary withGap(Gap g) {
+        return new RunSummary(task, optimizer, mode, transport, workers, updates, gradientsApplied, gradientsDropped,
+                finalLoss, testAccuracy, wallSeconds, updatesPerSecond, examplesPerSecond, staleness, perWorker, config,
+                implicitMomentum, checkpoint, g, diverged, divergedAtUpdate, divergence);
+    }
+
+    /**
+     * The gap ‖θ_apply − θ_computed‖₂ over the measured gradients; {@code meanByStaleness[k]}: the mean gap of
+     * the gradients of staleness k (null where there was none).
+     */
+    public record Gap(long measured, double mean, double max, Double[] meanByStaleness) {
     }
 
     /** Staleness over all applied gradients. */
