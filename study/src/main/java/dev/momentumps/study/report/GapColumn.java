@@ -13,6 +13,8 @@ import java.util.List;
  * ({@link RunSummary.Gap}) and drawn against updates ({@code gap.png}).
  */
 public final class GapColumn {
+    /** At most this many staleness buckets in the summary; the last holds every larger staleness. */
+    static final int STALENESS_BUCKETS = 1024;
     /** At most this many points in gap.png: the gradients are averaged over as many equal spans. */
     static final int BINS = 200;
 
@@ -72,13 +74,14 @@ public final class GapColumn {
         for (int i = 0; i < gap.length; i++) {
             sum += gap[i];
             max = Math.max(max, gap[i]);
-            maxTau = Math.max(maxTau, (int) staleness[i]);
+            maxTau = (int) Math.max(maxTau, Math.min(staleness[i], STALENESS_BUCKETS - 1));
         }
         double[] byTau = new double[maxTau + 1];
         long[] count = new long[maxTau + 1];
         for (int i = 0; i < gap.length; i++) {
-            byTau[(int) staleness[i]] += gap[i];
-            count[(int) staleness[i]]++;
+            int k = (int) Math.min(staleness[i], maxTau);
+            byTau[k] += gap[i];
+            count[k]++;
         }
         Double[] meanByTau = new Double[maxTau + 1];
         for (int k = 0; k <= maxTau; k++) {

@@ -75,7 +75,7 @@ public record RunSummary(String task, String optimizer, String mode, String tran
 
     /**
      * The gap ‖θ_apply − θ_computed‖₂ over the measured gradients; {@code meanByStaleness[k]}: the mean gap of
-     * the gradients of staleness k (null where there was none).
+     * the gradients of staleness k (null where there was none; the last of at most 1,024 holds the tail).
      */
     public record Gap(long measured, double mean, double max, Double[] meanByStaleness) {
     }
