@@ -1,5 +1,6 @@
 package dev.momentumps.study.experiment;
 
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 
@@ -9,9 +10,13 @@ public final class Experiments {
     }
 
     public static List<Experiment> all() {
-        return List.of(new D2lQuadratic(), new BetaWeights(), new EigenQuadratic(), new Airfoil(),
-                new StabilityMap(), new ImplicitMomentum(), new MomentumVsWorkers(), new SyncTiming(), new StalenessLr(), new DcAsgd(), new AdamVsMomentum(), NetworkMomentumVsWorkers.mlp(), NetworkMomentumVsWorkers.cnn(),
-                new DelayAdaptive(), new AsyncMomentumMethods(), new ClosedLoopMomentumStudy());
+        List<Experiment> all = new ArrayList<>(List.of(new D2lQuadratic(), new BetaWeights(), new EigenQuadratic(),
+                new Airfoil(), new StabilityMap(), new ImplicitMomentum(), new MomentumVsWorkers(), new SyncTiming(),
+                new StalenessLr(), new DcAsgd(), new AdamVsMomentum(), NetworkMomentumVsWorkers.mlp(),
+                NetworkMomentumVsWorkers.cnn()));
+        all.addAll(NetworkClaims.all());
+        all.addAll(List.of(new DelayAdaptive(), new AsyncMomentumMethods(), new ClosedLoopMomentumStudy()));
+        return List.copyOf(all);
     }
 
     public static Optional<Experiment> byName(String name) {

@@ -49,11 +49,18 @@ public final class MomentumVsWorkers implements Experiment {
      * @param tiedLow      the smallest β not significantly worse than the winner (paired 95 % interval)
      * @param tiedHigh     the largest such β
      * @param lrOnEdge     the winner's η is the first or last of the η grid
+     * @param seedScores   per β, the score on each seed at its best η (paired across β and across runs on
+     *                     the same seeds)
      */
     public record Run(int workers, double[] betas, double[] log10Loss, double[] se, double[] bestLrPerBeta,
                       int[] wins, double bestBeta, double bestLr, double bestScore, double bestScoreSe,
                       double tiedLow, double tiedHigh, boolean betaOnEdge, boolean lrOnEdge,
-                      double implicitMomentum) {
+                      double implicitMomentum, double[][] seedScores) {
+
+        /** The winner's score on each seed. */
+        double[] bestSeedScores() {
+            return seedScores[indexOf(betas, bestBeta)];
+        }
     }
 
     @Override
@@ -120,7 +127,7 @@ public final class MomentumVsWorkers implements Experiment {
      * The jointly tuned winner for one M. When the winner's η is the largest (smallest) of the grid, the
      * grid grows by doubling (halving) η, and when the winner's β is the largest, by β = 0.95 and then 0.99,
      * until the winner is inside the grid or {@link #MAX_WIDEN} steps were taken; a winner still on an edge
-     * is flagged.
+     * is flagged. A grid of one β keeps it fixed (only η is tuned).
      */
     static Run tune(int workers, double[] betaGrid, double[] lrGrid, long[] seeds, TimeDistribution computeTime) {
         return tune(workers, betaGrid, lrGrid, seeds, quadratic(computeTime), MAX_WIDEN);
@@ -139,7 +146,7 @@ public final class MomentumVsWorkers implements Experiment {
             int l = lr[g.best()];
             boolean top = l == lrs.length - 1;
             boolean bottom = l == 0;
-            boolean betaTop = g.best() == betas.length - 1 && betas[betas.length - 1] < 0.99;
+            boolean betaTop = betas.length > 1 && g.best() == betas.length - 1 && betas[betas.length - 1] < 0.99;
             if (step >= maxWiden || !(top || bottom || betaTop)) {
                 break;
             }
@@ -182,7 +189,8 @@ public final class MomentumVsWorkers implements Experiment {
         int w = g.best();
         int l = lr[w];
         return new Run(workers, betas, mean, se, bestLr, g.wins(), betas[w], lrs[l], mean[w], se[w], lo, hi,
-                g.onEdge() && betas[w] < 0.99, lrs.length > 1 && (l == 0 || l == lrs.length - 1), 1 - 1.0 / workers);
+                g.onEdge() && betas[w] < 0.99, lrs.length > 1 && (l == 0 || l == lrs.length - 1), 1 - 1.0 / workers,
+                GridBest.at(s, lr));
     }
 
     @Override
@@ -333,7 +341,7 @@ public final class MomentumVsWorkers implements Experiment {
         java.nio.file.Files.writeString(run.file("scores.csv"), csv);
     }
 
-    private static int indexOf(double[] values, double v) {
+    static int indexOf(double[] values, double v) {
         for (int i = 0; i < values.length; i++) {
             if (Math.abs(values[i] - v) < 1e-9) {
                 return i;

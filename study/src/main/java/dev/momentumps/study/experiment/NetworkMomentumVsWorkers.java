@@ -2,16 +2,11 @@ package dev.momentumps.study.experiment;
 
 import dev.momentumps.study.sim.TimeDistribution;
 import dev.momentumps.server.compensation.StalenessCompensation;
-import dev.momentumps.server.optim.OptimizerConfig;
-import dev.momentumps.worker.data.IdxLoader;
 import dev.momentumps.worker.task.Task;
-import dev.momentumps.worker.task.TaskSpec;
-import dev.momentumps.worker.task.Tasks;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -27,23 +22,17 @@ import java.util.Map;
  */
 public final class NetworkMomentumVsWorkers implements Experiment {
 
-    /**
-     * One network's settings.
-     *
-     * @param trainRows  training examples (0: the whole training file)
-     * @param testRows   test examples scored at the end
-     */
-    record Setting(String model, int trainRows, int testRows, int batch, long updates, int[] workers, double[] betas,
-                   double[] lrs, int seeds, int widen) {
+    /** One network's grid: the network ({@link NetworkTask}), the worker counts, β and η grids, seeds and widenings. */
+    record Setting(NetworkTask net, int[] workers, double[] betas, double[] lrs, int seeds, int widen) {
     }
 
-    static final Setting MLP = new Setting("mlp", 0, 0, 32, 1200, new int[] {1, 4, 16},
+    static final Setting MLP = new Setting(new NetworkTask("mlp", 0, 0, 32, 1200), new int[] {1, 4, 16},
             new double[] {-0.6, -0.3, 0, 0.3, 0.6, 0.9}, new double[] {0.025, 0.05, 0.1, 0.2, 0.4}, 4, 3);
-    static final Setting MLP_QUICK = new Setting("mlp", 0, 0, 32, 120, new int[] {1, 4},
+    static final Setting MLP_QUICK = new Setting(new NetworkTask("mlp", 0, 0, 32, 120), new int[] {1, 4},
             new double[] {0, 0.6, 0.9}, new double[] {0.05, 0.2}, 2, 1);
-    static final Setting CNN = new Setting("cnn", 2000, 500, 16, 100, new int[] {1, 4, 16},
+    static final Setting CNN = new Setting(new NetworkTask("cnn", 2000, 500, 16, 100), new int[] {1, 4, 16},
             new double[] {-0.3, 0, 0.5, 0.9}, new double[] {0.025, 0.05, 0.1}, 2, 1);
-    static final Setting CNN_QUICK = new Setting("cnn", 1000, 200, 16, 16, new int[] {1, 4},
+    static final Setting CNN_QUICK = new Setting(new NetworkTask("cnn", 1000, 200, 16, 16), new int[] {1, 4},
             new double[] {0, 0.9}, new double[] {0.05}, 2, 0);
 
     private final boolean cnn;
@@ -77,43 +66,23 @@ public final class NetworkMomentumVsWorkers implements Experiment {
         return cnn ? (quick ? CNN_QUICK : CNN) : (quick ? MLP_QUICK : MLP);
     }
 
-    /** The task: the MLP on optdigits (the --data file and its .tes beside it) or the CNN on mnist10k. */
-    static Task task(Setting s, Path data, long seed) {
-        TaskSpec spec = spec(s, data, seed);
-        return Tasks.build(spec);
-    }
-
-    static TaskSpec spec(Setting s, Path data, long seed) {
-        if (s.model().equals("cnn")) {
-            String images = data != null ? data.toString() : TaskSpec.MNIST10K;
-            return new TaskSpec("cnn", images, "auto", null, s.trainRows(), s.trainRows() + s.testRows(), false, -1,
-                    "auto", 20_000, 20, 10, 0.1, 0.2, 32, 1, 100, s.batch(), seed, 0.0);
-        }
-        return new TaskSpec("mlp", data.toString(), "csv", data.resolveSibling("optdigits.tes").toString(), 0, 0,
-                false, -1, "auto", 20_000, 20, 0, 0.1, 0.2, 32, 1, 100, s.batch(), seed, 0.0);
-    }
-
     /** The scorer: log₁₀ of the final test loss of heavy ball (η, β) with M workers; the seed draws minibatches and schedule. */
     static MomentumVsWorkers.Scorer scorer(Setting s, Path data, long taskSeed, TimeDistribution computeTime) {
-        Task task = task(s, data, taskSeed);
-        return (workers, lr, beta, seed) -> {
-            OptimizerConfig config = OptimizerConfig.builder("momentum").lr(lr).beta(beta)
-                    .allowNegativeMomentum(true).build();
-            TaskSpec spec = spec(s, data, seed);
-            AsyncRuns.Outcome o = AsyncRuns.run(config, StalenessCompensation.NONE, workers,
-                    r -> task.worker(spec, r, workers), s.updates(), seed * 131L + 7, -1, computeTime);
-            return MomentumVsWorkers.log10Score(o.diverged() ? Double.POSITIVE_INFINITY
-                    : task.model().loss(o.weights(), task.test()));
-        };
+        return scorer(s, s.net().task(data, taskSeed), data, computeTime);
+    }
+
+    static MomentumVsWorkers.Scorer scorer(Setting s, Task task, Path data, TimeDistribution computeTime) {
+        return s.net().scorer(task, data, computeTime, NetworkTask.HEAVY_BALL, () -> StalenessCompensation.NONE, -1);
     }
 
     @Override
     public Table run(RunDirectory run) throws IOException {
         Setting s = setting(run.quick());
-        Path data = cnn ? run.data(null) : run.data(AsyncMomentumMethods.DEFAULT_DATA);
+        NetworkTask.Loaded loaded = s.net().load(run);
+        Task task = loaded.task();
         long[] seeds = run.seeds(s.seeds(), s.seeds());
         TimeDistribution computeTime = run.computeTime();
-        MomentumVsWorkers.Scorer scorer = scorer(s, data, run.seed(), computeTime);
+        MomentumVsWorkers.Scorer scorer = scorer(s, task, loaded.data(), computeTime);
         Table table = MomentumVsWorkers.newTable();
         List<MomentumVsWorkers.Run> runs = new ArrayList<>();
         for (int m : s.workers()) {
@@ -124,20 +93,13 @@ public final class NetworkMomentumVsWorkers implements Experiment {
         table.writeCsv(run.file("results.csv"));
         MomentumVsWorkers.writeScores(run, runs);
         MomentumVsWorkers.plotBestBeta(run, runs, seeds.length);
-        Task task = task(s, data, run.seed());
-        Map<String, Object> summary = new LinkedHashMap<>();
-        summary.put("task", task.description());
-        summary.put("updates", s.updates());
-        summary.put("batch", s.batch());
-        summary.put("seeds", seeds.length);
+        Map<String, Object> summary = s.net().summary(task, seeds.length);
         summary.put("compute_time", computeTime.toString());
         summary.put("runs", runs);
         run.summary(name(), summary);
         run.report("The best explicit momentum against asynchronous workers on " + (cnn ? "the MNIST CNN" : "the MLP"),
-                task.description() + (cnn ? " (a subset of " + IdxLoader.MNIST10K_IMAGES + ", to fit the grid in "
-                        + "minutes)" : "") + "; heavy ball (negative β allowed) in the real server core, M simulated "
-                        + "asynchronous workers with " + computeTime + " compute times, minibatch " + s.batch() + ", "
-                        + s.updates() + " updates in all. η over " + Arrays.toString(s.lrs()) + " for every β in "
+                s.net().describe(task) + "; heavy ball (negative β allowed) in the real server core, M simulated "
+                        + "asynchronous workers with " + computeTime + " compute times. η over " + Arrays.toString(s.lrs()) + " for every β in "
                         + Arrays.toString(s.betas()) + ", then β (the grid grows at most " + s.widen() + " times while "
                         + "the winner is on an η edge or the top β). Score: log₁₀ of the final test cross-entropy ("
                         + MomentumVsWorkers.DIVERGED + " for a diverged run), mean ± standard error over "
