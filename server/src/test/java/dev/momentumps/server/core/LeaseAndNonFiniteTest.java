@@ -43,6 +43,44 @@ class LeaseAndNonFiniteTest {
         assertArrayEquals(new float[] {-2.5f, -2.5f, -2.5f}, core.weights());
     }
 
+    /**
+     * A server (or a machine) stalled past the lease expires live workers: one whose push waits in the round
+     * and one still computing. The waiting push was taken, so the round completes with it and it is applied
+     * and acknowledged; the other worker's push on its old registration is refused before it is taken (never
+     * acknowledged: the worker drops it, registers again under its id and goes on). Every acknowledged push is
+     * applied once; what a run loses is a round's worth of refused pushes, not an acknowledged update.
+     */
+    @Test
+    void aLiveWorkerWhoseLeaseExpiresLosesNoAcknowledgedPush() throws Exception {
+        ParameterServerCore core = new ParameterServerCore(new FixtureRule(), t -> 0.5f, 0, new Synchronous(), 1);
+        int a = core.register(0, "a");
+        int b = core.register(1, "b");
+        core.initialize(a, LAYOUT, new float[3]);
+        PushTicket ta = core.push(a, 0, 1, new float[] {2, 2, 2}, 0, 1);
+        assertFalse(ta.isDone(), "the round waits for b");
+        Thread.sleep(600); // the stall: nobody is heard from, not even the waiting push's renewals
+        assertArrayEquals(new int[] {a, b}, core.expireLeases(500_000_000L));
+        assertTrue(ta.isDone() && ta.applied(), "a's push was taken: the round completes with it");
+        assertEquals(1, core.version());
+        assertEquals(1, core.status().gradientsApplied());
+
+        RequestException e = assertThrows(RequestException.class, () -> core.push(b, 0, 1, new float[] {9, 9, 9}, 0, 1));
+        assertTrue(e.getMessage().contains("register again"), e.getMessage());
+        assertEquals(1, core.version(), "a refused push changes nothing");
+        assertEquals(1, core.status().gradientsApplied());
+        assertArrayEquals(new float[] {-1, -1, -1}, core.weights());
+
+        assertEquals(a, core.register(0, "a"));
+        assertEquals(b, core.register(1, "b"));
+        PushTicket ta2 = core.push(a, 1, 1, new float[] {2, 2, 2}, 0, 1);
+        assertFalse(ta2.isDone(), "rounds wait for both again");
+        PushTicket tb = core.push(b, 1, 1, new float[] {4, 4, 4}, 0, 1);
+        assertTrue(ta2.applied() && tb.applied());
+        assertEquals(2, core.version());
+        assertEquals(3, core.status().gradientsApplied(), "the three acknowledged pushes, each once");
+        assertArrayEquals(new float[] {-2.5f, -2.5f, -2.5f}, core.weights());
+    }
+
     @Test
     void sspStopsHoldingBackTheFastWorkerOnceTheSilentOnesLeaseExpires() throws Exception {
         ParameterServerCore core = new ParameterServerCore(new FixtureRule(), t -> 0.5f, 0,
