@@ -156,6 +156,145 @@ class IdleStreamsTest {
         }
     }
 
+    @Test
+    @Timeout(60)
+    void aStreamThatDribblesBytesOfAFrameIsEndedOnceIdle() throws Exception {
+        OptimizerConfig c = OptimizerConfig.defaults("sgd");
+        ParameterServerCore core = new ParameterServerCore(UpdateRules.create(c), UpdateRules.schedule(c), 0,
+                new Asynchronous(), 1);
+        core.setInflightBytes(BUDGET);
+        ServerHost host;
+        System.setProperty(ConfigKeys.STREAM_IDLE_MS.name(), String.valueOf(IDLE_MS));
+        try {
+            host = new ServerHost(NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0)), core, "test",
+                    1 << 16, 5_000).start();
+        } finally {
+            System.clearProperty(ConfigKeys.STREAM_IDLE_MS.name());
+        }
+        ManagedChannel ch = NettyChannelBuilder.forAddress("127.0.0.1", host.port()).usePlaintext().build();
+        try (RawHttp2 raw = new RawHttp2(host.port())) {
+            var stub = ParameterServerGrpc.newBlockingStub(ch).withDeadlineAfter(30, TimeUnit.SECONDS);
+            int me = stub.register(RegisterRequest.newBuilder().setRank(0).setName("legit").build()).getWorkerId();
+            int attacker = stub.register(RegisterRequest.newBuilder().setRank(1).setName("a").build()).getWorkerId();
+            List<InitializeFrame> init = new ArrayList<>();
+            init.add(InitializeFrame.newBuilder().setHeader(InitializeHeader.newBuilder().setWorkerId(me)
+                    .setLayout(ProtoMapping.toProto(TensorLayout.of("w", N)))).build());
+            for (Chunk chunk : TestChunks.of(new float[N], 1 << 16)) {
+                init.add(InitializeFrame.newBuilder().setChunk(chunk).build());
+            }
+            assertTrue(RawStreams.initialize(ch, 30, init).isOk());
+
+            // a whole header message, then a chunk message's first bytes one at a time, every 50 ms
+            long opened = System.nanoTime();
+            raw.open(1, "/" + ParameterServerGrpc.SERVICE_NAME + "/Push");
+            raw.data(1, RawHttp2.message(header(attacker, 0, 1).toByteArray()));
+            await(host::inflightBytesHeld, 4L * N, "the header is admitted: one gradient held");
+            byte[] chunk = RawHttp2.message(GradientFrame.newBuilder().setChunk(TestChunks.of(new float[N], 1 << 16)
+                    .get(0)).build().toByteArray());
+            for (int i = 0; i < 60 && !raw.ended(1); i++) {
+                raw.data(1, new byte[] {chunk[i]});
+                Thread.sleep(50);
+            }
+            long endedMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - opened);
+            assertTrue(raw.ended(1), "a stream whose frame never completes is ended");
+            assertTrue(endedMs >= IDLE_MS, "ended after " + endedMs + " ms");
+            await(host::inflightBytesHeld, 0, "its grant is released");
+            Status applied = RawStreams.push(ch, 30, pushFrames(me, core.version(), 1));
+            assertTrue(applied.isOk(), applied::toString);
+        } finally {
+            ch.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+            host.stop(2_000);
+        }
+    }
+
+    /**
+     * A plaintext HTTP/2 client written by hand, for what a gRPC client never does: stop in the middle of a
+     * message and send the rest a byte at a time. It sends the preface, empty SETTINGS, a request's HEADERS
+     * (HPACK literals, no Huffman) and DATA frames; a reader thread acknowledges the server's SETTINGS and
+     * notes which streams the server ended (END_STREAM or RST_STREAM).
+     */
+    private static final class RawHttp2 implements AutoCloseable {
+        private final java.net.Socket socket;
+        private final java.io.DataOutputStream out;
+        private final java.util.Set<Integer> ended = java.util.concurrent.ConcurrentHashMap.newKeySet();
+        private final Thread reader;
+
+        RawHttp2(int port) throws java.io.IOException {
+            socket = new java.net.Socket("127.0.0.1", port);
+            out = new java.io.DataOutputStream(new java.io.BufferedOutputStream(socket.getOutputStream()));
+            out.write("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            frame(4, 0, 0, new byte[0]);
+            reader = new Thread(this::read, "raw-http2-reader");
+            reader.setDaemon(true);
+            reader.start();
+        }
+
+        /** A gRPC message: not compressed, its length, its bytes. */
+        static byte[] message(byte[] body) {
+            return java.nio.ByteBuffer.allocate(5 + body.length).put((byte) 0).putInt(body.length).put(body).array();
+        }
+
+        void open(int stream, String path) throws java.io.IOException {
+            java.io.ByteArrayOutputStream block = new java.io.ByteArrayOutputStream();
+            String[][] headers = {{":method", "POST"}, {":scheme", "http"}, {":path", path},
+                    {":authority", "127.0.0.1"}, {"content-type", "application/grpc"}, {"te", "trailers"}};
+            for (String[] h : headers) {
+                block.write(0); // literal header field without indexing, new name
+                literal(block, h[0]);
+                literal(block, h[1]);
+            }
+            frame(1, 0x4, stream, block.toByteArray()); // HEADERS, END_HEADERS
+        }
+
+        private static void literal(java.io.ByteArrayOutputStream block, String s) {
+            byte[] b = s.getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+            block.write(b.length); // under 127: one byte, no Huffman
+            block.write(b, 0, b.length);
+        }
+
+        void data(int stream, byte[] bytes) throws java.io.IOException {
+            frame(0, 0, stream, bytes);
+        }
+
+        boolean ended(int stream) {
+            return ended.contains(stream);
+        }
+
+        private synchronized void frame(int type, int flags, int stream, byte[] payload) throws java.io.IOException {
+            out.writeByte(payload.length >>> 16);
+            out.writeShort(payload.length & 0xffff);
+            out.writeByte(type);
+            out.writeByte(flags);
+            out.writeInt(stream);
+            out.write(payload);
+            out.flush();
+        }
+
+        private void read() {
+            try (java.io.DataInputStream in = new java.io.DataInputStream(socket.getInputStream())) {
+                while (true) {
+                    int length = (in.readUnsignedByte() << 16) | in.readUnsignedShort();
+                    int type = in.readUnsignedByte();
+                    int flags = in.readUnsignedByte();
+                    int stream = in.readInt() & 0x7fffffff;
+                    in.readFully(new byte[length]);
+                    if (type == 4 && (flags & 0x1) == 0) {
+                        frame(4, 0x1, 0, new byte[0]); // SETTINGS ACK
+                    } else if (stream != 0 && (type == 3 || ((type == 0 || type == 1) && (flags & 0x1) != 0))) {
+                        ended.add(stream); // RST_STREAM, or DATA/HEADERS with END_STREAM
+                    }
+                }
+            } catch (java.io.IOException e) {
+                // the connection is closed
+            }
+        }
+
+        @Override
+        public void close() throws java.io.IOException {
+            socket.close();
+        }
+    }
+
     private static List<GradientFrame> pushFrames(int worker, long base, long seq) {
         List<GradientFrame> frames = new ArrayList<>();
         frames.add(header(worker, base, seq));
