@@ -385,10 +385,6 @@ final class TrainCommand implements Callable<Integer> {
         if (k < 1 || k > workers) {
             throw new IllegalArgumentException("--python-workers must be in [1, --workers], got " + pythonWorkers);
         }
-        if (methods.active()) {
-            throw new IllegalArgumentException("--local-steps, --local-lr, --elastic and --dana-slim are options of "
-                    + "the Java workers, not of --worker-script's Python workers");
-        }
         if (inProcess || shards > 1 || simulation.simulate) {
             throw new IllegalArgumentException("--worker-script runs Python worker processes against one server: "
                     + "not with --in-process, --shards or --simulate");
@@ -415,6 +411,7 @@ final class TrainCommand implements Callable<Integer> {
             options.addAll(List.of("--steps", Long.toString((task.updates + workers - 1) / workers)));
         }
         options.addAll(List.of("--transport", wire.transport, "--compress", wire.compress));
+        options.addAll(methods.toArgs()); // --local-steps, --elastic, --dana-slim: the same method in Python
         PythonWorkers python = PythonWorkers.find();
         PythonWorkers.Description d = python.describe(workerScript, workers, options);
         if (!d.evaluates()) {
