@@ -67,15 +67,21 @@ final class RpcSupport {
      * @param knownFinite every value was checked while it was decoded (the core then skips its own scan)
      */
     PushTicket submit(GradientHeader header, float[] gradient, boolean knownFinite) throws InterruptedException {
+        return submit(header.getWorkerId(), header.getBaseVersion(), header.getSequence(), gradient,
+                header.getLoss(), header.getBatchSize(), knownFinite);
+    }
+
+    /** {@link #submit(GradientHeader, float[], boolean)} with the header's fields one by one. */
+    PushTicket submit(int workerId, long baseVersion, long sequence, float[] gradient, double loss, int batchSize,
+                      boolean knownFinite) throws InterruptedException {
         PushTicket ticket;
         try {
-            ticket = core.push(header.getWorkerId(), header.getBaseVersion(), header.getSequence(), gradient,
-                    header.getLoss(), header.getBatchSize(), knownFinite);
+            ticket = core.push(workerId, baseVersion, sequence, gradient, loss, batchSize, knownFinite);
         } catch (RequestException e) {
             buffers.give(gradient);
             throw e;
         }
-        awaitOrThrow(header.getWorkerId(), ticket);
+        awaitOrThrow(workerId, ticket);
         buffers.give(gradient);
         return ticket;
     }
