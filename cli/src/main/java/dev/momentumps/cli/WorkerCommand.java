@@ -169,6 +169,7 @@ final class WorkerCommand implements Callable<Integer> {
      * either way behind a {@link ReconnectingParameterClient} that waits out a server restart.
      */
     private ReconnectingParameterClient connect(List<String> shardAddresses, GradientTask source, String token) {
+        wire.checkTls(security.tls().enabled() ? "--tls-ca" : null);
         List<ManagedChannel> channels = new ArrayList<>();
         for (String a : shardAddresses.isEmpty() ? List.of(server) : shardAddresses) {
             channels.add(Channels.forAddress(a, shardAddresses.isEmpty() ? "--server" : "--servers", security.tls(),

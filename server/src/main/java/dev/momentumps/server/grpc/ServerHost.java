@@ -144,6 +144,10 @@ public final class ServerHost implements AutoCloseable {
         return payload.port();
     }
 
+    PayloadSockets payloadSockets() {
+        return payload;
+    }
+
     /** The probe port's bound port, or -1 without one. */
     public int probePort() {
         return probe == null ? -1 : probe.getPort();
