@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.momentumps.proto.InitializeFrame;
 import dev.momentumps.proto.InitializeHeader;
-import dev.momentumps.proto.InitializeReply;
 import dev.momentumps.proto.ParameterServerGrpc;
 import dev.momentumps.proto.RegisterReply;
 import dev.momentumps.proto.RegisterRequest;
@@ -25,13 +24,11 @@ import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.inprocess.InProcessChannelBuilder;
 import io.grpc.inprocess.InProcessServerBuilder;
-import io.grpc.stub.StreamObserver;
 import java.io.EOFException;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -69,7 +66,7 @@ class PayloadSocketsTest {
     }
 
     /** Registers rank {@code rank}; worker 0 initialises the model. */
-    private RegisterReply register(int rank) {
+    private RegisterReply register(int rank) throws Exception {
         RegisterReply r = ParameterServerGrpc.newBlockingStub(channel).register(RegisterRequest.newBuilder()
                 .setRank(rank).setName("w" + rank).build());
         assertTrue(r.hasPayloadSocket(), "the server offers its payload socket");
@@ -78,27 +75,11 @@ class PayloadSocketsTest {
             for (int i = 0; i < N; i++) {
                 w0[i] = 0.01f * i;
             }
-            CompletableFuture<InitializeReply> done = new CompletableFuture<>();
-            StreamObserver<InitializeFrame> req = ParameterServerGrpc.newStub(channel).initialize(new StreamObserver<>() {
-                @Override
-                public void onNext(InitializeReply value) {
-                    done.complete(value);
-                }
-
-                @Override
-                public void onError(Throwable t) {
-                    done.completeExceptionally(t);
-                }
-
-                @Override
-                public void onCompleted() {
-                }
-            });
-            req.onNext(InitializeFrame.newBuilder().setHeader(InitializeHeader.newBuilder().setWorkerId(r.getWorkerId())
-                    .setLayout(ProtoMapping.toProto(TensorLayout.builder().add("w", N).build()))).build());
-            req.onNext(InitializeFrame.newBuilder().setChunk(TensorCodec.encode(w0, 0, N)).build());
-            req.onCompleted();
-            done.join();
+            Status status = RawStreams.initialize(channel, 10, java.util.List.of(InitializeFrame.newBuilder()
+                    .setHeader(InitializeHeader.newBuilder().setWorkerId(r.getWorkerId())
+                            .setLayout(ProtoMapping.toProto(TensorLayout.builder().add("w", N).build()))).build(),
+                    InitializeFrame.newBuilder().setChunk(TensorCodec.encode(w0, 0, N)).build()));
+            assertTrue(status.isOk(), status.toString());
         }
         return r;
     }
