@@ -111,6 +111,7 @@ final class WorkerCommand implements Callable<Integer> {
         WireStats wireStats = new WireStats();
         wire.sparseMode(); // checks --sparse and --compress before connecting
         wire.compression();
+        wire.checkTls(security.tls().enabled() ? "--tls-ca" : null);
         wire.transport();
         String token = security.token();
         Task t = Tasks.build(task.spec());
@@ -169,7 +170,6 @@ final class WorkerCommand implements Callable<Integer> {
      * either way behind a {@link ReconnectingParameterClient} that waits out a server restart.
      */
     private ReconnectingParameterClient connect(List<String> shardAddresses, GradientTask source, String token) {
-        wire.checkTls(security.tls().enabled() ? "--tls-ca" : null);
         List<ManagedChannel> channels = new ArrayList<>();
         for (String a : shardAddresses.isEmpty() ? List.of(server) : shardAddresses) {
             channels.add(Channels.forAddress(a, shardAddresses.isEmpty() ? "--server" : "--servers", security.tls(),
