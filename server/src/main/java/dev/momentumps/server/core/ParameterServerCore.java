@@ -54,8 +54,9 @@ public final class ParameterServerCore implements AutoCloseable {
     private final Sink sink = new Sink();
     private final List<Checkpointable> checkpointables = new CopyOnWriteArrayList<>();
     private final AdmissionLimits limits = new AdmissionLimits();
-    private ParameterStore store;
-    private StalenessCompensation compensation = StalenessCompensation.NONE;
+    // written under the lock; volatile so that a push can see, before it takes the lock, how it will be applied
+    private volatile ParameterStore store;
+    private volatile StalenessCompensation compensation = StalenessCompensation.NONE;
     private float[] lookAheadScratch;
     private volatile Replication replication = Replication.NONE;
     /** a standby that has not taken over: leases do not expire (the primary's expiries arrive as operations) */
@@ -212,13 +213,22 @@ public final class ParameterServerCore implements AutoCloseable {
      * Sets the layout and initial weights. The first call wins and returns true; a later call with the
      * same layout returns false and changes nothing; a different layout is FAILED_PRECONDITION.
      */
-    public synchronized boolean initialize(int workerId, TensorLayout layout, float[] weights) {
+    public boolean initialize(int workerId, TensorLayout layout, float[] weights) {
+        return initialize(workerId, layout, weights, false);
+    }
+
+    /**
+     * {@link #initialize(int, TensorLayout, float[])}; with {@code handOver} the array becomes the live weights
+     * instead of being copied (the caller will not touch it again): a transport that assembled it for this
+     * call saves a model-sized copy, which would otherwise stay behind as the server's heap's high-water mark.
+     */
+    public synchronized boolean initialize(int workerId, TensorLayout layout, float[] weights, boolean handOver) {
         checkInitialize(workerId, layout);
         if (store != null) {
             return false;
         }
         PushChecks.requireFinite(weights, "weights");
-        store = new ParameterStore(layout, weights, rule, schedule, clipNorm, executor);
+        store = new ParameterStore(layout, weights, rule, schedule, clipNorm, executor, handOver);
         replication.initialized(workerId, layout, weights);
         for (UpdateListener l : listeners) {
             l.onInitialized(weights);
@@ -431,18 +441,70 @@ public final class ParameterServerCore implements AutoCloseable {
      */
     public PushTicket push(int workerId, long baseVersion, long sequence, float[] gradient, double loss,
                            int batchSize, boolean knownFinite) {
-        // NaN/Inf handling reads only the caller's array, so it runs before the lock: another worker's update
+        return push(workerId, baseVersion, sequence, GradientSource.of(gradient, knownFinite), loss, batchSize);
+    }
+
+    /**
+     * The one dense push every transport takes, with the gradient where the transport holds it
+     * ({@link GradientSource}). The checks, counts, compensation and consistency model are the same whatever
+     * the source. A borrowed buffer (a worker's shared region) is read in place when the update can take it
+     * block by block ({@link #appliesBlocks}: an asynchronous server, no compensation, no standby, a rule
+     * that takes gradient blocks and does not need to know the update's origin, no clipping): one pass over
+     * the buffer applies the non-finite policy before anything changes, then each block is copied into a
+     * small scratch, checked again there and applied from there ({@link ParameterStore#applyBlocks}), so no
+     * model-sized copy is made and what is applied is what was checked. Otherwise the buffer is copied into
+     * an array of the transport's first ({@link GradientSource#array()}), which then takes the array's path.
+     */
+    public PushTicket push(int workerId, long baseVersion, long sequence, GradientSource gradient, double loss,
+                           int batchSize) {
+        // NaN/Inf handling reads only the caller's values, so it runs before the lock: another worker's update
         // is not held up by this scan. Nothing of the server's state is touched until pushChecked.
-        boolean skip = !knownFinite && checks.screen(gradient);
+        boolean skip;
+        if (!gradient.isArray() && appliesBlocks()) {
+            skip = checks.screen(gradient.buffer(), gradient.length());
+        } else {
+            gradient.copyIntoArray();
+            skip = !gradient.knownFinite() && checks.screen(gradient.array());
+        }
         return pushChecked(workerId, baseVersion, sequence, gradient, loss, batchSize, skip);
     }
 
+    /**
+     * Whether a push read in place is applied block by block (see {@link #push(int, long, long, GradientSource,
+     * double, int)}); the store's part once the model is initialised.
+     */
+    private boolean appliesBlocks() {
+        ParameterStore s = store;
+        return consistency.kind() == ConsistencyKind.ASYNCHRONOUS && compensation == StalenessCompensation.NONE
+                && replication == Replication.NONE && !(rule instanceof UpdateOrigin) && s != null
+                && s.appliesBlocks();
+    }
+
     /** The one dense push: checks, counts, compensation, then the consistency model. */
-    private synchronized PushTicket pushChecked(int workerId, long baseVersion, long sequence, float[] gradient,
-                                                double loss, int batchSize, boolean skip) {
+    private synchronized PushTicket pushChecked(int workerId, long baseVersion, long sequence,
+                                                GradientSource source, double loss, int batchSize, boolean skip) {
         WorkerRecord w = pusher(workerId, baseVersion, sequence, batchSize);
         ParameterStore s = store;
-        PushChecks.checkLength(gradient, s);
+        PushChecks.checkLength(source.length(), s);
+        if (!source.isArray() && !appliesBlocks()) {
+            // the compensation or the standby was set after the scan: take the array's path from here
+            source.copyIntoArray();
+            skip = checks.screen(source.array());
+        }
+        float[] gradient = source.array();
+        if (gradient == null) {
+            accept(w, sequence, loss);
+            if (skip) {
+                return dropped(workerId);
+            }
+            PushTicket ticket = new PushTicket();
+            Submission sub = new Submission(workerId, w.rank, baseVersion, null, loss, batchSize, ticket);
+            long before = s.version();
+            s.applyBlocks(source.buffer());
+            sink.recordApplied(before, List.of(sub));
+            notifyAll();
+            return ticket;
+        }
         replication.pushed(workerId, baseVersion, sequence, gradient, loss, batchSize);
         accept(w, sequence, loss);
         compensation.adjustGradient(workerId, s.version() - baseVersion, gradient, s.weights());

@@ -6,6 +6,8 @@ import dev.momentumps.server.optim.SparseUpdateRule;
 import dev.momentumps.server.optim.UpdateRule;
 import dev.momentumps.wire.RequestException;
 import dev.momentumps.wire.TensorLayout;
+import dev.momentumps.wire.codec.FiniteScan;
+import java.nio.FloatBuffer;
 
 /**
  * The parameters: one flat float32 vector laid out by a {@link TensorLayout}, the update rule that owns
@@ -28,6 +30,11 @@ public final class ParameterStore {
     private float pendingLr;
     private long pendingStep;
     private final RangeExecutor.RangeTask applyTask = this::applyRange;
+    private FloatBuffer pendingBuffer;
+    private final RangeExecutor.RangeTask blocksTask = this::applyBlocksRange;
+    /** per applying thread: a block of the gradient being applied, and the finite check's scratch (16 KiB each) */
+    private static final ThreadLocal<float[][]> BLOCK_SCRATCH =
+            ThreadLocal.withInitial(() -> new float[][] {new float[FiniteScan.BLOCK], new float[FiniteScan.BLOCK]});
 
     /**
      * @param initial  the initial weights (copied)
@@ -35,6 +42,12 @@ public final class ParameterStore {
      */
     public ParameterStore(TensorLayout layout, float[] initial, UpdateRule rule, LearningRateSchedule schedule,
                           float clipNorm, RangeExecutor executor) {
+        this(layout, initial, rule, schedule, clipNorm, executor, false);
+    }
+
+    /** @param handOver {@code initial} becomes the live weights, not copied (its caller will not touch it again) */
+    ParameterStore(TensorLayout layout, float[] initial, UpdateRule rule, LearningRateSchedule schedule,
+                   float clipNorm, RangeExecutor executor, boolean handOver) {
         if (initial.length != layout.numElements()) {
             throw RequestException.invalid("initial weights have " + initial.length + " elements, layout "
                     + layout + " has " + layout.numElements());
@@ -43,7 +56,7 @@ public final class ParameterStore {
             throw new IllegalArgumentException("clip norm must be >= 0, got " + clipNorm);
         }
         this.layout = layout;
-        this.weights = initial.clone();
+        this.weights = handOver ? initial : initial.clone();
         this.rule = rule;
         this.schedule = schedule;
         this.clipNorm = clipNorm;
@@ -130,16 +143,49 @@ public final class ParameterStore {
 
     /** As {@link #apply(float[])}, with the schedule's learning rate multiplied by {@code lrScale}. */
     public void apply(float[] gradient, float lrScale) {
-        settle();
-        long step = version + 1;
         if (clipNorm > 0) {
             GradientClipping.clipByGlobalNorm(gradient, clipNorm);
         }
         pending = gradient;
+        update(applyTask, lrScale);
+        pending = null;
+    }
+
+    /**
+     * Whether {@link #applyBlocks} can apply a gradient: the rule takes gradient blocks and no clipping needs
+     * the whole gradient's norm first.
+     */
+    public boolean appliesBlocks() {
+        return clipNorm == 0 && rule.takesGradientBlocks();
+    }
+
+    /**
+     * Applies one update with the gradient {@code gradient[0, n)}, which is not the server's (a worker's shared
+     * region): each block of {@link FiniteScan#BLOCK} values is copied into a small scratch of the applying
+     * thread, checked there, and applied from there, so what is applied is exactly what was checked even if
+     * the buffer changes meanwhile; a value that is not finite there is applied as zero (the caller has
+     * already applied the non-finite policy to the buffer, so only a sender that wrote it meanwhile gets
+     * here). The gradient crosses memory once, with no model-sized copy. Requires {@link #appliesBlocks}.
+     */
+    public void applyBlocks(FloatBuffer gradient) {
+        if (!appliesBlocks()) {
+            throw new IllegalStateException(rule + " with clip norm " + clipNorm + " needs the whole gradient");
+        }
+        pendingBuffer = gradient;
+        try {
+            update(blocksTask, 1f);
+        } finally {
+            pendingBuffer = null;
+        }
+    }
+
+    /** One step: every row caught up, {@code task} run over all elements, the version advanced. */
+    private void update(RangeExecutor.RangeTask task, float lrScale) {
+        settle();
+        long step = version + 1;
         pendingLr = lrScale == 1f ? schedule.lr(step) : schedule.lr(step) * lrScale;
         pendingStep = step;
-        executor.run(weights.length, applyTask);
-        pending = null;
+        executor.run(weights.length, task);
         version = step;
         if (rule instanceof SparseUpdateRule r) {
             r.onDenseStep(step);
@@ -159,5 +205,19 @@ public final class ParameterStore {
 
     private void applyRange(int from, int to) {
         rule.apply(weights, pending, from, to, pendingStep, pendingLr);
+    }
+
+    private void applyBlocksRange(int from, int to) {
+        float[][] scratch = BLOCK_SCRATCH.get();
+        float[] block = scratch[0];
+        FloatBuffer source = pendingBuffer;
+        for (int at = from; at < to; at += FiniteScan.BLOCK) {
+            int len = Math.min(FiniteScan.BLOCK, to - at);
+            source.get(at, block, 0, len);
+            if (!FiniteScan.allFinite(block, 0, len, scratch[1])) {
+                PushChecks.zeroNonFinite(block, len);
+            }
+            rule.apply(weights, block, 0, at, at + len, pendingStep, pendingLr);
+        }
     }
 }

@@ -2,6 +2,7 @@ package dev.momentumps.server.core;
 
 import dev.momentumps.wire.RequestException;
 import dev.momentumps.wire.codec.FiniteScan;
+import java.nio.FloatBuffer;
 import java.util.Objects;
 
 /**
@@ -45,6 +46,31 @@ final class PushChecks {
         }
     }
 
+    /**
+     * The policy's decision for a gradient read where a transport holds it ({@code values[0, n)}, which its
+     * sender could still change): REJECT refuses a non-finite value naming its index, SKIP reports it;
+     * ZERO changes nothing here, since the buffer is not the core's: every value is checked again as the
+     * core applies it, block by block, and a non-finite one is applied as zero ({@link #zeroNonFinite(float[], int)}).
+     * Reads only the buffer, so it runs before the core's lock.
+     * @return whether the push is to be taken in but dropped (SKIP with a non-finite value)
+     */
+    boolean screen(FloatBuffer values, int n) {
+        NonFinitePolicy p = policy;
+        if (p == NonFinitePolicy.ZERO || FiniteScan.allFinite(values, 0, n, new float[FiniteScan.BLOCK])) {
+            return false;
+        }
+        if (p == NonFinitePolicy.SKIP) {
+            return true;
+        }
+        for (int i = 0; i < n; i++) {
+            float v = values.get(i);
+            if (v - v != 0) {
+                throw RequestException.invalid("gradient[" + i + "] is " + v + ": only finite values are accepted");
+            }
+        }
+        return false; // the sender made the value finite again meanwhile: what is applied is checked again
+    }
+
     /** For sparse values {@link #rejectSparse} let through: @return whether to drop them (SKIP) */
     boolean screenSparse(float[] values) {
         NonFinitePolicy p = policy;
@@ -71,9 +97,9 @@ final class PushChecks {
     }
 
     /** A dense gradient has exactly the model's elements. */
-    static void checkLength(float[] gradient, ParameterStore s) {
-        if (gradient.length != s.numElements()) {
-            throw RequestException.invalid("gradient has " + gradient.length + " elements, model has "
+    static void checkLength(int length, ParameterStore s) {
+        if (length != s.numElements()) {
+            throw RequestException.invalid("gradient has " + length + " elements, model has "
                     + s.numElements() + " (" + s.layout() + ")");
         }
     }
@@ -84,7 +110,12 @@ final class PushChecks {
     }
 
     static void zeroNonFinite(float[] values) {
-        for (int i = 0; i < values.length; i++) {
+        zeroNonFinite(values, values.length);
+    }
+
+    /** Zeroes the NaN and ±Inf values of {@code values[0, n)}. */
+    static void zeroNonFinite(float[] values, int n) {
+        for (int i = 0; i < n; i++) {
             float v = values[i];
             if (v - v != 0) {
                 values[i] = 0f;

@@ -58,6 +58,13 @@ final class InitializeCall {
                 }
             }
 
+            /** The assembled weights, handed over to the core: nothing here holds them any longer. */
+            private float[] weights() {
+                float[] w = chunks.finish();
+                chunks = null;
+                return w;
+            }
+
             @Override
             InitializeReply finish() {
                 if (header == null) {
@@ -65,8 +72,7 @@ final class InitializeCall {
                 }
                 ShardPlan p = rpc.shard.check(
                         header.hasModelLayout() ? ProtoMapping.fromProto(header.getModelLayout()) : null, layout);
-                boolean first = rpc.core.initialize(header.getWorkerId(), layout,
-                        initialised ? null : chunks.finish());
+                boolean first = rpc.core.initialize(header.getWorkerId(), layout, initialised ? null : weights(), true);
                 rpc.plan = p;
                 rpc.replicated();
                 if (first && GC_AFTER_INITIALIZE) {

@@ -3,6 +3,7 @@ package dev.momentumps.server.grpc;
 import dev.momentumps.proto.GradientFrame;
 import dev.momentumps.proto.GradientHeader;
 import dev.momentumps.server.consistency.PushTicket;
+import dev.momentumps.server.core.GradientSource;
 import dev.momentumps.server.core.NonFinitePolicy;
 import dev.momentumps.wire.codec.ChunkAssembler;
 import dev.momentumps.wire.frame.FrameMarshallers;
@@ -74,7 +75,7 @@ final class PushCall {
                 }
                 int id = header.getWorkerId();
                 PushTicket ticket = sparse != null ? rpc.awaitOrThrow(id, sparse.submit(rpc.core, header))
-                        : rpc.submit(header, chunks.finish(), chunks.knownFinite());
+                        : rpc.submit(header, GradientSource.of(chunks.finish(), chunks.knownFinite()));
                 rpc.paths.taken(sparse != null ? PushPaths.Path.SPARSE_STREAM : PushPaths.Path.STREAM);
                 grant.close(); // the gradient is applied: released before the reply, so the next push finds it free
                 if (header.getReturnWeights()) {

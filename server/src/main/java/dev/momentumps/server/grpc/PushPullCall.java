@@ -7,6 +7,7 @@ import dev.momentumps.proto.PushPullRequest;
 import dev.momentumps.proto.ValueEncoding;
 import dev.momentumps.proto.WeightsHeader;
 import dev.momentumps.server.consistency.PushTicket;
+import dev.momentumps.server.core.GradientSource;
 import dev.momentumps.wire.codec.WireValues;
 import dev.momentumps.wire.frame.FrameMarshallers;
 import dev.momentumps.wire.shm.SharedRegion;
@@ -19,7 +20,6 @@ import io.grpc.stub.StreamObserver;
 final class PushPullCall {
     private final RpcSupport rpc;
     private final WorkerRegions regions;
-    private final RegionScratch scratch = new RegionScratch();
 
     PushPullCall(RpcSupport rpc, WorkerRegions regions) {
         this.rpc = rpc;
@@ -58,7 +58,7 @@ final class PushPullCall {
         }
         float[] gradient = rpc.buffers.take(n);
         boolean knownFinite = WireValues.decodeChecked(data, enc, gradient, 0);
-        PushTicket ticket = rpc.submit(header, gradient, knownFinite);
+        PushTicket ticket = rpc.submit(header, GradientSource.of(gradient, knownFinite));
         rpc.paths.taken(PushPaths.Path.UNARY);
         WeightsHeader.Builder h = RpcSupport.fate(ticket);
         int id = header.getWorkerId();
@@ -73,27 +73,14 @@ final class PushPullCall {
         out.onCompleted();
     }
 
-    /** A gradient in the worker's region; the fresh weights (if asked) are written back into the region. */
+    /**
+     * A gradient in the worker's region, which the core reads in place (or copies into a pooled array when
+     * its update needs one); the fresh weights (if asked) are written back into the region.
+     */
     private PushPullReply throughRegion(GradientHeader header, dev.momentumps.proto.SharedRegion spec, int n)
             throws InterruptedException {
         SharedRegion region = regions.of(header.getWorkerId(), spec, n);
-        if (scratch.covers(n, rpc.asynchronous())) {
-            synchronized (scratch.lock()) {
-                float[] gradient = scratch.array(n);
-                region.gradient().get(0, gradient, 0, n);
-                PushTicket ticket = rpc.core.push(header.getWorkerId(), header.getBaseVersion(), header.getSequence(),
-                        gradient, header.getLoss(), header.getBatchSize());
-                if (!ticket.isDone()) {
-                    throw new IllegalStateException("an asynchronous push was not applied at once");
-                }
-                rpc.paths.taken(PushPaths.Path.SHARED_MEMORY);
-                rpc.replicated();
-                return reply(header, ticket, region, n);
-            }
-        }
-        float[] gradient = rpc.buffers.take(n);
-        region.gradient().get(0, gradient, 0, n);
-        PushTicket ticket = rpc.submit(header, gradient, false);
+        PushTicket ticket = rpc.submit(header, GradientSource.borrowed(region.gradient(), n, rpc.buffers::take));
         rpc.paths.taken(PushPaths.Path.SHARED_MEMORY);
         return reply(header, ticket, region, n);
     }

@@ -3,6 +3,7 @@ package dev.momentumps.server.grpc;
 import dev.momentumps.proto.GradientHeader;
 import dev.momentumps.proto.WeightsHeader;
 import dev.momentumps.server.consistency.PushTicket;
+import dev.momentumps.server.core.GradientSource;
 import dev.momentumps.server.core.ParameterServerCore;
 import dev.momentumps.server.core.ShardRole;
 import dev.momentumps.wire.ConsistencyKind;
@@ -60,29 +61,22 @@ final class RpcSupport {
     }
 
     /**
-     * Hands a gradient to the core and waits for its ticket. The gradient buffer goes back to the pool once
-     * the core is done with it (applied or dropped, or refused before it was taken); after a timeout the
-     * core may still hold it, so it is left to the collector.
-     *
-     * @param knownFinite every value was checked while it was decoded (the core then skips its own scan)
+     * Hands a gradient to the core and waits for its ticket. The gradient's array (the one given, or the
+     * pooled copy the core made of a borrowed buffer) goes back to the pool once the core is done with it
+     * (applied or dropped, or refused before it was taken); after a timeout the core may still hold it, so it
+     * is left to the collector.
      */
-    PushTicket submit(GradientHeader header, float[] gradient, boolean knownFinite) throws InterruptedException {
-        return submit(header.getWorkerId(), header.getBaseVersion(), header.getSequence(), gradient,
-                header.getLoss(), header.getBatchSize(), knownFinite);
-    }
-
-    /** {@link #submit(GradientHeader, float[], boolean)} with the header's fields one by one. */
-    PushTicket submit(int workerId, long baseVersion, long sequence, float[] gradient, double loss, int batchSize,
-                      boolean knownFinite) throws InterruptedException {
+    PushTicket submit(GradientHeader header, GradientSource gradient) throws InterruptedException {
         PushTicket ticket;
         try {
-            ticket = core.push(workerId, baseVersion, sequence, gradient, loss, batchSize, knownFinite);
+            ticket = core.push(header.getWorkerId(), header.getBaseVersion(), header.getSequence(), gradient,
+                    header.getLoss(), header.getBatchSize());
         } catch (RequestException e) {
-            buffers.give(gradient);
+            buffers.give(gradient.array());
             throw e;
         }
-        awaitOrThrow(workerId, ticket);
-        buffers.give(gradient);
+        awaitOrThrow(header.getWorkerId(), ticket);
+        buffers.give(gradient.array());
         return ticket;
     }
 

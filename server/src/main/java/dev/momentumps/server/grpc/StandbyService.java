@@ -170,7 +170,7 @@ public final class StandbyService extends StandbyGrpc.StandbyImplBase {
             }
             case DEREGISTER -> core.deregister(op.getDeregister().getWorkerId());
             case INITIALIZE -> core.initialize(op.getInitialize().getWorkerId(),
-                    ProtoMapping.fromProto(op.getInitialize().getLayout()), floats(values));
+                    ProtoMapping.fromProto(op.getInitialize().getLayout()), floats(values), true);
             case PUSH -> {
                 ReplicaPush p = op.getPush();
                 if (p.getSparse()) {

@@ -56,8 +56,9 @@ abstract class AbstractAdam extends AbstractUpdateRule implements SparseUpdateRu
     }
 
     @Override
-    public final void apply(float[] w, float[] g, int from, int to, long t, float lr) {
-        checkRange(w, g, from, to, t);
+    public final void apply(float[] w, float[] g, int gFrom, int from, int to, long t, float lr) {
+        checkRange(w, g, gFrom, from, to, t);
+        final int d = gFrom - from; // element i's gradient is g[i + d]
         final float[] m = this.m;
         final float[] v = this.v;
         // Adam: L2 into the gradient; AdamW: w <- w·(1 − η λ) before the step (1 exactly when λ = 0).
@@ -70,7 +71,7 @@ abstract class AbstractAdam extends AbstractUpdateRule implements SparseUpdateRu
         final float bc2F = (float) bc2;
         for (int i = from; i < to; i++) {
             float wi = w[i];
-            float gi = withL2(g[i], wi, l2);
+            float gi = withL2(g[i + d], wi, l2);
             float mi = m[i] * b1 + oneMinusB1 * gi;
             float vi = v[i] * b2 + oneMinusB2 * gi * gi;
             m[i] = mi;

@@ -77,11 +77,29 @@ abstract class AbstractUpdateRule implements UpdateRule {
         return lambda == 0f ? g : g + lambda * w;
     }
 
-    /** Throws unless {@link #initialize} ran and the range is valid for the state; cheap, called once per apply. */
-    protected final void checkRange(float[] w, float[] g, int from, int to, long t) {
-        if (from < 0 || from > to || to > w.length || to > g.length) {
-            throw new IndexOutOfBoundsException("range [" + from + ", " + to + ") out of bounds for w.length="
-                    + w.length + ", g.length=" + g.length);
+    /** The step on {@code [from, to)} with the gradient at the weights' indices: every rule here has one body. */
+    @Override
+    public final void apply(float[] w, float[] g, int from, int to, long t, float lr) {
+        apply(w, g, from, from, to, t, lr);
+    }
+
+    /** Every rule here reads element {@code i}'s gradient at {@code g[gFrom + (i - from)]}. */
+    @Override
+    public abstract void apply(float[] w, float[] g, int gFrom, int from, int to, long t, float lr);
+
+    @Override
+    public final boolean takesGradientBlocks() {
+        return true;
+    }
+
+    /**
+     * Throws unless {@link #initialize} ran and the range is valid for the state and the gradient block
+     * ({@code g[gFrom, gFrom + to - from)}); cheap, called once per apply.
+     */
+    protected final void checkRange(float[] w, float[] g, int gFrom, int from, int to, long t) {
+        if (from < 0 || from > to || to > w.length || gFrom < 0 || gFrom > g.length - (to - from)) {
+            throw new IndexOutOfBoundsException("range [" + from + ", " + to + ") with the gradient from " + gFrom
+                    + " out of bounds for w.length=" + w.length + ", g.length=" + g.length);
         }
         if (t < 1) {
             throw new IllegalArgumentException("t must be >= 1, got " + t);

@@ -50,14 +50,15 @@ public final class AdaDelta extends AbstractUpdateRule {
     }
 
     @Override
-    public void apply(float[] w, float[] g, int from, int to, long t, float lr) {
-        checkRange(w, g, from, to, t);
+    public void apply(float[] w, float[] g, int gFrom, int from, int to, long t, float lr) {
+        checkRange(w, g, gFrom, from, to, t);
+        final int d = gFrom - from; // element i's gradient is g[i + d]
         final float[] sq = this.sq;
         final float[] acc = this.acc;
         final float negLr = -lr;
         for (int i = from; i < to; i++) {
             float wi = w[i];
-            float gi = decayed(g[i], wi);
+            float gi = decayed(g[i + d], wi);
             float s = sq[i] * rhoF + oneMinusRho * gi * gi;
             sq[i] = s;
             float std = (float) Math.sqrt(s + epsF);

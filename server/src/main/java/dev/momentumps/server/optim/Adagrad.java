@@ -54,13 +54,14 @@ public final class Adagrad extends AbstractUpdateRule {
     }
 
     @Override
-    public void apply(float[] w, float[] g, int from, int to, long t, float lr) {
-        checkRange(w, g, from, to, t);
+    public void apply(float[] w, float[] g, int gFrom, int from, int to, long t, float lr) {
+        checkRange(w, g, gFrom, from, to, t);
+        final int d = gFrom - from; // element i's gradient is g[i + d]
         final float[] sum = this.sum;
         final float negClr = (float) -(lr / (1 + (t - 1) * lrDecay));
         for (int i = from; i < to; i++) {
             float wi = w[i];
-            float gi = decayed(g[i], wi);
+            float gi = decayed(g[i + d], wi);
             float s = sum[i] + gi * gi;
             sum[i] = s;
             float std = epsInsideRoot ? (float) Math.sqrt(s + epsF) : (float) Math.sqrt(s) + epsF;

@@ -132,12 +132,12 @@ public final class ClosedLoopMomentum extends AbstractUpdateRule implements Upda
     }
 
     @Override
-    public void apply(float[] w, float[] g, int from, int to, long t, float lr) {
-        checkRange(w, g, from, to, t);
+    public void apply(float[] w, float[] g, int gFrom, int from, int to, long t, float lr) {
+        checkRange(w, g, gFrom, from, to, t);
         if (from == 0) {
             lrs[(int) (t % HISTORY_LENGTH)] = lr;
         }
-        HeavyBallMomentum.step(w, g, v, from, to, control[0], lr, wd);
+        HeavyBallMomentum.step(w, g, gFrom - from, v, from, to, control[0], lr, wd);
     }
 
     /** The explicit β now. */

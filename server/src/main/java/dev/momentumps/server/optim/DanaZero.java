@@ -83,8 +83,9 @@ public final class DanaZero extends AbstractUpdateRule implements LookAhead, Upd
     }
 
     @Override
-    public void apply(float[] w, float[] g, int from, int to, long t, float lr) {
-        checkRange(w, g, from, to, t);
+    public void apply(float[] w, float[] g, int gFrom, int from, int to, long t, float lr) {
+        checkRange(w, g, gFrom, from, to, t);
+        final int d = gFrom - from; // element i's gradient is g[i + d]
         final float[] v = current;
         if (v == null) {
             throw new IllegalStateException("dana: apply without beforeUpdate (the core names the worker first)");
@@ -94,7 +95,7 @@ public final class DanaZero extends AbstractUpdateRule implements LookAhead, Upd
         for (int i = from; i < to; i++) {
             float wi = w[i];
             float old = v[i];
-            float vi = old * gammaF + decayed(g[i], wi);
+            float vi = old * gammaF + decayed(g[i + d], wi);
             v[i] = vi;
             s[i] = s[i] + (vi - old);
             w[i] = wi + negLr * vi;

@@ -34,11 +34,12 @@ public final class ElasticAveraging extends AbstractUpdateRule {
 
     /** {@code g} holds the worker's weights xᵢ. */
     @Override
-    public void apply(float[] w, float[] g, int from, int to, long t, float lr) {
-        checkRange(w, g, from, to, t);
+    public void apply(float[] w, float[] g, int gFrom, int from, int to, long t, float lr) {
+        checkRange(w, g, gFrom, from, to, t);
+        final int d = gFrom - from; // element i's gradient is g[i + d]
         for (int i = from; i < to; i++) {
             float wi = w[i];
-            w[i] = wi + lr * (g[i] - wi);
+            w[i] = wi + lr * (g[i + d] - wi);
         }
     }
 

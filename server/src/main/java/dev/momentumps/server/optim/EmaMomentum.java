@@ -37,13 +37,14 @@ public class EmaMomentum extends VelocityRule {
     }
 
     @Override
-    public final void apply(float[] w, float[] g, int from, int to, long t, float lr) {
-        checkRange(w, g, from, to, t);
+    public final void apply(float[] w, float[] g, int gFrom, int from, int to, long t, float lr) {
+        checkRange(w, g, gFrom, from, to, t);
+        final int d = gFrom - from; // element i's gradient is g[i + d]
         final float[] v = this.v;
         final float negLr = -lr;
         for (int i = from; i < to; i++) {
             float wi = w[i];
-            float vi = v[i] * b + oneMinusB * decayed(g[i], wi);
+            float vi = v[i] * b + oneMinusB * decayed(g[i + d], wi);
             v[i] = vi;
             w[i] = wi + negLr * vi;
         }

@@ -47,20 +47,20 @@ public final class HeavyBallMomentum extends VelocityRule implements SparseUpdat
     }
 
     @Override
-    public void apply(float[] w, float[] g, int from, int to, long t, float lr) {
-        checkRange(w, g, from, to, t);
-        step(w, g, v, from, to, b, lr, wd);
+    public void apply(float[] w, float[] g, int gFrom, int from, int to, long t, float lr) {
+        checkRange(w, g, gFrom, from, to, t);
+        step(w, g, gFrom - from, v, from, to, b, lr, wd);
     }
 
     /**
      * The heavy-ball step on {@code [from, to)}: {@code v <- βv + (g + λw)}, {@code w <- w − ηv} (closed-loop
-     * momentum takes it with the β of the moment).
+     * momentum takes it with the β of the moment); element i's gradient is {@code g[i + d]}.
      */
-    static void step(float[] w, float[] g, float[] v, int from, int to, float beta, float lr, float lambda) {
+    static void step(float[] w, float[] g, int d, float[] v, int from, int to, float beta, float lr, float lambda) {
         final float negLr = -lr;
         for (int i = from; i < to; i++) {
             float wi = w[i];
-            float vi = v[i] * beta + withL2(g[i], wi, lambda);
+            float vi = v[i] * beta + withL2(g[i + d], wi, lambda);
             v[i] = vi;
             w[i] = wi + negLr * vi;
         }

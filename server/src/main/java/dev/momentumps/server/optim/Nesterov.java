@@ -26,13 +26,14 @@ public final class Nesterov extends VelocityRule {
     }
 
     @Override
-    public void apply(float[] w, float[] g, int from, int to, long t, float lr) {
-        checkRange(w, g, from, to, t);
+    public void apply(float[] w, float[] g, int gFrom, int from, int to, long t, float lr) {
+        checkRange(w, g, gFrom, from, to, t);
+        final int d = gFrom - from; // element i's gradient is g[i + d]
         final float[] v = this.v;
         final float negLr = -lr;
         for (int i = from; i < to; i++) {
             float wi = w[i];
-            float gi = decayed(g[i], wi);
+            float gi = decayed(g[i + d], wi);
             float vi = v[i] * b + gi;
             v[i] = vi;
             w[i] = wi + negLr * (gi + b * vi);

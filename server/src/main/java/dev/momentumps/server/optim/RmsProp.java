@@ -85,8 +85,9 @@ public final class RmsProp extends AbstractUpdateRule {
     }
 
     @Override
-    public void apply(float[] w, float[] g, int from, int to, long t, float lr) {
-        checkRange(w, g, from, to, t);
+    public void apply(float[] w, float[] g, int gFrom, int from, int to, long t, float lr) {
+        checkRange(w, g, gFrom, from, to, t);
+        final int gd = gFrom - from; // element i's gradient is g[i + gd]
         final float[] sq = this.sq;
         final float[] avg = this.avg;
         final float[] buf = this.buf;
@@ -94,7 +95,7 @@ public final class RmsProp extends AbstractUpdateRule {
         final boolean withMomentum = mu > 0f;
         for (int i = from; i < to; i++) {
             float wi = w[i];
-            float gi = decayed(g[i], wi);
+            float gi = decayed(g[i + gd], wi);
             float s = sq[i] * alphaF + oneMinusAlpha * gi * gi;
             sq[i] = s;
             float d;

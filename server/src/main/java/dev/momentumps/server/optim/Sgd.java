@@ -24,12 +24,13 @@ public final class Sgd extends AbstractUpdateRule implements SparseUpdateRule {
     }
 
     @Override
-    public void apply(float[] w, float[] g, int from, int to, long t, float lr) {
-        checkRange(w, g, from, to, t);
+    public void apply(float[] w, float[] g, int gFrom, int from, int to, long t, float lr) {
+        checkRange(w, g, gFrom, from, to, t);
+        final int d = gFrom - from; // element i's gradient is g[i + d]
         final float negLr = -lr;
         for (int i = from; i < to; i++) {
             float wi = w[i];
-            w[i] = wi + negLr * decayed(g[i], wi);
+            w[i] = wi + negLr * decayed(g[i + d], wi);
         }
     }
 

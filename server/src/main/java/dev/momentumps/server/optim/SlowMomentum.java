@@ -29,8 +29,8 @@ public final class SlowMomentum extends VelocityRule {
 
     /** {@code g} holds a worker's displacement Δ = x₀ − x_H. */
     @Override
-    public void apply(float[] w, float[] g, int from, int to, long t, float lr) {
-        checkRange(w, g, from, to, t);
-        HeavyBallMomentum.step(w, g, v, from, to, b, lr, 0f);
+    public void apply(float[] w, float[] g, int gFrom, int from, int to, long t, float lr) {
+        checkRange(w, g, gFrom, from, to, t);
+        HeavyBallMomentum.step(w, g, gFrom - from, v, from, to, b, lr, 0f);
     }
 }

@@ -30,6 +30,24 @@ public interface UpdateRule {
      */
     void apply(float[] w, float[] g, int from, int to, long t, float lr);
 
+    /**
+     * {@link #apply(float[], float[], int, int, long, float)} with the gradient in a block that need not sit at
+     * the weights' indices: element {@code i}'s gradient is {@code g[gFrom + (i - from)]}. The core applies a
+     * gradient it reads block by block from where a transport holds it (a worker's shared region) this way,
+     * through a small scratch, when {@link #takesGradientBlocks()}. The default takes only {@code gFrom == from}.
+     */
+    default void apply(float[] w, float[] g, int gFrom, int from, int to, long t, float lr) {
+        if (gFrom != from) {
+            throw new UnsupportedOperationException(name() + " takes the gradient only at the weights' indices");
+        }
+        apply(w, g, from, to, t, lr);
+    }
+
+    /** Whether {@link #apply(float[], float[], int, int, int, long, float)} takes any {@code gFrom}. */
+    default boolean takesGradientBlocks() {
+        return false;
+    }
+
     /** The base learning rate η given in the hyper-parameters (schedules scale it). */
     float learningRate();
 

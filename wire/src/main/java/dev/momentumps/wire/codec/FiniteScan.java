@@ -1,5 +1,6 @@
 package dev.momentumps.wire.codec;
 
+import java.nio.FloatBuffer;
 import java.util.Arrays;
 
 /**
@@ -40,6 +41,25 @@ public final class FiniteScan {
         for (int at = from; at < to; at += BLOCK) {
             int len = Math.min(BLOCK, to - at);
             System.arraycopy(values, at, block, 0, len);
+            for (int j = 0; j < len; j++) {
+                block[j] = block[j] - block[j];
+            }
+            if (Arrays.mismatch(block, 0, len, ZEROS, 0, len) >= 0) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /**
+     * True when no value of {@code values[from, to)} (absolute indices; the buffer's position is ignored) is NaN
+     * or ±Inf: each block is copied into {@code block} (at least min({@link #BLOCK}, to − from) values) and
+     * checked there, as {@link #allFinite(float[], int, int, float[])} does.
+     */
+    public static boolean allFinite(FloatBuffer values, int from, int to, float[] block) {
+        for (int at = from; at < to; at += BLOCK) {
+            int len = Math.min(BLOCK, to - at);
+            values.get(at, block, 0, len);
             for (int j = 0; j < len; j++) {
                 block[j] = block[j] - block[j];
             }

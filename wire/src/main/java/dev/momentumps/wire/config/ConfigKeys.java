@@ -27,9 +27,6 @@ public final class ConfigKeys {
     /** Whether a frame's reads are gathered into a composite buffer instead of copied into one. */
     public static final ConfigKey.BooleanKey COMPOSITE_CUMULATOR = new ConfigKey.BooleanKey("mps.compositeCumulator",
             true, "gather a frame's reads into a composite buffer");
-    /** Above this many elements an asynchronous server takes region pushes one at a time through one array. */
-    public static final ConfigKey.IntKey SHARED_SCRATCH_ABOVE = new ConfigKey.IntKey("mps.sharedScratchAbove",
-            1 << 22, 0, Integer.MAX_VALUE, "region pushes above this many elements share one gradient array");
     /** Whether the server runs one full garbage collection once the model is initialised. */
     public static final ConfigKey.BooleanKey GC_AFTER_INITIALIZE = new ConfigKey.BooleanKey("mps.gcAfterInitialize",
             false, "one full GC once the model is initialised");
@@ -47,6 +44,6 @@ public final class ConfigKeys {
     /** Every key, in the order of {@code docs/configuration.md}. */
     public static List<ConfigKey<?>> all() {
         return List.of(FLOW_CONTROL_WINDOW, SOCKET_READ_BYTES, WRITE_BUFFER_LOW, WRITE_BUFFER_HIGH,
-                HTTP2_MAX_FRAME_SIZE, COMPOSITE_CUMULATOR, SHARED_SCRATCH_ABOVE, GC_AFTER_INITIALIZE, STREAM_IDLE_MS);
+                HTTP2_MAX_FRAME_SIZE, COMPOSITE_CUMULATOR, GC_AFTER_INITIALIZE, STREAM_IDLE_MS);
     }
 }

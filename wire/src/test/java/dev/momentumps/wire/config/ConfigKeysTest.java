@@ -64,7 +64,7 @@ class ConfigKeysTest {
             assertEquals(k.defaultValue(), k.parse(String.valueOf(k.defaultValue())), k.name());
             assertTrue(doc.contains("`" + k.name() + "`"), "docs/configuration.md names " + k.name());
         }
-        assertEquals(9, names.size(), "the nine mps.* properties");
+        assertEquals(8, names.size(), "the eight mps.* properties");
     }
 
     @Test
@@ -72,7 +72,6 @@ class ConfigKeysTest {
         assertTrue(refusal(ConfigKeys.HTTP2_MAX_FRAME_SIZE, "16383").startsWith("mps.http2MaxFrameSize must be in"));
         assertTrue(refusal(ConfigKeys.HTTP2_MAX_FRAME_SIZE, "16777216").startsWith("mps.http2MaxFrameSize must be in"));
         assertTrue(refusal(ConfigKeys.SOCKET_READ_BYTES, "1000").startsWith("mps.socketReadBytes must be in"));
-        assertTrue(refusal(ConfigKeys.SHARED_SCRATCH_ABOVE, "-1").startsWith("mps.sharedScratchAbove must be in"));
         assertTrue(refusal(ConfigKeys.GC_AFTER_INITIALIZE, "on").startsWith("mps.gcAfterInitialize must be"));
         assertEquals("mps.streamIdleMs must be in [100, 2147483647], got 0", refusal(ConfigKeys.STREAM_IDLE_MS, "0"));
     }
