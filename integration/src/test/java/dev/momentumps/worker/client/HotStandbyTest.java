@@ -207,6 +207,49 @@ class HotStandbyTest {
         }
     }
 
+    /**
+     * A primary resumed from a checkpoint (mps server --resume) sends its whole state to the standby first,
+     * then the operations: after a second run on it the standby's state is the primary's byte for byte.
+     */
+    @Test
+    void aStandbyOfAPrimaryResumedFromACheckpointEndsWithItsStateBitForBit() throws Exception {
+        ParameterServerCore first = core(new Asynchronous(), true);
+        List<ParameterClient> made = new ArrayList<>();
+        ServerHost host = new ServerHost(NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0)), first,
+                "127.0.0.1", 1 << 20, TIMEOUT).start();
+        try {
+            train(() -> new GrpcParameterClient(channel(host.port()), true, TIMEOUT, Transport.TCP), made);
+        } finally {
+            made.forEach(ParameterClient::close);
+            host.stop(1_000);
+        }
+        byte[] checkpoint = state(first);
+        java.util.concurrent.atomic.AtomicInteger cores = new java.util.concurrent.atomic.AtomicInteger();
+        try (Pair pair = new Pair(() -> {
+            ParameterServerCore c = core(new Asynchronous(), true);
+            if (cores.getAndIncrement() == 0) { // the primary, resumed as mps server --resume does
+                try {
+                    c.restore(CheckpointFormat.decode(checkpoint, java.nio.file.Path.of("ckpt-test.mps")));
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                }
+            }
+            return c;
+        })) {
+            pair.primary.replication().awaitReplicated();
+            assertEquals((long) WORKERS * STEPS, pair.standby.status().gradientsApplied());
+            assertArrayEquals(state(pair.primary), state(pair.standby), "the resumed state arrives first");
+            made.clear();
+            train(pair::worker, made);
+            pair.primary.replication().awaitReplicated();
+            assertEquals(2L * WORKERS * STEPS, pair.primary.status().gradientsApplied());
+            assertArrayEquals(state(pair.primary), state(pair.standby),
+                    "weights, optimizer and compensation state, version, workers and counters");
+            assertNull(pair.standbyLink.lostReason());
+            made.forEach(ParameterClient::close);
+        }
+    }
+
     @Test
     void aSynchronousRunWhosePrimaryDiesEndsWithTheWeightsOfTheRunWithout() throws Exception {
         byte[] expectedWeights;

@@ -122,6 +122,26 @@ public final class StandbyLink implements Replication, AutoCloseable {
         return link;
     }
 
+    /**
+     * A failed stream's status as one line: its code, the first line of its description, and the innermost
+     * cause (a TLS handshake's says which certificate was refused, where gRPC's description says "io exception").
+     */
+    static String reason(Status s) {
+        StringBuilder b = new StringBuilder(s.getCode().toString());
+        if (s.getDescription() != null) {
+            b.append(": ").append(s.getDescription().lines().findFirst().orElse(""));
+        }
+        Throwable root = s.getCause();
+        while (root != null && root.getCause() != null && root.getCause() != root) {
+            root = root.getCause();
+        }
+        if (root != null && root.getMessage() != null) {
+            b.append(" (").append(root.getClass().getSimpleName()).append(": ")
+                    .append(root.getMessage().lines().findFirst().orElse("")).append(')');
+        }
+        return b.toString();
+    }
+
     /** The settings the standby must share (checked by it on attach). */
     static ReplicaHello hello(ParameterServerCore core) {
         return ReplicaHello.newBuilder().setUpdateRule(core.optimizer())
@@ -318,8 +338,7 @@ public final class StandbyLink implements Replication, AutoCloseable {
         @Override
         public void onError(Throwable t) {
             synchronized (StandbyLink.this) {
-                Status s = Status.fromThrowable(t);
-                lose(s.getCode() + (s.getDescription() == null ? "" : ": " + s.getDescription()));
+                lose(reason(Status.fromThrowable(t)));
             }
         }
 
