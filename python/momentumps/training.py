@@ -382,15 +382,31 @@ class Result:
         return self.staleness_sum / self.applied if self.applied else 0.0
 
 
+def _minibatches(loader):
+    """The loader's minibatches, pass after pass."""
+    while True:
+        progressed = False
+        for batch in loader:
+            progressed = True
+            yield batch
+        if not progressed:
+            raise UsageError("data: the loader yields no minibatches")
+
+
 def train(model, loss_fn, loader, epochs=1, steps=None, worker=None, delay=0.0, slowdown=1.0, on_step=None,
-          **worker_args):
+          method=None, **worker_args):
     """Trains ``model`` as one worker: for each minibatch ``(x, y)`` of ``loader`` (``epochs`` passes, or
-    exactly ``steps`` minibatches), ``loss_fn(model(x), y).backward()`` and a push that brings the fresh
+    exactly ``steps`` pushes), ``loss_fn(model(x), y).backward()`` and a push that brings the fresh
     weights back. ``worker``: a :class:`Worker` of this model (else one is made from ``worker_args``:
     ``server``, ``rank``, ``world_size`` and the options of :class:`Worker`), started here and closed at
     the end. ``delay``: seconds to sleep before each push; ``slowdown`` K: each step takes K times as long
-    (a straggler); ``on_step(step, loss, result)`` hears of each push. Returns a :class:`Result`.
+    (a straggler); ``on_step(step, loss, result)`` hears of each push; ``method``: what a push carries
+    (:mod:`momentumps.methods`: DANA-Slim's momentum-corrected gradient, the displacement of H local steps,
+    an elastic worker's weights; default one plain gradient). With H local steps a push takes H minibatches,
+    so ``epochs`` passes make ceil(epochs * len(loader) / H) pushes. Returns a :class:`Result`.
     """
+    from momentumps import methods
+
     if delay < 0:
         raise UsageError("--delay-ms must be >= 0, got %s" % (delay * 1000))
     if slowdown < 1:
@@ -399,38 +415,39 @@ def train(model, loss_fn, loader, epochs=1, steps=None, worker=None, delay=0.0, 
         worker = Worker(model=model, **worker_args)
     elif worker.model is not model:
         raise UsageError("worker: it was made for another model")
+    method = method or methods.Plain()
     result = Result()
+    batches = _minibatches(loader)
+
+    def compute():
+        x, y = next(batches)
+        worker.zero_grad()
+        loss = loss_fn(model(x), y)
+        loss.backward()
+        worker.flat.grad_numpy()  # a .grad that autograd replaced is copied back into the flat gradient
+        return float(loss.item()), len(y)
+
     try:
         worker.start()
         model.train()
-        total = steps if steps is not None else epochs * len(loader)
+        total = steps if steps is not None else methods.pushes(epochs * len(loader), method)
         while result.steps < total:
-            progressed = False
-            for x, y in loader:
-                if result.steps >= total:
-                    break
-                started = time.monotonic()
-                worker.zero_grad()
-                loss = loss_fn(model(x), y)
-                loss.backward()
-                value = float(loss.item())
-                if delay > 0:
-                    time.sleep(delay)
-                if slowdown > 1:
-                    time.sleep((slowdown - 1) * (time.monotonic() - started))
-                r = worker.push(value, len(y))
-                result.steps += 1
-                result.version = r.version
-                result.last_loss = value
-                if r.applied:
-                    result.applied += 1
-                    result.staleness_sum += r.staleness
-                    result.max_staleness = max(result.max_staleness, r.staleness)
-                if on_step is not None:
-                    on_step(result.steps, value, r)
-                progressed = True
-            if not progressed:
-                raise UsageError("data: the loader yields no minibatches")
+            started = time.monotonic()
+            value, examples = method.next(worker.flat, compute)
+            if delay > 0:
+                time.sleep(delay)
+            if slowdown > 1:
+                time.sleep((slowdown - 1) * (time.monotonic() - started))
+            r = worker.push(value, examples)
+            result.steps += 1
+            result.version = r.version
+            result.last_loss = value
+            if r.applied:
+                result.applied += 1
+                result.staleness_sum += r.staleness
+                result.max_staleness = max(result.max_staleness, r.staleness)
+            if on_step is not None:
+                on_step(result.steps, value, r)
     finally:
         worker.close()
     return result

@@ -4,7 +4,8 @@
 
 The flags are those of the Java ``mps worker`` where they mean the same (--server, --rank, --workers,
 --batch-size, --epochs, --seed, --transport, --compress, --deadline-ms, --reconnect-ms, --await-workers,
---delay-ms, --slowdown, --log-every, --tls-ca, --tls-cert, --tls-key, --token-file, --failover), with the
+--delay-ms, --slowdown, --log-every, --tls-ca, --tls-cert, --tls-key, --token-file, --failover, --local-steps,
+--local-lr, --local-momentum, --elastic, --dana-slim), with the
 same environment variables (MPS_SERVER, MPS_RANK, MPS_WORKERS, MPS_AWAIT_WORKERS, MPS_TOKEN, MPS_FAILOVER). ``--describe``
 prints the script's layout and each rank's steps as one JSON line without contacting a server. An error
 is one line on stderr: exit code 2 for a bad flag or script, 1 when the server refuses or is lost.
@@ -17,6 +18,7 @@ import socket
 import sys
 
 from momentumps import layout as layouts
+from momentumps import methods
 from momentumps import script as scripts
 from momentumps.client import TRANSPORTS
 from momentumps.errors import ServerError, UsageError
@@ -72,6 +74,21 @@ def parser():
                                                         "call; without it $MPS_TOKEN is used if set.")
     p.add_argument("--threads", metavar="N", type=int, default=0,
                    help="torch's intra-op threads; 0: the cores divided among --workers (at least 1).")
+    p.add_argument("--local-steps", metavar="H", type=int, default=1,
+                   help="Local steps per push (needs --local-lr): the worker steps its own copy H times and pushes "
+                        "the displacement x0 - xH (server: --optimizer slowmo, or sgd --lr 1 for local SGD), or with "
+                        "--elastic its own weights every H steps. Pushes are ceil(steps / H), so --epochs keeps its "
+                        "meaning. Default: 1.")
+    p.add_argument("--local-lr", metavar="GAMMA", type=float,
+                   help="The local learning rate for --local-steps and --elastic.")
+    p.add_argument("--local-momentum", metavar="B", type=float, default=0.0,
+                   help="Local momentum: heavy ball for --local-steps (SlowMo's base optimizer), Nesterov delta for "
+                        "--elastic (EAMSGD). Default: 0.")
+    p.add_argument("--elastic", metavar="ALPHA", type=float,
+                   help="EASGD/EAMSGD worker: keeps its own weights, pushes them every --local-steps and moves "
+                        "toward the center by ALPHA (server: --optimizer easgd --lr ALPHA).")
+    p.add_argument("--dana-slim", metavar="GAMMA", type=float,
+                   help="DANA-Slim worker momentum: v <- GAMMA*v + g, pushes g + GAMMA*v (server: --optimizer sgd).")
     p.add_argument("--describe", action="store_true",
                    help="Print the script's layout and every rank's steps as JSON, and exit.")
     return p
@@ -93,15 +110,21 @@ def settings(args, module):
     return batch, epochs
 
 
+def method_of(args, n):
+    """The worker-side method of the flags (--local-steps, --local-lr, --local-momentum, --elastic, --dana-slim)."""
+    return methods.from_flags(n, args.local_steps, args.local_lr, args.local_momentum, args.elastic, args.dana_slim)
+
+
 def describe(args, module, batch, epochs):
     model = scripts.make_model(module, args.seed)
+    layout = layouts.layout_of(model)
+    method = method_of(args, layouts.num_elements(layout))
     steps = []
     for rank in range(args.workers):
         loader = scripts.make_data(module, rank, args.workers, batch, args.seed)
-        steps.append(args.steps if args.steps is not None else epochs * len(loader))
-    layout = layouts.layout_of(model)
+        steps.append(args.steps if args.steps is not None else methods.pushes(epochs * len(loader), method))
     return {"layout": [{"name": n, "shape": list(s)} for n, s in layout], "num_elements": layouts.num_elements(layout),
-            "batch_size": batch, "epochs": epochs, "steps": steps,
+            "batch_size": batch, "epochs": epochs, "steps": steps, "method": str(method),
             "evaluates": callable(getattr(module, "evaluate", None))}
 
 
@@ -116,7 +139,8 @@ def run(args):
     torch.set_num_threads(args.threads if args.threads > 0 else max(1, cores // args.workers))
     model = scripts.make_model(module, args.seed)
     loader = scripts.make_data(module, args.rank, args.workers, batch, args.seed)
-    steps = args.steps if args.steps is not None else epochs * len(loader)
+    method = method_of(args, layouts.num_elements(layouts.layout_of(model)))
+    steps = args.steps if args.steps is not None else methods.pushes(epochs * len(loader), method)
     every = args.log_every if args.log_every > 0 else max(1, steps // 10)
     rank = args.rank
     name = "%s:%d" % (socket.gethostname(), os.getpid())
@@ -125,9 +149,9 @@ def run(args):
                     token_file=args.token_file, tls_ca=args.tls_ca, tls_cert=args.tls_cert, tls_key=args.tls_key,
                     name=name, await_workers=args.await_workers, failover=args.failover,
                     log=lambda message: print("worker %d: %s" % (rank, message), flush=True))
-    print("worker %d/%d (%s) -> %s: %s, %s (%d values), %d steps of %d" % (
+    print("worker %d/%d (%s) -> %s: %s, %s (%d values), %d steps of %d%s" % (
         rank, args.workers, name, args.server, os.path.basename(args.script), layouts.describe(worker.layout),
-        worker.flat.n, steps, batch), flush=True)
+        worker.flat.n, steps, batch, "" if isinstance(method, methods.Plain) else ", " + str(method)), flush=True)
 
     def on_step(step, loss, r):
         if step % every == 0 or step == steps:
@@ -135,7 +159,7 @@ def run(args):
                                                                                r.staleness), flush=True)
 
     result = train(model, module.loss, loader, steps=steps, worker=worker, delay=args.delay_ms / 1000.0,
-                   slowdown=args.slowdown, on_step=on_step)
+                   slowdown=args.slowdown, on_step=on_step, method=method)
     print("worker %d done: %d steps, mean staleness %.3f, max %d, last path %s" % (
         rank, result.steps, result.mean_staleness, result.max_staleness, worker.last_transport), flush=True)
     if worker.failovers:

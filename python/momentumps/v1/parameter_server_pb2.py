@@ -20,7 +20,7 @@ DESCRIPTOR = _descriptor.FileDescriptor(
   name='momentumps/v1/parameter_server.proto',
   package='momentumps.v1',
   syntax='proto3',
-  serialized_pb=_b('\n$momentumps/v1/parameter_server.proto\x12\rmomentumps.v1\")\n\nTensorSpec\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\r\n\x05shape\x18\x02 \x03(\x03\"9\n\x0bModelLayout\x12*\n\x07tensors\x18\x01 \x03(\x0b\x32\x19.momentumps.v1.TensorSpec\"%\n\x05\x43hunk\x12\x0e\n\x06offset\x18\x01 \x01(\x03\x12\x0c\n\x04\x64\x61ta\x18\x02 \x01(\x0c\"0\n\x08ShardMap\x12$\n\x06shards\x18\x01 \x03(\x0b\x32\x14.momentumps.v1.Shard\"C\n\x05Shard\x12\r\n\x05index\x18\x01 \x01(\x05\x12\x0f\n\x07\x61\x64\x64ress\x18\x02 \x01(\t\x12\r\n\x05\x62\x65gin\x18\x03 \x01(\x03\x12\x0b\n\x03\x65nd\x18\x04 \x01(\x03\"-\n\x0fRegisterRequest\x12\x0c\n\x04rank\x18\x01 \x01(\x05\x12\x0c\n\x04name\x18\x02 \x01(\t\"\xa2\x02\n\rRegisterReply\x12\x11\n\tworker_id\x18\x01 \x01(\x05\x12*\n\x06layout\x18\x02 \x01(\x0b\x32\x1a.momentumps.v1.ModelLayout\x12\x13\n\x0binitialized\x18\x03 \x01(\x08\x12,\n\x04mode\x18\x04 \x01(\x0e\x32\x1e.momentumps.v1.ConsistencyMode\x12*\n\tshard_map\x18\x05 \x01(\x0b\x32\x17.momentumps.v1.ShardMap\x12\x0f\n\x07version\x18\x06 \x01(\x03\x12\x13\n\x0b\x63hunk_bytes\x18\x07 \x01(\x05\x12\x13\n\x0bupdate_rule\x18\x08 \x01(\t\x12\x17\n\x0fstaleness_bound\x18\t \x01(\x05\x12\x0f\n\x07host_id\x18\n \x01(\t\"\x83\x01\n\x10InitializeHeader\x12\x11\n\tworker_id\x18\x01 \x01(\x05\x12*\n\x06layout\x18\x02 \x01(\x0b\x32\x1a.momentumps.v1.ModelLayout\x12\x30\n\x0cmodel_layout\x18\x03 \x01(\x0b\x32\x1a.momentumps.v1.ModelLayout\"s\n\x0fInitializeFrame\x12\x31\n\x06header\x18\x01 \x01(\x0b\x32\x1f.momentumps.v1.InitializeHeaderH\x00\x12%\n\x05\x63hunk\x18\x02 \x01(\x0b\x32\x14.momentumps.v1.ChunkH\x00\x42\x06\n\x04part\"?\n\x0fInitializeReply\x12\x0f\n\x07version\x18\x01 \x01(\x03\x12\x1b\n\x13\x61lready_initialized\x18\x02 \x01(\x08\" \n\x0bPullRequest\x12\x11\n\tworker_id\x18\x01 \x01(\x05\"Z\n\rWeightsHeader\x12\x0f\n\x07version\x18\x01 \x01(\x03\x12\x11\n\tstaleness\x18\x02 \x01(\x03\x12\x0f\n\x07\x61pplied\x18\x03 \x01(\x08\x12\x14\n\x0cnum_elements\x18\x04 \x01(\x03\"m\n\x0cWeightsFrame\x12.\n\x06header\x18\x01 \x01(\x0b\x32\x1c.momentumps.v1.WeightsHeaderH\x00\x12%\n\x05\x63hunk\x18\x02 \x01(\x0b\x32\x14.momentumps.v1.ChunkH\x00\x42\x06\n\x04part\"\xee\x01\n\x0eGradientHeader\x12\x11\n\tworker_id\x18\x01 \x01(\x05\x12\x14\n\x0c\x62\x61se_version\x18\x02 \x01(\x03\x12\x16\n\x0ereturn_weights\x18\x03 \x01(\x08\x12\x0c\n\x04loss\x18\x04 \x01(\x01\x12\x12\n\nbatch_size\x18\x05 \x01(\x05\x12\x10\n\x08sequence\x18\x06 \x01(\x03\x12\x34\n\x0evalue_encoding\x18\x07 \x01(\x0e\x32\x1c.momentumps.v1.ValueEncoding\x12\x31\n\x06sparse\x18\x08 \x01(\x0b\x32!.momentumps.v1.SparseStreamHeader\"&\n\x12SparseStreamHeader\x12\x10\n\x08num_rows\x18\x01 \x01(\x03\".\n\x0bSparseChunk\x12\x0f\n\x07indices\x18\x01 \x01(\x0c\x12\x0e\n\x06values\x18\x02 \x01(\x0c\"\xa3\x01\n\rGradientFrame\x12/\n\x06header\x18\x01 \x01(\x0b\x32\x1d.momentumps.v1.GradientHeaderH\x00\x12%\n\x05\x63hunk\x18\x02 \x01(\x0b\x32\x14.momentumps.v1.ChunkH\x00\x12\x32\n\x0csparse_chunk\x18\x03 \x01(\x0b\x32\x1a.momentumps.v1.SparseChunkH\x00\x42\x06\n\x04part\"%\n\rStatusRequest\x12\x14\n\x0c\x66irst_worker\x18\x01 \x01(\x05\"\xa8\x01\n\x0cWorkerStatus\x12\x11\n\tworker_id\x18\x01 \x01(\x05\x12\x0c\n\x04rank\x18\x02 \x01(\x05\x12\x0c\n\x04name\x18\x03 \x01(\t\x12\x0e\n\x06pushes\x18\x04 \x01(\x03\x12\r\n\x05\x61live\x18\x05 \x01(\x08\x12\x16\n\x0emean_staleness\x18\x06 \x01(\x01\x12\x15\n\rmax_staleness\x18\x07 \x01(\x03\x12\x1b\n\x13staleness_histogram\x18\x08 \x03(\x03\"\x92\x04\n\x0bStatusReply\x12\x0f\n\x07version\x18\x01 \x01(\x03\x12\x19\n\x11gradients_applied\x18\x02 \x01(\x03\x12\x19\n\x11gradients_dropped\x18\x03 \x01(\x03\x12\x13\n\x0binitialized\x18\x04 \x01(\x08\x12,\n\x04mode\x18\x05 \x01(\x0e\x32\x1e.momentumps.v1.ConsistencyMode\x12\x13\n\x0bupdate_rule\x18\x06 \x01(\t\x12\x14\n\x0cnum_elements\x18\x07 \x01(\x03\x12,\n\x07workers\x18\x08 \x03(\x0b\x32\x1b.momentumps.v1.WorkerStatus\x12\x16\n\x0emean_staleness\x18\t \x01(\x01\x12\x15\n\rmax_staleness\x18\n \x01(\x03\x12\x1b\n\x13staleness_histogram\x18\x0b \x03(\x03\x12\x13\n\x0brecent_loss\x18\x0c \x01(\x01\x12\x17\n\x0fstaleness_bound\x18\r \x01(\x05\x12\x44\n\x0epushes_by_path\x18\x0e \x03(\x0b\x32,.momentumps.v1.StatusReply.PushesByPathEntry\x12\x15\n\rworkers_total\x18\x0f \x01(\x05\x12\x14\n\x0c\x66irst_worker\x18\x10 \x01(\x05\x1a\x33\n\x11PushesByPathEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\x03:\x02\x38\x01\"&\n\x11\x44\x65registerRequest\x12\x11\n\tworker_id\x18\x01 \x01(\x05\"\x11\n\x0f\x44\x65registerReply\"2\n\x0cSharedRegion\x12\x0c\n\x04path\x18\x01 \x01(\t\x12\x14\n\x0cnum_elements\x18\x02 \x01(\x03\"\x9e\x02\n\x0fPushPullRequest\x12-\n\x06header\x18\x01 \x01(\x0b\x32\x1d.momentumps.v1.GradientHeader\x12\x12\n\x08gradient\x18\x02 \x01(\x0cH\x00\x12\x34\n\rshared_region\x18\x03 \x01(\x0b\x32\x1b.momentumps.v1.SharedRegionH\x00\x12\x38\n\x0fsparse_gradient\x18\x04 \x01(\x0b\x32\x1d.momentumps.v1.SparseGradientH\x00\x12\x37\n\x11gradient_encoding\x18\x05 \x01(\x0e\x32\x1c.momentumps.v1.ValueEncoding\x12\x14\n\x0csparse_reply\x18\x06 \x01(\x08\x42\t\n\x07payload\"a\n\x0eSparseGradient\x12\x0f\n\x07indices\x18\x01 \x01(\x0c\x12\x0e\n\x06values\x18\x02 \x01(\x0c\x12.\n\x08\x65ncoding\x18\x03 \x01(\x0e\x32\x1c.momentumps.v1.ValueEncoding\"N\n\rPushPullReply\x12,\n\x06header\x18\x01 \x01(\x0b\x32\x1c.momentumps.v1.WeightsHeader\x12\x0f\n\x07weights\x18\x02 \x01(\x0c\"~\n\x0cReplicaHello\x12\x13\n\x0bupdate_rule\x18\x01 \x01(\t\x12,\n\x04mode\x18\x02 \x01(\x0e\x32\x1e.momentumps.v1.ConsistencyMode\x12\x17\n\x0fstaleness_bound\x18\x03 \x01(\x05\x12\x12\n\nnon_finite\x18\x04 \x01(\t\"@\n\x0fReplicaRegister\x12\x0c\n\x04rank\x18\x01 \x01(\x05\x12\x0c\n\x04name\x18\x02 \x01(\t\x12\x11\n\tworker_id\x18\x03 \x01(\x05\"&\n\x11ReplicaDeregister\x12\x11\n\tworker_id\x18\x01 \x01(\x05\"R\n\x11ReplicaInitialize\x12\x11\n\tworker_id\x18\x01 \x01(\x05\x12*\n\x06layout\x18\x02 \x01(\x0b\x32\x1a.momentumps.v1.ModelLayout\"z\n\x0bReplicaPush\x12\x11\n\tworker_id\x18\x01 \x01(\x05\x12\x14\n\x0c\x62\x61se_version\x18\x02 \x01(\x03\x12\x10\n\x08sequence\x18\x03 \x01(\x03\x12\x0c\n\x04loss\x18\x04 \x01(\x01\x12\x12\n\nbatch_size\x18\x05 \x01(\x05\x12\x0e\n\x06sparse\x18\x06 \x01(\x08\" \n\x0bReplicaPull\x12\x11\n\tworker_id\x18\x01 \x01(\x05\"\x11\n\x0fReplicaSnapshot\"\xb1\x03\n\x10ReplicationFrame\x12\r\n\x05index\x18\x01 \x01(\x03\x12,\n\x05hello\x18\x02 \x01(\x0b\x32\x1b.momentumps.v1.ReplicaHelloH\x00\x12\x32\n\x08register\x18\x03 \x01(\x0b\x32\x1e.momentumps.v1.ReplicaRegisterH\x00\x12\x36\n\nderegister\x18\x04 \x01(\x0b\x32 .momentumps.v1.ReplicaDeregisterH\x00\x12\x36\n\ninitialize\x18\x05 \x01(\x0b\x32 .momentumps.v1.ReplicaInitializeH\x00\x12*\n\x04push\x18\x06 \x01(\x0b\x32\x1a.momentumps.v1.ReplicaPushH\x00\x12*\n\x04pull\x18\x07 \x01(\x0b\x32\x1a.momentumps.v1.ReplicaPullH\x00\x12\x32\n\x08snapshot\x18\x08 \x01(\x0b\x32\x1e.momentumps.v1.ReplicaSnapshotH\x00\x12\x0e\n\x06values\x18\t \x01(\x0c\x12\x0c\n\x04rows\x18\n \x01(\x0c\x12\x0c\n\x04more\x18\x0b \x01(\x08\x42\x04\n\x02op\"\x1f\n\x0eReplicationAck\x12\r\n\x05index\x18\x01 \x01(\x03*\x81\x01\n\x0f\x43onsistencyMode\x12 \n\x1c\x43ONSISTENCY_MODE_UNSPECIFIED\x10\x00\x12\x10\n\x0c\x41SYNCHRONOUS\x10\x01\x12\x0f\n\x0bSYNCHRONOUS\x10\x02\x12\x15\n\x11STALE_SYNCHRONOUS\x10\x03\x12\x12\n\x0e\x42\x41\x43KUP_WORKERS\x10\x04*J\n\x0b\x45rrorReason\x12\x1c\n\x18\x45RROR_REASON_UNSPECIFIED\x10\x00\x12\x1d\n\x19SHARED_REGION_UNAVAILABLE\x10\x01*)\n\rValueEncoding\x12\x0b\n\x07\x46LOAT32\x10\x00\x12\x0b\n\x07\x46LOAT16\x10\x01\x32\x93\x04\n\x0fParameterServer\x12H\n\x08Register\x12\x1e.momentumps.v1.RegisterRequest\x1a\x1c.momentumps.v1.RegisterReply\x12N\n\nInitialize\x12\x1e.momentumps.v1.InitializeFrame\x1a\x1e.momentumps.v1.InitializeReply(\x01\x12\x41\n\x04Pull\x12\x1a.momentumps.v1.PullRequest\x1a\x1b.momentumps.v1.WeightsFrame0\x01\x12\x45\n\x04Push\x12\x1c.momentumps.v1.GradientFrame\x1a\x1b.momentumps.v1.WeightsFrame(\x01\x30\x01\x12\x42\n\x06Status\x12\x1c.momentumps.v1.StatusRequest\x1a\x1a.momentumps.v1.StatusReply\x12N\n\nDeregister\x12 .momentumps.v1.DeregisterRequest\x1a\x1e.momentumps.v1.DeregisterReply\x12H\n\x08PushPull\x12\x1e.momentumps.v1.PushPullRequest\x1a\x1c.momentumps.v1.PushPullReply2Z\n\x07Standby\x12O\n\tReplicate\x12\x1f.momentumps.v1.ReplicationFrame\x1a\x1d.momentumps.v1.ReplicationAck(\x01\x30\x01\x42.\n\x14\x64\x65v.momentumps.protoB\x14ParameterServerProtoP\x01\x62\x06proto3')
+  serialized_pb=_b('\n$momentumps/v1/parameter_server.proto\x12\rmomentumps.v1\")\n\nTensorSpec\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\r\n\x05shape\x18\x02 \x03(\x03\"9\n\x0bModelLayout\x12*\n\x07tensors\x18\x01 \x03(\x0b\x32\x19.momentumps.v1.TensorSpec\"%\n\x05\x43hunk\x12\x0e\n\x06offset\x18\x01 \x01(\x03\x12\x0c\n\x04\x64\x61ta\x18\x02 \x01(\x0c\"0\n\x08ShardMap\x12$\n\x06shards\x18\x01 \x03(\x0b\x32\x14.momentumps.v1.Shard\"C\n\x05Shard\x12\r\n\x05index\x18\x01 \x01(\x05\x12\x0f\n\x07\x61\x64\x64ress\x18\x02 \x01(\t\x12\r\n\x05\x62\x65gin\x18\x03 \x01(\x03\x12\x0b\n\x03\x65nd\x18\x04 \x01(\x03\"-\n\x0fRegisterRequest\x12\x0c\n\x04rank\x18\x01 \x01(\x05\x12\x0c\n\x04name\x18\x02 \x01(\t\"\xd8\x02\n\rRegisterReply\x12\x11\n\tworker_id\x18\x01 \x01(\x05\x12*\n\x06layout\x18\x02 \x01(\x0b\x32\x1a.momentumps.v1.ModelLayout\x12\x13\n\x0binitialized\x18\x03 \x01(\x08\x12,\n\x04mode\x18\x04 \x01(\x0e\x32\x1e.momentumps.v1.ConsistencyMode\x12*\n\tshard_map\x18\x05 \x01(\x0b\x32\x17.momentumps.v1.ShardMap\x12\x0f\n\x07version\x18\x06 \x01(\x03\x12\x13\n\x0b\x63hunk_bytes\x18\x07 \x01(\x05\x12\x13\n\x0bupdate_rule\x18\x08 \x01(\t\x12\x17\n\x0fstaleness_bound\x18\t \x01(\x05\x12\x0f\n\x07host_id\x18\n \x01(\t\x12\x34\n\x0epayload_socket\x18\x0b \x01(\x0b\x32\x1c.momentumps.v1.PayloadSocket\"-\n\rPayloadSocket\x12\x0c\n\x04port\x18\x01 \x01(\x05\x12\x0e\n\x06secret\x18\x02 \x01(\x0c\"\x83\x01\n\x10InitializeHeader\x12\x11\n\tworker_id\x18\x01 \x01(\x05\x12*\n\x06layout\x18\x02 \x01(\x0b\x32\x1a.momentumps.v1.ModelLayout\x12\x30\n\x0cmodel_layout\x18\x03 \x01(\x0b\x32\x1a.momentumps.v1.ModelLayout\"s\n\x0fInitializeFrame\x12\x31\n\x06header\x18\x01 \x01(\x0b\x32\x1f.momentumps.v1.InitializeHeaderH\x00\x12%\n\x05\x63hunk\x18\x02 \x01(\x0b\x32\x14.momentumps.v1.ChunkH\x00\x42\x06\n\x04part\"?\n\x0fInitializeReply\x12\x0f\n\x07version\x18\x01 \x01(\x03\x12\x1b\n\x13\x61lready_initialized\x18\x02 \x01(\x08\" \n\x0bPullRequest\x12\x11\n\tworker_id\x18\x01 \x01(\x05\"Z\n\rWeightsHeader\x12\x0f\n\x07version\x18\x01 \x01(\x03\x12\x11\n\tstaleness\x18\x02 \x01(\x03\x12\x0f\n\x07\x61pplied\x18\x03 \x01(\x08\x12\x14\n\x0cnum_elements\x18\x04 \x01(\x03\"m\n\x0cWeightsFrame\x12.\n\x06header\x18\x01 \x01(\x0b\x32\x1c.momentumps.v1.WeightsHeaderH\x00\x12%\n\x05\x63hunk\x18\x02 \x01(\x0b\x32\x14.momentumps.v1.ChunkH\x00\x42\x06\n\x04part\"\xee\x01\n\x0eGradientHeader\x12\x11\n\tworker_id\x18\x01 \x01(\x05\x12\x14\n\x0c\x62\x61se_version\x18\x02 \x01(\x03\x12\x16\n\x0ereturn_weights\x18\x03 \x01(\x08\x12\x0c\n\x04loss\x18\x04 \x01(\x01\x12\x12\n\nbatch_size\x18\x05 \x01(\x05\x12\x10\n\x08sequence\x18\x06 \x01(\x03\x12\x34\n\x0evalue_encoding\x18\x07 \x01(\x0e\x32\x1c.momentumps.v1.ValueEncoding\x12\x31\n\x06sparse\x18\x08 \x01(\x0b\x32!.momentumps.v1.SparseStreamHeader\"&\n\x12SparseStreamHeader\x12\x10\n\x08num_rows\x18\x01 \x01(\x03\".\n\x0bSparseChunk\x12\x0f\n\x07indices\x18\x01 \x01(\x0c\x12\x0e\n\x06values\x18\x02 \x01(\x0c\"\xa3\x01\n\rGradientFrame\x12/\n\x06header\x18\x01 \x01(\x0b\x32\x1d.momentumps.v1.GradientHeaderH\x00\x12%\n\x05\x63hunk\x18\x02 \x01(\x0b\x32\x14.momentumps.v1.ChunkH\x00\x12\x32\n\x0csparse_chunk\x18\x03 \x01(\x0b\x32\x1a.momentumps.v1.SparseChunkH\x00\x42\x06\n\x04part\"%\n\rStatusRequest\x12\x14\n\x0c\x66irst_worker\x18\x01 \x01(\x05\"\xa8\x01\n\x0cWorkerStatus\x12\x11\n\tworker_id\x18\x01 \x01(\x05\x12\x0c\n\x04rank\x18\x02 \x01(\x05\x12\x0c\n\x04name\x18\x03 \x01(\t\x12\x0e\n\x06pushes\x18\x04 \x01(\x03\x12\r\n\x05\x61live\x18\x05 \x01(\x08\x12\x16\n\x0emean_staleness\x18\x06 \x01(\x01\x12\x15\n\rmax_staleness\x18\x07 \x01(\x03\x12\x1b\n\x13staleness_histogram\x18\x08 \x03(\x03\"\x92\x04\n\x0bStatusReply\x12\x0f\n\x07version\x18\x01 \x01(\x03\x12\x19\n\x11gradients_applied\x18\x02 \x01(\x03\x12\x19\n\x11gradients_dropped\x18\x03 \x01(\x03\x12\x13\n\x0binitialized\x18\x04 \x01(\x08\x12,\n\x04mode\x18\x05 \x01(\x0e\x32\x1e.momentumps.v1.ConsistencyMode\x12\x13\n\x0bupdate_rule\x18\x06 \x01(\t\x12\x14\n\x0cnum_elements\x18\x07 \x01(\x03\x12,\n\x07workers\x18\x08 \x03(\x0b\x32\x1b.momentumps.v1.WorkerStatus\x12\x16\n\x0emean_staleness\x18\t \x01(\x01\x12\x15\n\rmax_staleness\x18\n \x01(\x03\x12\x1b\n\x13staleness_histogram\x18\x0b \x03(\x03\x12\x13\n\x0brecent_loss\x18\x0c \x01(\x01\x12\x17\n\x0fstaleness_bound\x18\r \x01(\x05\x12\x44\n\x0epushes_by_path\x18\x0e \x03(\x0b\x32,.momentumps.v1.StatusReply.PushesByPathEntry\x12\x15\n\rworkers_total\x18\x0f \x01(\x05\x12\x14\n\x0c\x66irst_worker\x18\x10 \x01(\x05\x1a\x33\n\x11PushesByPathEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\x03:\x02\x38\x01\"&\n\x11\x44\x65registerRequest\x12\x11\n\tworker_id\x18\x01 \x01(\x05\"\x11\n\x0f\x44\x65registerReply\"2\n\x0cSharedRegion\x12\x0c\n\x04path\x18\x01 \x01(\t\x12\x14\n\x0cnum_elements\x18\x02 \x01(\x03\"\x9e\x02\n\x0fPushPullRequest\x12-\n\x06header\x18\x01 \x01(\x0b\x32\x1d.momentumps.v1.GradientHeader\x12\x12\n\x08gradient\x18\x02 \x01(\x0cH\x00\x12\x34\n\rshared_region\x18\x03 \x01(\x0b\x32\x1b.momentumps.v1.SharedRegionH\x00\x12\x38\n\x0fsparse_gradient\x18\x04 \x01(\x0b\x32\x1d.momentumps.v1.SparseGradientH\x00\x12\x37\n\x11gradient_encoding\x18\x05 \x01(\x0e\x32\x1c.momentumps.v1.ValueEncoding\x12\x14\n\x0csparse_reply\x18\x06 \x01(\x08\x42\t\n\x07payload\"a\n\x0eSparseGradient\x12\x0f\n\x07indices\x18\x01 \x01(\x0c\x12\x0e\n\x06values\x18\x02 \x01(\x0c\x12.\n\x08\x65ncoding\x18\x03 \x01(\x0e\x32\x1c.momentumps.v1.ValueEncoding\"N\n\rPushPullReply\x12,\n\x06header\x18\x01 \x01(\x0b\x32\x1c.momentumps.v1.WeightsHeader\x12\x0f\n\x07weights\x18\x02 \x01(\x0c\"~\n\x0cReplicaHello\x12\x13\n\x0bupdate_rule\x18\x01 \x01(\t\x12,\n\x04mode\x18\x02 \x01(\x0e\x32\x1e.momentumps.v1.ConsistencyMode\x12\x17\n\x0fstaleness_bound\x18\x03 \x01(\x05\x12\x12\n\nnon_finite\x18\x04 \x01(\t\"@\n\x0fReplicaRegister\x12\x0c\n\x04rank\x18\x01 \x01(\x05\x12\x0c\n\x04name\x18\x02 \x01(\t\x12\x11\n\tworker_id\x18\x03 \x01(\x05\"&\n\x11ReplicaDeregister\x12\x11\n\tworker_id\x18\x01 \x01(\x05\"R\n\x11ReplicaInitialize\x12\x11\n\tworker_id\x18\x01 \x01(\x05\x12*\n\x06layout\x18\x02 \x01(\x0b\x32\x1a.momentumps.v1.ModelLayout\"z\n\x0bReplicaPush\x12\x11\n\tworker_id\x18\x01 \x01(\x05\x12\x14\n\x0c\x62\x61se_version\x18\x02 \x01(\x03\x12\x10\n\x08sequence\x18\x03 \x01(\x03\x12\x0c\n\x04loss\x18\x04 \x01(\x01\x12\x12\n\nbatch_size\x18\x05 \x01(\x05\x12\x0e\n\x06sparse\x18\x06 \x01(\x08\" \n\x0bReplicaPull\x12\x11\n\tworker_id\x18\x01 \x01(\x05\"\x11\n\x0fReplicaSnapshot\"\xb1\x03\n\x10ReplicationFrame\x12\r\n\x05index\x18\x01 \x01(\x03\x12,\n\x05hello\x18\x02 \x01(\x0b\x32\x1b.momentumps.v1.ReplicaHelloH\x00\x12\x32\n\x08register\x18\x03 \x01(\x0b\x32\x1e.momentumps.v1.ReplicaRegisterH\x00\x12\x36\n\nderegister\x18\x04 \x01(\x0b\x32 .momentumps.v1.ReplicaDeregisterH\x00\x12\x36\n\ninitialize\x18\x05 \x01(\x0b\x32 .momentumps.v1.ReplicaInitializeH\x00\x12*\n\x04push\x18\x06 \x01(\x0b\x32\x1a.momentumps.v1.ReplicaPushH\x00\x12*\n\x04pull\x18\x07 \x01(\x0b\x32\x1a.momentumps.v1.ReplicaPullH\x00\x12\x32\n\x08snapshot\x18\x08 \x01(\x0b\x32\x1e.momentumps.v1.ReplicaSnapshotH\x00\x12\x0e\n\x06values\x18\t \x01(\x0c\x12\x0c\n\x04rows\x18\n \x01(\x0c\x12\x0c\n\x04more\x18\x0b \x01(\x08\x42\x04\n\x02op\"\x1f\n\x0eReplicationAck\x12\r\n\x05index\x18\x01 \x01(\x03*\x81\x01\n\x0f\x43onsistencyMode\x12 \n\x1c\x43ONSISTENCY_MODE_UNSPECIFIED\x10\x00\x12\x10\n\x0c\x41SYNCHRONOUS\x10\x01\x12\x0f\n\x0bSYNCHRONOUS\x10\x02\x12\x15\n\x11STALE_SYNCHRONOUS\x10\x03\x12\x12\n\x0e\x42\x41\x43KUP_WORKERS\x10\x04*J\n\x0b\x45rrorReason\x12\x1c\n\x18\x45RROR_REASON_UNSPECIFIED\x10\x00\x12\x1d\n\x19SHARED_REGION_UNAVAILABLE\x10\x01*)\n\rValueEncoding\x12\x0b\n\x07\x46LOAT32\x10\x00\x12\x0b\n\x07\x46LOAT16\x10\x01\x32\x93\x04\n\x0fParameterServer\x12H\n\x08Register\x12\x1e.momentumps.v1.RegisterRequest\x1a\x1c.momentumps.v1.RegisterReply\x12N\n\nInitialize\x12\x1e.momentumps.v1.InitializeFrame\x1a\x1e.momentumps.v1.InitializeReply(\x01\x12\x41\n\x04Pull\x12\x1a.momentumps.v1.PullRequest\x1a\x1b.momentumps.v1.WeightsFrame0\x01\x12\x45\n\x04Push\x12\x1c.momentumps.v1.GradientFrame\x1a\x1b.momentumps.v1.WeightsFrame(\x01\x30\x01\x12\x42\n\x06Status\x12\x1c.momentumps.v1.StatusRequest\x1a\x1a.momentumps.v1.StatusReply\x12N\n\nDeregister\x12 .momentumps.v1.DeregisterRequest\x1a\x1e.momentumps.v1.DeregisterReply\x12H\n\x08PushPull\x12\x1e.momentumps.v1.PushPullRequest\x1a\x1c.momentumps.v1.PushPullReply2Z\n\x07Standby\x12O\n\tReplicate\x12\x1f.momentumps.v1.ReplicationFrame\x1a\x1d.momentumps.v1.ReplicationAck(\x01\x30\x01\x42.\n\x14\x64\x65v.momentumps.protoB\x14ParameterServerProtoP\x01\x62\x06proto3')
 )
 
 _CONSISTENCYMODE = _descriptor.EnumDescriptor(
@@ -52,8 +52,8 @@ _CONSISTENCYMODE = _descriptor.EnumDescriptor(
   ],
   containing_type=None,
   options=None,
-  serialized_start=3990,
-  serialized_end=4119,
+  serialized_start=4091,
+  serialized_end=4220,
 )
 _sym_db.RegisterEnumDescriptor(_CONSISTENCYMODE)
 
@@ -75,8 +75,8 @@ _ERRORREASON = _descriptor.EnumDescriptor(
   ],
   containing_type=None,
   options=None,
-  serialized_start=4121,
-  serialized_end=4195,
+  serialized_start=4222,
+  serialized_end=4296,
 )
 _sym_db.RegisterEnumDescriptor(_ERRORREASON)
 
@@ -98,8 +98,8 @@ _VALUEENCODING = _descriptor.EnumDescriptor(
   ],
   containing_type=None,
   options=None,
-  serialized_start=4197,
-  serialized_end=4238,
+  serialized_start=4298,
+  serialized_end=4339,
 )
 _sym_db.RegisterEnumDescriptor(_VALUEENCODING)
 
@@ -421,6 +421,13 @@ _REGISTERREPLY = _descriptor.Descriptor(
       message_type=None, enum_type=None, containing_type=None,
       is_extension=False, extension_scope=None,
       options=None, file=DESCRIPTOR),
+    _descriptor.FieldDescriptor(
+      name='payload_socket', full_name='momentumps.v1.RegisterReply.payload_socket', index=10,
+      number=11, type=11, cpp_type=10, label=1,
+      has_default_value=False, default_value=None,
+      message_type=None, enum_type=None, containing_type=None,
+      is_extension=False, extension_scope=None,
+      options=None, file=DESCRIPTOR),
   ],
   extensions=[
   ],
@@ -434,7 +441,45 @@ _REGISTERREPLY = _descriptor.Descriptor(
   oneofs=[
   ],
   serialized_start=363,
-  serialized_end=653,
+  serialized_end=707,
+)
+
+
+_PAYLOADSOCKET = _descriptor.Descriptor(
+  name='PayloadSocket',
+  full_name='momentumps.v1.PayloadSocket',
+  filename=None,
+  file=DESCRIPTOR,
+  containing_type=None,
+  fields=[
+    _descriptor.FieldDescriptor(
+      name='port', full_name='momentumps.v1.PayloadSocket.port', index=0,
+      number=1, type=5, cpp_type=1, label=1,
+      has_default_value=False, default_value=0,
+      message_type=None, enum_type=None, containing_type=None,
+      is_extension=False, extension_scope=None,
+      options=None, file=DESCRIPTOR),
+    _descriptor.FieldDescriptor(
+      name='secret', full_name='momentumps.v1.PayloadSocket.secret', index=1,
+      number=2, type=12, cpp_type=9, label=1,
+      has_default_value=False, default_value=_b(""),
+      message_type=None, enum_type=None, containing_type=None,
+      is_extension=False, extension_scope=None,
+      options=None, file=DESCRIPTOR),
+  ],
+  extensions=[
+  ],
+  nested_types=[],
+  enum_types=[
+  ],
+  options=None,
+  is_extendable=False,
+  syntax='proto3',
+  extension_ranges=[],
+  oneofs=[
+  ],
+  serialized_start=709,
+  serialized_end=754,
 )
 
 
@@ -478,8 +523,8 @@ _INITIALIZEHEADER = _descriptor.Descriptor(
   extension_ranges=[],
   oneofs=[
   ],
-  serialized_start=656,
-  serialized_end=787,
+  serialized_start=757,
+  serialized_end=888,
 )
 
 
@@ -519,8 +564,8 @@ _INITIALIZEFRAME = _descriptor.Descriptor(
       name='part', full_name='momentumps.v1.InitializeFrame.part',
       index=0, containing_type=None, fields=[]),
   ],
-  serialized_start=789,
-  serialized_end=904,
+  serialized_start=890,
+  serialized_end=1005,
 )
 
 
@@ -557,8 +602,8 @@ _INITIALIZEREPLY = _descriptor.Descriptor(
   extension_ranges=[],
   oneofs=[
   ],
-  serialized_start=906,
-  serialized_end=969,
+  serialized_start=1007,
+  serialized_end=1070,
 )
 
 
@@ -588,8 +633,8 @@ _PULLREQUEST = _descriptor.Descriptor(
   extension_ranges=[],
   oneofs=[
   ],
-  serialized_start=971,
-  serialized_end=1003,
+  serialized_start=1072,
+  serialized_end=1104,
 )
 
 
@@ -640,8 +685,8 @@ _WEIGHTSHEADER = _descriptor.Descriptor(
   extension_ranges=[],
   oneofs=[
   ],
-  serialized_start=1005,
-  serialized_end=1095,
+  serialized_start=1106,
+  serialized_end=1196,
 )
 
 
@@ -681,8 +726,8 @@ _WEIGHTSFRAME = _descriptor.Descriptor(
       name='part', full_name='momentumps.v1.WeightsFrame.part',
       index=0, containing_type=None, fields=[]),
   ],
-  serialized_start=1097,
-  serialized_end=1206,
+  serialized_start=1198,
+  serialized_end=1307,
 )
 
 
@@ -761,8 +806,8 @@ _GRADIENTHEADER = _descriptor.Descriptor(
   extension_ranges=[],
   oneofs=[
   ],
-  serialized_start=1209,
-  serialized_end=1447,
+  serialized_start=1310,
+  serialized_end=1548,
 )
 
 
@@ -792,8 +837,8 @@ _SPARSESTREAMHEADER = _descriptor.Descriptor(
   extension_ranges=[],
   oneofs=[
   ],
-  serialized_start=1449,
-  serialized_end=1487,
+  serialized_start=1550,
+  serialized_end=1588,
 )
 
 
@@ -830,8 +875,8 @@ _SPARSECHUNK = _descriptor.Descriptor(
   extension_ranges=[],
   oneofs=[
   ],
-  serialized_start=1489,
-  serialized_end=1535,
+  serialized_start=1590,
+  serialized_end=1636,
 )
 
 
@@ -878,8 +923,8 @@ _GRADIENTFRAME = _descriptor.Descriptor(
       name='part', full_name='momentumps.v1.GradientFrame.part',
       index=0, containing_type=None, fields=[]),
   ],
-  serialized_start=1538,
-  serialized_end=1701,
+  serialized_start=1639,
+  serialized_end=1802,
 )
 
 
@@ -909,8 +954,8 @@ _STATUSREQUEST = _descriptor.Descriptor(
   extension_ranges=[],
   oneofs=[
   ],
-  serialized_start=1703,
-  serialized_end=1740,
+  serialized_start=1804,
+  serialized_end=1841,
 )
 
 
@@ -989,8 +1034,8 @@ _WORKERSTATUS = _descriptor.Descriptor(
   extension_ranges=[],
   oneofs=[
   ],
-  serialized_start=1743,
-  serialized_end=1911,
+  serialized_start=1844,
+  serialized_end=2012,
 )
 
 
@@ -1027,8 +1072,8 @@ _STATUSREPLY_PUSHESBYPATHENTRY = _descriptor.Descriptor(
   extension_ranges=[],
   oneofs=[
   ],
-  serialized_start=2393,
-  serialized_end=2444,
+  serialized_start=2494,
+  serialized_end=2545,
 )
 
 _STATUSREPLY = _descriptor.Descriptor(
@@ -1162,8 +1207,8 @@ _STATUSREPLY = _descriptor.Descriptor(
   extension_ranges=[],
   oneofs=[
   ],
-  serialized_start=1914,
-  serialized_end=2444,
+  serialized_start=2015,
+  serialized_end=2545,
 )
 
 
@@ -1193,8 +1238,8 @@ _DEREGISTERREQUEST = _descriptor.Descriptor(
   extension_ranges=[],
   oneofs=[
   ],
-  serialized_start=2446,
-  serialized_end=2484,
+  serialized_start=2547,
+  serialized_end=2585,
 )
 
 
@@ -1217,8 +1262,8 @@ _DEREGISTERREPLY = _descriptor.Descriptor(
   extension_ranges=[],
   oneofs=[
   ],
-  serialized_start=2486,
-  serialized_end=2503,
+  serialized_start=2587,
+  serialized_end=2604,
 )
 
 
@@ -1255,8 +1300,8 @@ _SHAREDREGION = _descriptor.Descriptor(
   extension_ranges=[],
   oneofs=[
   ],
-  serialized_start=2505,
-  serialized_end=2555,
+  serialized_start=2606,
+  serialized_end=2656,
 )
 
 
@@ -1324,8 +1369,8 @@ _PUSHPULLREQUEST = _descriptor.Descriptor(
       name='payload', full_name='momentumps.v1.PushPullRequest.payload',
       index=0, containing_type=None, fields=[]),
   ],
-  serialized_start=2558,
-  serialized_end=2844,
+  serialized_start=2659,
+  serialized_end=2945,
 )
 
 
@@ -1369,8 +1414,8 @@ _SPARSEGRADIENT = _descriptor.Descriptor(
   extension_ranges=[],
   oneofs=[
   ],
-  serialized_start=2846,
-  serialized_end=2943,
+  serialized_start=2947,
+  serialized_end=3044,
 )
 
 
@@ -1407,8 +1452,8 @@ _PUSHPULLREPLY = _descriptor.Descriptor(
   extension_ranges=[],
   oneofs=[
   ],
-  serialized_start=2945,
-  serialized_end=3023,
+  serialized_start=3046,
+  serialized_end=3124,
 )
 
 
@@ -1459,8 +1504,8 @@ _REPLICAHELLO = _descriptor.Descriptor(
   extension_ranges=[],
   oneofs=[
   ],
-  serialized_start=3025,
-  serialized_end=3151,
+  serialized_start=3126,
+  serialized_end=3252,
 )
 
 
@@ -1504,8 +1549,8 @@ _REPLICAREGISTER = _descriptor.Descriptor(
   extension_ranges=[],
   oneofs=[
   ],
-  serialized_start=3153,
-  serialized_end=3217,
+  serialized_start=3254,
+  serialized_end=3318,
 )
 
 
@@ -1535,8 +1580,8 @@ _REPLICADEREGISTER = _descriptor.Descriptor(
   extension_ranges=[],
   oneofs=[
   ],
-  serialized_start=3219,
-  serialized_end=3257,
+  serialized_start=3320,
+  serialized_end=3358,
 )
 
 
@@ -1573,8 +1618,8 @@ _REPLICAINITIALIZE = _descriptor.Descriptor(
   extension_ranges=[],
   oneofs=[
   ],
-  serialized_start=3259,
-  serialized_end=3341,
+  serialized_start=3360,
+  serialized_end=3442,
 )
 
 
@@ -1639,8 +1684,8 @@ _REPLICAPUSH = _descriptor.Descriptor(
   extension_ranges=[],
   oneofs=[
   ],
-  serialized_start=3343,
-  serialized_end=3465,
+  serialized_start=3444,
+  serialized_end=3566,
 )
 
 
@@ -1670,8 +1715,8 @@ _REPLICAPULL = _descriptor.Descriptor(
   extension_ranges=[],
   oneofs=[
   ],
-  serialized_start=3467,
-  serialized_end=3499,
+  serialized_start=3568,
+  serialized_end=3600,
 )
 
 
@@ -1694,8 +1739,8 @@ _REPLICASNAPSHOT = _descriptor.Descriptor(
   extension_ranges=[],
   oneofs=[
   ],
-  serialized_start=3501,
-  serialized_end=3518,
+  serialized_start=3602,
+  serialized_end=3619,
 )
 
 
@@ -1798,8 +1843,8 @@ _REPLICATIONFRAME = _descriptor.Descriptor(
       name='op', full_name='momentumps.v1.ReplicationFrame.op',
       index=0, containing_type=None, fields=[]),
   ],
-  serialized_start=3521,
-  serialized_end=3954,
+  serialized_start=3622,
+  serialized_end=4055,
 )
 
 
@@ -1829,8 +1874,8 @@ _REPLICATIONACK = _descriptor.Descriptor(
   extension_ranges=[],
   oneofs=[
   ],
-  serialized_start=3956,
-  serialized_end=3987,
+  serialized_start=4057,
+  serialized_end=4088,
 )
 
 _MODELLAYOUT.fields_by_name['tensors'].message_type = _TENSORSPEC
@@ -1838,6 +1883,7 @@ _SHARDMAP.fields_by_name['shards'].message_type = _SHARD
 _REGISTERREPLY.fields_by_name['layout'].message_type = _MODELLAYOUT
 _REGISTERREPLY.fields_by_name['mode'].enum_type = _CONSISTENCYMODE
 _REGISTERREPLY.fields_by_name['shard_map'].message_type = _SHARDMAP
+_REGISTERREPLY.fields_by_name['payload_socket'].message_type = _PAYLOADSOCKET
 _INITIALIZEHEADER.fields_by_name['layout'].message_type = _MODELLAYOUT
 _INITIALIZEHEADER.fields_by_name['model_layout'].message_type = _MODELLAYOUT
 _INITIALIZEFRAME.fields_by_name['header'].message_type = _INITIALIZEHEADER
@@ -1926,6 +1972,7 @@ DESCRIPTOR.message_types_by_name['ShardMap'] = _SHARDMAP
 DESCRIPTOR.message_types_by_name['Shard'] = _SHARD
 DESCRIPTOR.message_types_by_name['RegisterRequest'] = _REGISTERREQUEST
 DESCRIPTOR.message_types_by_name['RegisterReply'] = _REGISTERREPLY
+DESCRIPTOR.message_types_by_name['PayloadSocket'] = _PAYLOADSOCKET
 DESCRIPTOR.message_types_by_name['InitializeHeader'] = _INITIALIZEHEADER
 DESCRIPTOR.message_types_by_name['InitializeFrame'] = _INITIALIZEFRAME
 DESCRIPTOR.message_types_by_name['InitializeReply'] = _INITIALIZEREPLY
@@ -2007,6 +2054,13 @@ RegisterReply = _reflection.GeneratedProtocolMessageType('RegisterReply', (_mess
   # @@protoc_insertion_point(class_scope:momentumps.v1.RegisterReply)
   ))
 _sym_db.RegisterMessage(RegisterReply)
+
+PayloadSocket = _reflection.GeneratedProtocolMessageType('PayloadSocket', (_message.Message,), dict(
+  DESCRIPTOR = _PAYLOADSOCKET,
+  __module__ = 'momentumps.v1.parameter_server_pb2'
+  # @@protoc_insertion_point(class_scope:momentumps.v1.PayloadSocket)
+  ))
+_sym_db.RegisterMessage(PayloadSocket)
 
 InitializeHeader = _reflection.GeneratedProtocolMessageType('InitializeHeader', (_message.Message,), dict(
   DESCRIPTOR = _INITIALIZEHEADER,
@@ -2224,8 +2278,8 @@ _PARAMETERSERVER = _descriptor.ServiceDescriptor(
   file=DESCRIPTOR,
   index=0,
   options=None,
-  serialized_start=4241,
-  serialized_end=4772,
+  serialized_start=4342,
+  serialized_end=4873,
   methods=[
   _descriptor.MethodDescriptor(
     name='Register',
@@ -2302,8 +2356,8 @@ _STANDBY = _descriptor.ServiceDescriptor(
   file=DESCRIPTOR,
   index=1,
   options=None,
-  serialized_start=4774,
-  serialized_end=4864,
+  serialized_start=4875,
+  serialized_end=4965,
   methods=[
   _descriptor.MethodDescriptor(
     name='Replicate',

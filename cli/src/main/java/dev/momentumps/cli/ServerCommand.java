@@ -61,6 +61,13 @@ final class ServerCommand implements Callable<Integer> {
                     + "Default: none.")
     int probePort;
 
+    @Option(names = "--payload-port", paramLabel = "PORT", defaultValue = "${env:MPS_PAYLOAD_PORT:--1}",
+            description = "Also offer the payload socket on this port (0 picks a free one): workers with --transport "
+                    + "socket send gradients and receive weights there on a plain TCP socket, without HTTP/2 or "
+                    + "protobuf, authenticated by a secret issued at registration. The bytes are plaintext, so a "
+                    + "server with TLS refuses it. Same address as --bind. Env MPS_PAYLOAD_PORT. Default: none.")
+    int payloadPort;
+
     @Option(names = "--port-file", paramLabel = "FILE", description = "Write the bound port to this file once listening.")
     Path portFile;
 
@@ -119,6 +126,14 @@ final class ServerCommand implements Callable<Integer> {
         if (probePort < -1 || probePort > 65535 || (probePort == port && port != 0)) {
             throw new IllegalArgumentException("--probe-port must be in [0, 65535] and not --port, got " + probePort);
         }
+        if (payloadPort < -1 || payloadPort > 65535 || (payloadPort == port && port != 0)) {
+            throw new IllegalArgumentException("--payload-port must be in [0, 65535] and not --port, got " + payloadPort);
+        }
+        if (payloadPort >= 0 && security.tls().enabled()) {
+            throw new IllegalArgumentException("--payload-port: the payload socket carries gradients and weights in "
+                    + "plaintext, so a server with TLS (--tls-cert) does not offer it; drop --payload-port (workers "
+                    + "then use --transport tcp, over TLS)");
+        }
         ShardRole role = sharding.role(server.optimizer.config().clipNorm());
         boolean primary = standby != null && !standby.isBlank();
         if (primary && asStandby) {
@@ -167,6 +182,9 @@ final class ServerCommand implements Callable<Integer> {
         if (probePort >= 0) {
             host.probePort(new InetSocketAddress(bind, probePort));
         }
+        if (payloadPort >= 0) {
+            host.payloadPort(new InetSocketAddress(bind, payloadPort));
+        }
         host.start();
         String address = bind + ":" + host.port();
         System.out.println("momentum-ps server listening on " + address + " — " + core.rule() + ", mode "
@@ -177,6 +195,10 @@ final class ServerCommand implements Callable<Integer> {
         if (probePort >= 0) {
             System.out.println("health probes on " + bind + ":" + host.probePort()
                     + " (plaintext, grpc.health.v1.Health/Check only, no token)");
+        }
+        if (payloadPort >= 0) {
+            System.out.println("payload socket on " + bind + ":" + host.payloadPort()
+                    + " (plaintext, for workers with --transport socket)");
         }
         if (role.count() > 1) {
             System.out.println("shard " + role.index() + " of " + role.count() + " (advertised as "

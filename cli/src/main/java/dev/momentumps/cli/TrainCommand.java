@@ -336,7 +336,11 @@ final class TrainCommand implements Callable<Integer> {
 
     /** The server process: its options, the run's checkpoint directory, and the trajectory when it is fitted. */
     private ServerLaunch serverLaunch(Task t, Path dir) {
-        return ServerLaunch.of(server.optionArgs(), server.recovery.checkpointDir, server.recovery.resume,
+        List<String> options = new ArrayList<>(server.optionArgs());
+        if (wire.transport() == dev.momentumps.worker.client.Transport.SOCKET) {
+            options.addAll(List.of("--payload-port", "0")); // the workers' --transport socket needs it
+        }
+        return ServerLaunch.of(options, server.recovery.checkpointDir, server.recovery.resume,
                 recordTrajectory(t) ? TrainRun.trajectoryFile(dir) : null, dir);
     }
 
@@ -385,10 +389,6 @@ final class TrainCommand implements Callable<Integer> {
         if (k < 1 || k > workers) {
             throw new IllegalArgumentException("--python-workers must be in [1, --workers], got " + pythonWorkers);
         }
-        if (methods.active()) {
-            throw new IllegalArgumentException("--local-steps, --local-lr, --elastic and --dana-slim are options of "
-                    + "the Java workers, not of --worker-script's Python workers");
-        }
         if (inProcess || shards > 1 || simulation.simulate) {
             throw new IllegalArgumentException("--worker-script runs Python worker processes against one server: "
                     + "not with --in-process, --shards or --simulate");
@@ -399,6 +399,9 @@ final class TrainCommand implements Callable<Integer> {
         if (!wire.compress.equals("none") && !wire.compress.equals("fp16")) {
             throw new IllegalArgumentException("--compress " + wire.compress + ": Python workers compress with "
                     + "none or fp16");
+        }
+        if (wire.transport() == dev.momentumps.worker.client.Transport.SOCKET) {
+            throw new IllegalArgumentException("--transport socket: Python workers have no payload socket; use tcp");
         }
         if (!Files.isRegularFile(workerScript)) {
             throw new IllegalArgumentException("--worker-script " + workerScript + ": no such file");
@@ -415,6 +418,7 @@ final class TrainCommand implements Callable<Integer> {
             options.addAll(List.of("--steps", Long.toString((task.updates + workers - 1) / workers)));
         }
         options.addAll(List.of("--transport", wire.transport, "--compress", wire.compress));
+        options.addAll(methods.toArgs()); // --local-steps, --elastic, --dana-slim: the same method in Python
         PythonWorkers python = PythonWorkers.find();
         PythonWorkers.Description d = python.describe(workerScript, workers, options);
         if (!d.evaluates()) {

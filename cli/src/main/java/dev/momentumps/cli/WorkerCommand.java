@@ -111,6 +111,7 @@ final class WorkerCommand implements Callable<Integer> {
         WireStats wireStats = new WireStats();
         wire.sparseMode(); // checks --sparse and --compress before connecting
         wire.compression();
+        wire.checkTls(security.tls().enabled() ? "--tls-ca" : null);
         wire.transport();
         String token = security.token();
         Task t = Tasks.build(task.spec());

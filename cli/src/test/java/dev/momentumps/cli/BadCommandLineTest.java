@@ -53,6 +53,11 @@ class BadCommandLineTest {
         mentions(fails("worker", "--token-file", dir.resolve("missing.token").toString()), "--token-file",
                 "missing.token");
         mentions(fails("server", "--tls-cert", dir.resolve("c.pem").toString()), "--tls-cert", "--tls-key");
+        mentions(fails("server", "--payload-port", "0", "--tls-cert", dir.resolve("c.pem").toString(), "--tls-key",
+                dir.resolve("k.pem").toString()), "--payload-port", "plaintext", "--tls-cert");
+        mentions(fails("worker", "--transport", "socket", "--tls-ca", dir.resolve("ca.pem").toString()),
+                "--transport socket", "plaintext", "--tls-ca", "--transport tcp");
+        mentions(fails("server", "--payload-port", "70000"), "--payload-port", "70000");
         mentions(fails("bench", "compare", "--warmup-seconds", "-1"), "--warmup-seconds", "-1");
         mentions(fails("bench", "compare", "--scaling-workers", "1,two"), "--scaling-workers", "two");
         mentions(fails("bench", "compare", "--scaling-workers", "0"), "--scaling-workers", "0");

@@ -28,7 +28,9 @@ public final class WireOptions {
     @Option(names = "--transport", paramLabel = "T", defaultValue = "auto",
             description = "How a worker process moves tensors: auto (shared memory on the server's host, else TCP), "
                     + "tcp (TCP gRPC only, as from another host: fp16 and sparse bytes then really leave the "
-                    + "worker), shared-memory, grpc-unary or grpc-stream. In-process runs ignore it. "
+                    + "worker), socket (tensors on the server's payload socket, a plain TCP socket beside the gRPC "
+                    + "channel: mps server --payload-port; not with TLS), shared-memory, grpc-unary or grpc-stream. "
+                    + "In-process runs ignore it. "
                     + "Default: ${DEFAULT-VALUE}.")
     public String transport = "auto";
 
@@ -46,6 +48,19 @@ public final class WireOptions {
     /** @throws IllegalArgumentException naming the flag */
     public Transport transport() {
         return Transport.parse(transport, "--transport");
+    }
+
+    /**
+     * Refuses {@code --transport socket} with TLS: the payload socket is plaintext, so it would send the
+     * tensors the TLS channel protects in the clear.
+     *
+     * @param tlsFlag the TLS flag in force (named in the error), or null without TLS
+     */
+    public void checkTls(String tlsFlag) {
+        if (tlsFlag != null && transport() == Transport.SOCKET) {
+            throw new IllegalArgumentException("--transport socket sends gradients and weights in plaintext beside "
+                    + "the TLS channel (" + tlsFlag + "); use --transport tcp with TLS");
+        }
     }
 
     /** {@code client} wrapped so that its pushes take the chosen form; counted in {@code stats}. */

@@ -50,13 +50,18 @@ abstract class ClientPathContractTest {
     @BeforeEach
     void start() throws Exception {
         core = new ParameterServerCore(new HeavyBallMomentum(LR, BETA, 0, false), t -> LR, 0, new Asynchronous(), 1);
-        host = new ServerHost(serverBuilder(), core, "127.0.0.1", CHUNK_BYTES, 10_000).start();
+        host = offer(new ServerHost(serverBuilder(), core, "127.0.0.1", CHUNK_BYTES, 10_000)).start();
         client = new GrpcParameterClient(channel(host.port()), true, 10_000, transport());
     }
 
     /** The server's builder, on an ephemeral loopback port: plaintext gRPC unless a transport says otherwise. */
     NettyServerBuilder serverBuilder() {
         return NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0));
+    }
+
+    /** What else the server offers before it starts (a transport's own port); nothing unless a transport says. */
+    ServerHost offer(ServerHost unstarted) throws java.io.IOException {
+        return unstarted;
     }
 
     /** The worker's channel to {@code port}: plaintext gRPC unless a transport says otherwise. */

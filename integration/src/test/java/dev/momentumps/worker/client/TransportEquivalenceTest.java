@@ -23,6 +23,9 @@ import dev.momentumps.wire.codec.TensorCodec;
 import io.grpc.ManagedChannel;
 import io.grpc.inprocess.InProcessChannelBuilder;
 import io.grpc.inprocess.InProcessServerBuilder;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -41,8 +44,8 @@ import org.junit.jupiter.params.provider.MethodSource;
 /**
  * Every transport goes through the core's one pull and one push path, so it must end in exactly the state
  * the in-process client reaches: for every transport (inline PushPull, streamed Push, shared-memory region,
- * two shards) × every update rule × every staleness compensation (and a look-ahead) × synchronous and
- * fixed-order asynchronous training, the weights, every optimizer state vector, the DC-ASGD backups and
+ * two shards, the payload socket) × every update rule × every staleness compensation (and a look-ahead) ×
+ * synchronous and fixed-order asynchronous training, the weights, every optimizer state vector, the DC-ASGD backups and
  * mean squares, the weights each worker was last sent and every push's version and staleness are
  * bit-identical to the in-process run. A transport that skips a step of the bookkeeping (the shared region's
  * pull once never told DC-ASGD what it sent) fails here.
@@ -62,7 +65,7 @@ class TransportEquivalenceTest {
     private static final TensorLayout LAYOUT = TensorLayout.builder().add("a", 6).add("b", 3).build();
     private static final ExecutorService THREADS = Executors.newFixedThreadPool(WORKERS);
 
-    enum Path { IN_PROCESS, INLINE, STREAM, SHARED_REGION, SHARDED }
+    enum Path { IN_PROCESS, INLINE, STREAM, SHARED_REGION, SHARDED, SOCKET }
 
     enum Compensation {
         NONE(() -> StalenessCompensation.NONE),
@@ -142,7 +145,14 @@ class TransportEquivalenceTest {
                     sync ? new Synchronous() : new Asynchronous(), 1);
             core.setCompensation(compensation.make.get());
             cores.add(core);
-            if (path != Path.IN_PROCESS) {
+            if (path == Path.SOCKET) {
+                // gRPC over loopback TCP for the control calls, the payload socket for every tensor
+                ServerHost host = new ServerHost(NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0)),
+                        core, "127.0.0.1", TensorCodec.DEFAULT_CHUNK_BYTES, WAIT_MS)
+                        .payloadPort(new InetSocketAddress("127.0.0.1", 0)).start();
+                hosts.add(host);
+                names.add(Integer.toString(host.port()));
+            } else if (path != Path.IN_PROCESS) {
                 String name = InProcessServerBuilder.generateName();
                 hosts.add(new ServerHost(InProcessServerBuilder.forName(name), core, name,
                         TensorCodec.DEFAULT_CHUNK_BYTES, WAIT_MS,
@@ -179,6 +189,8 @@ class TransportEquivalenceTest {
             case INLINE -> grpc(names.get(0), Transport.UNARY);
             case STREAM -> grpc(names.get(0), Transport.STREAM);
             case SHARED_REGION -> grpc(names.get(0), Transport.SHARED_MEMORY);
+            case SOCKET -> new GrpcParameterClient(NettyChannelBuilder.forAddress("127.0.0.1",
+                    Integer.parseInt(names.get(0))).usePlaintext().build(), true, WAIT_MS, Transport.SOCKET);
             case SHARDED -> {
                 List<ManagedChannel> channels = new ArrayList<>();
                 for (String n : names) {
@@ -265,6 +277,7 @@ class TransportEquivalenceTest {
             assertEquals(switch (path) {
                 case INLINE -> Transport.UNARY;
                 case STREAM -> Transport.STREAM;
+                case SOCKET -> Transport.SOCKET;
                 default -> Transport.SHARED_MEMORY;
             }, grpc.lastTransport(), "the path a push took");
         }

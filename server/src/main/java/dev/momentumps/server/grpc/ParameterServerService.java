@@ -34,6 +34,7 @@ public final class ParameterServerService extends ParameterServerGrpc.ParameterS
     private final StatusCall status;
     private final DeregisterCall deregister;
     private final Admission admission;
+    private final PayloadSockets payload;
 
     /**
      * @param address    how workers reach this server, reported in the shard map
@@ -57,7 +58,8 @@ public final class ParameterServerService extends ParameterServerGrpc.ParameterS
         RpcSupport rpc = new RpcSupport(core, chunkBytes, waitMillis, shard);
         this.admission = rpc.admission;
         WorkerRegions regions = new WorkerRegions(sharedRegions);
-        this.register = new RegisterCall(rpc, address, regions.hostId());
+        this.payload = new PayloadSockets(rpc, m -> System.err.println("momentum-ps server: " + m));
+        this.register = new RegisterCall(rpc, address, regions.hostId(), payload);
         this.initialize = new InitializeCall(rpc);
         this.pull = new PullCall(rpc);
         this.push = new PushCall(rpc);
@@ -74,6 +76,11 @@ public final class ParameterServerService extends ParameterServerGrpc.ParameterS
     /** The budget those streams share ({@code --inflight-mib}). */
     public long inflightBudget() {
         return admission.budget();
+    }
+
+    /** The payload socket (not listening until {@link ServerHost#payloadPort} asks it to). */
+    PayloadSockets payloadSockets() {
+        return payload;
     }
 
     @Override

@@ -12,7 +12,7 @@ final class PushPaths {
     /** The paths, by the names the report and the worker's {@code --transport} use. */
     enum Path {
         UNARY("grpc-unary"), SHARED_MEMORY("shared-memory"), SPARSE("grpc-sparse"), STREAM("grpc-stream"),
-        SPARSE_STREAM("grpc-sparse-stream");
+        SPARSE_STREAM("grpc-sparse-stream"), SOCKET("socket");
 
         final String wireName;
 

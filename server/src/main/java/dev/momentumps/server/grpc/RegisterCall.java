@@ -15,15 +15,18 @@ final class RegisterCall {
     private final RpcSupport rpc;
     private final String address;
     private final String hostId;
+    private final PayloadSockets payload;
 
     /**
      * @param address how workers reach this server, reported in the shard map
      * @param hostId  this host's id when same-host workers may use shared regions, else empty
+     * @param payload the payload socket, offered with a fresh secret per registration when it listens
      */
-    RegisterCall(RpcSupport rpc, String address, String hostId) {
+    RegisterCall(RpcSupport rpc, String address, String hostId, PayloadSockets payload) {
         this.rpc = rpc;
         this.address = address;
         this.hostId = hostId;
+        this.payload = payload;
     }
 
     void handle(RegisterRequest request, StreamObserver<RegisterReply> out) {
@@ -41,6 +44,10 @@ final class RegisterCall {
                     .setUpdateRule(core.optimizer())
                     .setStalenessBound(core.consistency().stalenessBound())
                     .setHostId(hostId);
+            dev.momentumps.proto.PayloadSocket socket = payload.offer(id);
+            if (socket != null) {
+                reply.setPayloadSocket(socket);
+            }
             ShardPlan p = rpc.plan;
             if (layout != null) {
                 reply.setLayout(ProtoMapping.toProto(layout));

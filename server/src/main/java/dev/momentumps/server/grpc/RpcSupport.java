@@ -67,15 +67,21 @@ final class RpcSupport {
      * is left to the collector.
      */
     PushTicket submit(GradientHeader header, GradientSource gradient) throws InterruptedException {
+        return submit(header.getWorkerId(), header.getBaseVersion(), header.getSequence(), gradient,
+                header.getLoss(), header.getBatchSize());
+    }
+
+    /** {@link #submit(GradientHeader, GradientSource)} with the header's fields one by one. */
+    PushTicket submit(int workerId, long baseVersion, long sequence, GradientSource gradient, double loss,
+                      int batchSize) throws InterruptedException {
         PushTicket ticket;
         try {
-            ticket = core.push(header.getWorkerId(), header.getBaseVersion(), header.getSequence(), gradient,
-                    header.getLoss(), header.getBatchSize());
+            ticket = core.push(workerId, baseVersion, sequence, gradient, loss, batchSize);
         } catch (RequestException e) {
             buffers.give(gradient.array());
             throw e;
         }
-        awaitOrThrow(header.getWorkerId(), ticket);
+        awaitOrThrow(workerId, ticket);
         buffers.give(gradient.array());
         return ticket;
     }

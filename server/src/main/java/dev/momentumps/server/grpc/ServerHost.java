@@ -49,6 +49,7 @@ public final class ServerHost implements AutoCloseable {
     public static final int PROBE_MAX_CALLS_PER_CONNECTION = 4;
     private final HealthStatusManager health = new HealthStatusManager();
     private Server probe;
+    private final PayloadSockets payload;
 
     public ServerHost(ServerBuilder<?> builder, ParameterServerCore core, String address, int chunkBytes,
                       long waitMillis) {
@@ -85,6 +86,7 @@ public final class ServerHost implements AutoCloseable {
         }
         health.setStatus("", ServingStatus.NOT_SERVING);
         this.service = new ParameterServerService(core, address, chunkBytes, waitMillis, shard);
+        this.payload = service.payloadSockets();
         // Netty serialises a reply inside onNext, so Push, Pull and PushPull may send replies that reference the
         // live weights (see FrameMarshallers); in-process transports keep the message for later and get protobuf's
         io.grpc.ServerServiceDefinition bound = builder instanceof NettyServerBuilder ? FramedService.bind(service)
@@ -127,6 +129,25 @@ public final class ServerHost implements AutoCloseable {
         return this;
     }
 
+    /**
+     * Also offers the payload socket on {@code address} (port 0: a free one): workers told
+     * {@code --transport socket} move gradients and weights over a plain TCP socket there, in plaintext (see
+     * {@link PayloadSockets}); the gRPC port stays the control channel. Call before {@link #start}.
+     */
+    public ServerHost payloadPort(InetSocketAddress address) throws IOException {
+        payload.listen(address);
+        return this;
+    }
+
+    /** The payload socket's bound port, or -1 without one. */
+    public int payloadPort() {
+        return payload.port();
+    }
+
+    PayloadSockets payloadSockets() {
+        return payload;
+    }
+
     /** The probe port's bound port, or -1 without one. */
     public int probePort() {
         return probe == null ? -1 : probe.getPort();
@@ -164,6 +185,7 @@ public final class ServerHost implements AutoCloseable {
     /** Stops taking calls, waits up to {@code graceMillis} for calls in flight, then cancels the rest. */
     public void stop(long graceMillis) throws InterruptedException {
         health.enterTerminalState();
+        payload.close();
         if (probe != null) {
             probe.shutdownNow();
         }

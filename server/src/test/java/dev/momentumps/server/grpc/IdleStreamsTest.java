@@ -43,7 +43,7 @@ import org.junit.jupiter.api.Timeout;
 class IdleStreamsTest {
     private static final int N = 1 << 18; // 1 MiB a gradient
     private static final long BUDGET = 4L * 4 * N; // four gradients
-    private static final int IDLE_MS = 600;
+    private static final int IDLE_MS = 1_000;
 
     private static GradientFrame header(int worker, long base, long seq) {
         return GradientFrame.newBuilder().setHeader(GradientHeader.newBuilder().setWorkerId(worker)
@@ -105,7 +105,7 @@ class IdleStreamsTest {
 
             // the silent streams are ended after the idle time while the dribbler goes on
             Thread dribbling = new Thread(() -> {
-                for (int k = 0; k < 15; k++) {
+                for (int k = 0; k < 25; k++) {
                     dribbler.onNext(GradientFrame.newBuilder().setChunk(TensorCodec.encode(new float[16], 0, 16)
                             .toBuilder().setOffset(16L * k)).build());
                     try {

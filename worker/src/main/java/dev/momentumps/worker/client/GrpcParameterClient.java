@@ -35,6 +35,7 @@ import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.ClientCalls;
 import io.grpc.stub.StreamObserver;
+import java.net.InetSocketAddress;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import java.util.function.Function;
@@ -61,6 +62,7 @@ public final class GrpcParameterClient implements ParameterClient {
     private boolean sameHost;
     private boolean pushPullUnavailable;
     private SharedRegion region;
+    private PayloadSocketClient payload;
     private Transport used;
 
     /**
@@ -108,6 +110,17 @@ public final class GrpcParameterClient implements ParameterClient {
         }
         String here = SharedRegion.hostId();
         sameHost = !here.isEmpty() && here.equals(r.getHostId());
+        closePayload();
+        if (preferred == Transport.SOCKET) {
+            if (!r.hasPayloadSocket()) {
+                throw Status.FAILED_PRECONDITION.withDescription("--transport socket: the server at "
+                        + channel.authority() + " offers no payload socket (start it with mps server --payload-port "
+                        + "PORT; a server with TLS offers none)").asRuntimeException();
+            }
+            payload = new PayloadSocketClient(new InetSocketAddress(host(channel.authority()),
+                    r.getPayloadSocket().getPort()), workerId, r.getPayloadSocket().getSecret().toByteArray(),
+                    deadlineMillis);
+        }
         return new Registration(workerId, ProtoMapping.fromProto(r.getMode()).cliName(), r.getUpdateRule(), r.getStalenessBound(),
                 r.getVersion());
     }
@@ -127,8 +140,21 @@ public final class GrpcParameterClient implements ParameterClient {
         return !reply.await(deadlineMillis).getAlreadyInitialized();
     }
 
+    /** The host of a channel's authority ({@code host:port}, {@code [v6]:port} or {@code host}). */
+    static String host(String authority) {
+        if (authority.startsWith("[")) {
+            int end = authority.indexOf(']');
+            return end < 0 ? authority : authority.substring(1, end);
+        }
+        int colon = authority.lastIndexOf(':');
+        return colon < 0 || authority.indexOf(':') != colon ? authority : authority.substring(0, colon);
+    }
+
     @Override
     public long pull(float[] out) {
+        if (payload != null) {
+            return payload.pull(out);
+        }
         WeightsReceiver receiver = new WeightsReceiver(out);
         ClientCalls.asyncServerStreamingCall(channel.newCall(FrameMarshallers.PULL, callOptions()),
                 PullRequest.newBuilder().setWorkerId(workerId).build(), receiver);
@@ -141,6 +167,11 @@ public final class GrpcParameterClient implements ParameterClient {
         GradientHeader header = GradientHeader.newBuilder().setWorkerId(workerId).setBaseVersion(baseVersion)
                 .setSequence(sequence).setLoss(loss).setBatchSize(batchSize).setReturnWeights(weightsOut != null)
                 .build();
+        if (payload != null) {
+            PushResult r = payload.push(baseVersion, sequence, gradient, loss, batchSize, weightsOut);
+            used = Transport.SOCKET;
+            return r;
+        }
         if (goesShared(gradient.length)) {
             PushResult r = pushShared(header, gradient, weightsOut);
             if (r != null) {
@@ -167,12 +198,13 @@ public final class GrpcParameterClient implements ParameterClient {
     /**
      * Float16 values inline in one unary call when they and the weights coming back fit in one chunk (2 bytes
      * a value); else as float16 chunks on the streaming Push. Through the shared region (same host) the
-     * values rounded to float16 travel as float32: the region is memory, not wire, so halves would save nothing.
+     * values rounded to float16 travel as float32: the region is memory, not wire, so halves would save nothing;
+     * so do they on the payload socket, which carries float32 only.
      */
     @Override
     public PushResult pushHalf(long baseVersion, long sequence, float[] gradient, double loss, int batchSize,
                                float[] weightsOut) {
-        if (goesShared(gradient.length)) {
+        if (payload != null || goesShared(gradient.length)) {
             return ParameterClient.super.pushHalf(baseVersion, sequence, gradient, loss, batchSize, weightsOut);
         }
         if (pushPullUnavailable || !preferred.allows(Transport.UNARY)
@@ -378,9 +410,17 @@ public final class GrpcParameterClient implements ParameterClient {
         }
     }
 
+    private void closePayload() {
+        if (payload != null) {
+            payload.close();
+            payload = null;
+        }
+    }
+
     @Override
     public void close() {
         closeRegion();
+        closePayload();
         if (ownsChannel) {
             channel.shutdown();
             try {

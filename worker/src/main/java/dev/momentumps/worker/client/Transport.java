@@ -21,7 +21,12 @@ public enum Transport {
     /** a streaming Push of sparse chunks (a sparse gradient bigger than one chunk); reported by lastTransport() only */
     SPARSE_STREAM("grpc-sparse-stream"),
     /** TCP gRPC only: {@link #UNARY} when the tensor fits, else {@link #STREAM} */
-    TCP("tcp");
+    TCP("tcp"),
+    /**
+     * dense pushes and pulls on the server's payload socket (a plain TCP socket beside the gRPC channel, no
+     * HTTP/2, no protobuf on the tensors); the server must offer one ({@code mps server --payload-port})
+     */
+    SOCKET("socket");
 
     private final String cliName;
 
@@ -49,7 +54,7 @@ public enum Transport {
                 return t;
             }
         }
-        throw new IllegalArgumentException(flag + " must be one of auto, tcp, shared-memory, grpc-unary, "
+        throw new IllegalArgumentException(flag + " must be one of auto, tcp, socket, shared-memory, grpc-unary, "
                 + "grpc-stream; got '" + name + "'");
     }
 }

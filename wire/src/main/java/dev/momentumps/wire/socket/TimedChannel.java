@@ -1,0 +1,140 @@
+package dev.momentumps.wire.socket;
+
+import java.io.EOFException;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.SocketTimeoutException;
+import java.net.StandardSocketOptions;
+import java.nio.ByteBuffer;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.Selector;
+import java.nio.channels.SocketChannel;
+
+/**
+ * A TCP socket whose every read and write gives up at a deadline: a non-blocking {@link SocketChannel} with
+ * a selector of its own (a blocking channel's reads have no timeout). {@link #close} from another thread
+ * wakes a thread waiting in it, which then fails with an {@link IOException}. Not thread-safe otherwise: one
+ * thread reads and writes.
+ */
+public final class TimedChannel implements AutoCloseable {
+    private final SocketChannel channel;
+    private final Selector selector;
+    private final SelectionKey key;
+    private volatile boolean closed;
+
+    /** Takes over {@code channel} (connected; made non-blocking here). */
+    public TimedChannel(SocketChannel channel) throws IOException {
+        this.channel = channel;
+        try {
+            channel.configureBlocking(false);
+            channel.setOption(StandardSocketOptions.TCP_NODELAY, true);
+            this.selector = Selector.open();
+            this.key = channel.register(selector, 0);
+        } catch (IOException e) {
+            channel.close();
+            throw e;
+        }
+    }
+
+    /** Connects to {@code address}, giving up after {@code timeoutMillis}. */
+    public static TimedChannel connect(InetSocketAddress address, long timeoutMillis) throws IOException {
+        SocketChannel c = SocketChannel.open();
+        try {
+            c.socket().connect(address, (int) Math.min(Integer.MAX_VALUE, Math.max(1, timeoutMillis)));
+        } catch (IOException e) {
+            c.close();
+            throw e;
+        }
+        return new TimedChannel(c);
+    }
+
+    /** A deadline {@code millis} from now, for {@link #readFully} and {@link #writeFully}. */
+    public static long deadlineIn(long millis) {
+        return System.nanoTime() + millis * 1_000_000L;
+    }
+
+    /**
+     * Reads until {@code buf} is full.
+     *
+     * @throws EOFException           if the peer closes first
+     * @throws SocketTimeoutException at the deadline ({@link System#nanoTime} based)
+     */
+    public void readFully(ByteBuffer buf, long deadlineNanos) throws IOException {
+        while (buf.hasRemaining()) {
+            int n = channel.read(buf);
+            if (n < 0) {
+                throw new EOFException("the peer closed the socket with " + buf.remaining() + " bytes still to come");
+            }
+            if (n == 0) {
+                await(SelectionKey.OP_READ, deadlineNanos, "read");
+            }
+        }
+    }
+
+    /** Writes all of {@code buf}; {@link SocketTimeoutException} at the deadline. */
+    public void writeFully(ByteBuffer buf, long deadlineNanos) throws IOException {
+        while (buf.hasRemaining()) {
+            if (channel.write(buf) == 0) {
+                await(SelectionKey.OP_WRITE, deadlineNanos, "write");
+            }
+        }
+    }
+
+    /** Writes all of {@code bufs} in gathering writes; {@link SocketTimeoutException} at the deadline. */
+    public void writeFully(ByteBuffer[] bufs, long deadlineNanos) throws IOException {
+        while (bufs[bufs.length - 1].hasRemaining()) {
+            if (channel.write(bufs) == 0) {
+                await(SelectionKey.OP_WRITE, deadlineNanos, "write");
+            }
+        }
+    }
+
+    private void await(int op, long deadlineNanos, String what) throws IOException {
+        long left = deadlineNanos - System.nanoTime();
+        if (closed) {
+            throw new IOException("socket closed");
+        }
+        if (left <= 0) {
+            throw new SocketTimeoutException("socket " + what + " timed out");
+        }
+        try {
+            key.interestOps(op);
+            selector.select(Math.max(1, left / 1_000_000L));
+            selector.selectedKeys().clear();
+        } catch (java.nio.channels.ClosedSelectorException | java.nio.channels.CancelledKeyException e) {
+            throw new IOException("socket closed");
+        }
+        if (closed) {
+            throw new IOException("socket closed");
+        }
+    }
+
+    /** The peer's address, for log lines. */
+    public String peer() {
+        try {
+            return String.valueOf(channel.getRemoteAddress());
+        } catch (IOException e) {
+            return "?";
+        }
+    }
+
+    public boolean isOpen() {
+        return !closed && channel.isOpen();
+    }
+
+    /** Closes the socket; a thread waiting in a read or write wakes and fails. Idempotent. */
+    @Override
+    public void close() {
+        closed = true;
+        try {
+            selector.close(); // wakes a thread in select
+        } catch (IOException ignored) {
+            // closing anyway
+        }
+        try {
+            channel.close();
+        } catch (IOException ignored) {
+            // closing anyway
+        }
+    }
+}

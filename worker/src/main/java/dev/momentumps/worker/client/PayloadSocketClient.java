@@ -1,0 +1,198 @@
+package dev.momentumps.worker.client;
+
+import dev.momentumps.wire.ParameterClient;
+import dev.momentumps.wire.socket.PayloadFrames;
+import dev.momentumps.wire.socket.TimedChannel;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+
+/**
+ * A worker's end of the payload socket (see {@link PayloadFrames}): pushes a float[] and pulls weights on
+ * a plain TCP socket, opened on first use with the worker id and the secret of its registration. A push's
+ * values are copied from the float[] into a 1 MiB direct buffer and written, a block at a time (one
+ * user-space copy); the weights are read into that buffer and copied into the caller's array. Every read and
+ * write gives up at the call's deadline. Failures surface as {@link StatusRuntimeException}s with the
+ * server's status and message, as on the gRPC paths; a socket the server closes (or that fails) is opened
+ * again by the next call.
+ */
+final class PayloadSocketClient implements AutoCloseable {
+    private final InetSocketAddress address;
+    private final int workerId;
+    private final byte[] secret;
+    private final long deadlineMillis;
+    private final ByteBuffer head = PayloadFrames.direct(PayloadFrames.REQUEST_BYTES);
+    private final ByteBuffer replyHead = PayloadFrames.direct(PayloadFrames.REPLY_BYTES);
+    private ByteBuffer block;
+    private TimedChannel channel;
+
+    PayloadSocketClient(InetSocketAddress address, int workerId, byte[] secret, long deadlineMillis) {
+        this.address = address;
+        this.workerId = workerId;
+        this.secret = secret.clone();
+        this.deadlineMillis = deadlineMillis;
+    }
+
+    /** The weights into {@code out}; returns their version. */
+    long pull(float[] out) {
+        PayloadFrames.Reply r = call(new PayloadFrames.Request(PayloadFrames.KIND_PULL, workerId, 0, 0, 0, 0,
+                PayloadFrames.FLAG_RETURN_WEIGHTS, 0, 0), null, out);
+        return r.version();
+    }
+
+    /** A dense push; the fresh weights into {@code weightsOut} when not null. */
+    ParameterClient.PushResult push(long baseVersion, long sequence, float[] gradient, double loss, int batchSize,
+                                    float[] weightsOut) {
+        PayloadFrames.Reply r = call(new PayloadFrames.Request(PayloadFrames.KIND_PUSH, workerId, baseVersion,
+                sequence, loss, batchSize, weightsOut != null ? PayloadFrames.FLAG_RETURN_WEIGHTS : 0,
+                gradient.length, 0), gradient, weightsOut);
+        return new ParameterClient.PushResult(r.version(), r.staleness(), r.applied());
+    }
+
+    private PayloadFrames.Reply call(PayloadFrames.Request request, float[] values, float[] weightsOut) {
+        long deadline = TimedChannel.deadlineIn(deadlineMillis);
+        boolean ok = false;
+        try {
+            TimedChannel c = open(deadline);
+            head.clear();
+            request.write(head);
+            head.flip();
+            c.writeFully(head, deadline);
+            if (values != null) {
+                try {
+                    writeValues(c, values, deadline);
+                } catch (IOException e) {
+                    throwRefusal(c); // the server may have refused the header and closed: say why
+                    throw e;
+                }
+            }
+            PayloadFrames.Reply r = readReply(c, deadline);
+            if (r.status() != 0) {
+                ok = !r.closing();
+                throw Status.fromCodeValue(r.status()).withDescription(r.message()).asRuntimeException();
+            }
+            if (weightsOut != null) {
+                if (r.numValues() != weightsOut.length) {
+                    throw Status.FAILED_PRECONDITION.withDescription("server sends " + r.numValues()
+                            + " weights, this worker's model has " + weightsOut.length).asRuntimeException();
+                }
+                readValues(c, weightsOut, deadline);
+            } else if (r.numValues() != 0) {
+                throw Status.INTERNAL.withDescription("payload socket: " + r.numValues()
+                        + " weights sent unasked").asRuntimeException();
+            }
+            ok = true;
+            return r;
+        } catch (java.net.SocketTimeoutException e) {
+            throw Status.DEADLINE_EXCEEDED.withDescription("payload socket to " + address + ": no answer within "
+                    + deadlineMillis + " ms").withCause(e).asRuntimeException();
+        } catch (IOException e) {
+            throw Status.UNAVAILABLE.withDescription("payload socket to " + address + ": " + e.getMessage())
+                    .withCause(e).asRuntimeException();
+        } finally {
+            if (!ok) {
+                closeChannel(); // the stream's position is unknown (or the server closes it): open afresh
+            }
+        }
+    }
+
+    /** Throws the server's refusal if it sent one before the socket failed. */
+    private void throwRefusal(TimedChannel c) {
+        try {
+            PayloadFrames.Reply r = readReply(c, TimedChannel.deadlineIn(Math.min(1_000, deadlineMillis)));
+            if (r.status() != 0) {
+                throw Status.fromCodeValue(r.status()).withDescription(r.message()).asRuntimeException();
+            }
+        } catch (IOException ignored) {
+            // no refusal to read: the write's failure stands
+        }
+    }
+
+    private TimedChannel open(long deadline) throws IOException {
+        if (channel != null && channel.isOpen()) {
+            return channel;
+        }
+        closeChannel();
+        TimedChannel c = TimedChannel.connect(address, Math.max(1, (deadline - System.nanoTime()) / 1_000_000L));
+        try {
+            ByteBuffer hello = PayloadFrames.direct(PayloadFrames.HELLO_BYTES);
+            hello.putInt(PayloadFrames.MAGIC).putInt(PayloadFrames.VERSION).putInt(workerId).put(secret).flip();
+            c.writeFully(hello, deadline);
+            PayloadFrames.Reply r = readReply(c, deadline);
+            if (r.status() != 0) {
+                throw Status.fromCodeValue(r.status()).withDescription("payload socket: " + r.message())
+                        .asRuntimeException();
+            }
+        } catch (IOException | RuntimeException e) {
+            c.close();
+            throw e;
+        }
+        if (block == null) {
+            block = PayloadFrames.direct(PayloadFrames.CHUNK_BYTES);
+        }
+        channel = c;
+        return c;
+    }
+
+    private PayloadFrames.Reply readReply(TimedChannel c, long deadline) throws IOException {
+        replyHead.clear();
+        c.readFully(replyHead, deadline);
+        replyHead.flip();
+        int status = replyHead.getInt();
+        int flags = replyHead.getInt();
+        long version = replyHead.getLong();
+        long staleness = replyHead.getLong();
+        int numValues = replyHead.getInt();
+        int messageBytes = replyHead.getInt();
+        if (messageBytes < 0 || messageBytes > PayloadFrames.MAX_MESSAGE_BYTES || numValues < 0) {
+            throw new IOException("a malformed reply (message of " + messageBytes + " bytes, " + numValues
+                    + " values)");
+        }
+        String message = "";
+        if (messageBytes > 0) {
+            ByteBuffer m = ByteBuffer.allocate(messageBytes);
+            c.readFully(m, deadline);
+            message = new String(m.array(), StandardCharsets.UTF_8);
+        }
+        return new PayloadFrames.Reply(status, flags, version, staleness, numValues, message);
+    }
+
+    /** Writes {@code values} a block at a time through the direct buffer. */
+    private void writeValues(TimedChannel c, float[] values, long deadline) throws IOException {
+        int per = PayloadFrames.CHUNK_BYTES / Float.BYTES;
+        for (int from = 0; from < values.length; from += per) {
+            int count = Math.min(per, values.length - from);
+            block.clear();
+            block.asFloatBuffer().put(values, from, count);
+            block.limit(count * Float.BYTES);
+            c.writeFully(block, deadline);
+        }
+    }
+
+    /** Reads {@code into.length} values a block at a time through the direct buffer. */
+    private void readValues(TimedChannel c, float[] into, long deadline) throws IOException {
+        int per = PayloadFrames.CHUNK_BYTES / Float.BYTES;
+        for (int from = 0; from < into.length; from += per) {
+            int count = Math.min(per, into.length - from);
+            block.clear().limit(count * Float.BYTES);
+            c.readFully(block, deadline);
+            block.flip();
+            block.asFloatBuffer().get(into, from, count);
+        }
+    }
+
+    private void closeChannel() {
+        if (channel != null) {
+            channel.close();
+            channel = null;
+        }
+    }
+
+    @Override
+    public void close() {
+        closeChannel();
+    }
+}
