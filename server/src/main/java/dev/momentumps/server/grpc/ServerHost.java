@@ -154,7 +154,12 @@ public final class ServerHost implements AutoCloseable {
     }
 
     public ServerHost start() throws IOException {
-        server.start();
+        try {
+            server.start();
+        } catch (IOException | RuntimeException e) {
+            payload.close(); // a server that does not start leaves no listener behind
+            throw e;
+        }
         if (probe != null) {
             try {
                 probe.start();
