@@ -58,6 +58,7 @@ class BenchTransportCommandTest {
         assertTrue(j.get("standby").asBoolean(), r.out());
         assertTrue(j.get("rounds").asLong() > 0, r.out());
         assertTrue(j.get("standby_cpu_ms_per_round").asDouble() > 0, r.out());
+        assertTrue(j.get("standby_rss_mib").asDouble() > 0 && j.get("standby_peak_rss_mib").asDouble() > 0, r.out());
         String log = java.nio.file.Files.readString(dir.resolve("server.log"));
         assertTrue(log.contains("replicating to the hot standby"), log);
     }

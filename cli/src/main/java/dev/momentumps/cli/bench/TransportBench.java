@@ -76,7 +76,8 @@ public final class TransportBench implements Callable<Integer> {
     List<String> workerExec = new ArrayList<>();
     @Option(names = "--standby", description = "The server replicates to a hot standby process (mps server "
             + "--standby / --as-standby on this host): every round waits for the standby's acknowledgement, so the "
-            + "result is the cost of a standby per round (standby_cpu_ms_per_round is the standby's CPU).")
+            + "result is the cost of a standby per round (standby_cpu_ms_per_round is the standby's CPU, standby_rss_mib and "
+            + "standby_peak_rss_mib its memory).")
     boolean standby;
 
     @Override
@@ -173,10 +174,14 @@ public final class TransportBench implements Callable<Integer> {
             long waitUntil = System.nanoTime() + TimeUnit.SECONDS.toNanos(Math.round(seconds) + 120);
             // the server's memory, sampled through the timed window: the largest value of each figure
             Map<String, Double> memory = BenchProcess.memoryMiB(server.pid());
+            Map<String, Double> standbyMemory = replica == null ? Map.of() : BenchProcess.memoryMiB(replica.pid());
             for (int r = 0; r < workers; r++) {
                 Process p = ws.get(r);
                 while (!p.waitFor(500, TimeUnit.MILLISECONDS) && System.nanoTime() < waitUntil) {
                     memory = BenchProcess.max(memory, BenchProcess.memoryMiB(server.pid()));
+                    if (replica != null) {
+                        standbyMemory = BenchProcess.max(standbyMemory, BenchProcess.memoryMiB(replica.pid()));
+                    }
                 }
                 if (p.isAlive() || p.exitValue() != 0) {
                     throw new IllegalStateException("bench worker " + r + " failed:\n"
@@ -191,6 +196,9 @@ public final class TransportBench implements Callable<Integer> {
             if (replica != null) {
                 double standbyCpu = BenchProcess.cpuSeconds(replica.pid()) - standbyCpuStart;
                 out.put("standby_cpu_ms_per_round", round(standbyCpu * 1000 / Math.max(1, (long) out.get("rounds")), 3));
+                // the second copy of the state: the standby's memory, sampled as the server's
+                out.put("standby_rss_mib", standbyMemory.get("VmRSS"));
+                out.put("standby_peak_rss_mib", standbyMemory.get("VmHWM"));
             }
             return out;
         } finally {
