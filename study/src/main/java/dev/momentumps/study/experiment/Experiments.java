@@ -15,7 +15,7 @@ public final class Experiments {
                 new StalenessLr(), new DcAsgd(), new AdamVsMomentum(), NetworkMomentumVsWorkers.mlp(),
                 NetworkMomentumVsWorkers.cnn()));
         all.addAll(NetworkClaims.all());
-        all.addAll(List.of(new DelayAdaptive(), new AsyncMomentumMethods(), new ClosedLoopMomentumStudy()));
+        all.addAll(List.of(new DelayAdaptive(), new AsyncMomentumMethods(), AsyncMomentumMethods.cnn(), new ClosedLoopMomentumStudy()));
         return List.copyOf(all);
     }
 

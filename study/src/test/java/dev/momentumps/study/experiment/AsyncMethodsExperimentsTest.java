@@ -68,20 +68,46 @@ class AsyncMethodsExperimentsTest {
         JsonNode four = summary(dir).get("runs").get(1);
         assertTrue(four.get("mean_staleness").asDouble() > 1, "four workers are stale");
         assertTrue(Files.size(dir.resolve("beta.png")) > 0);
+        String report = Files.readString(dir.resolve("report.md"));
+        assertTrue(report.contains("0.900 (every τ = 0)") && report.contains("none: β never moves"),
+                "M = 1 shows no interval, and why: " + report);
     }
 
     @Test
     void asyncMomentumMethodsQuick(@TempDir Path dir) throws Exception {
         new AsyncMomentumMethods().run(new RunDirectory(dir, 42, 2, true, SharedData.file("optdigits.tra")));
         JsonNode runs = summary(dir).get("runs");
-        assertEquals(1 + 8 * AsyncMomentumMethods.QUICK_WORKERS.length, runs.size());
+        int methods = AsyncMomentumMethods.methods().size();
+        assertEquals(11, methods);
+        assertEquals(1 + methods * AsyncMomentumMethods.QUICK_WORKERS.length, runs.size());
         assertEquals("single worker (heavy ball)", runs.get(0).get("method").asText());
         assertEquals(0, runs.get(0).get("mean_gap").asDouble(), 0, "one worker computes on the weights it updates");
+        // the single worker's interval is over the seeds (its minibatches differ): not zero-width
+        assertTrue(runs.get(0).at("/test_accuracy/se").asDouble() > 0, runs.get(0).toString());
+        java.util.Set<String> names = new java.util.HashSet<>();
         for (JsonNode r : runs) {
+            names.add(r.get("method").asText());
+            assertEquals(2, r.at("/test_accuracy/n").asInt(), r.toString());
             if (r.get("workers").asInt() > 1) {
                 assertTrue(r.get("mean_gap").asDouble() > 0, r.toString());
             }
         }
-        assertTrue(Files.readString(dir.resolve("report.md")).contains("NAG-ASGD fails at high M"));
+        assertTrue(names.contains("DANA-Slim") && names.stream().anyMatch(n -> n.startsWith("EASGD"))
+                && names.stream().anyMatch(n -> n.startsWith("SlowMo")), names.toString());
+        String report = Files.readString(dir.resolve("report.md"));
+        assertTrue(report.contains("NAG-ASGD fails at high M") && report.contains("M = 16: highest mean accuracy"),
+                report);
+    }
+
+    @Test
+    void asyncMomentumMethodsCnnQuick(@TempDir Path dir) throws Exception {
+        SharedData.file(dev.momentumps.worker.data.IdxLoader.MNIST10K_IMAGES);
+        AsyncMomentumMethods cnn = AsyncMomentumMethods.cnn();
+        assertEquals("async-momentum-methods-cnn", cnn.name());
+        cnn.run(new RunDirectory(dir, 42, 2, true, null));
+        JsonNode s = summary(dir);
+        assertTrue(s.get("task").asText().contains("cnn") || s.get("task").asText().contains("CNN"), s.toString());
+        assertEquals(1 + AsyncMomentumMethods.methods().size() * AsyncMomentumMethods.CNN_QUICK.workers().length,
+                s.get("runs").size());
     }
 }

@@ -30,6 +30,7 @@ class EveryExperimentQuickTest {
             Map.entry("adam-vs-momentum-cnn", "NetworkClaimsTest"),
             Map.entry("delay-adaptive", "AsyncMethodsExperimentsTest"),
             Map.entry("async-momentum-methods", "AsyncMethodsExperimentsTest"),
+            Map.entry("async-momentum-methods-cnn", "AsyncMethodsExperimentsTest"),
             Map.entry("closed-loop-momentum", "AsyncMethodsExperimentsTest"));
 
     static Stream<String> withoutOwnTest() {
