@@ -3,6 +3,7 @@ package dev.momentumps.server.grpc;
 import dev.momentumps.wire.http2.SocketTuning;
 import dev.momentumps.proto.ParameterServerGrpc;
 import dev.momentumps.wire.ConsistencyKind;
+import dev.momentumps.wire.config.ConfigKeys;
 import dev.momentumps.server.core.ParameterServerCore;
 import dev.momentumps.server.core.ShardRole;
 import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
@@ -50,6 +51,8 @@ public final class ServerHost implements AutoCloseable {
     private final HealthStatusManager health = new HealthStatusManager();
     private Server probe;
     private final PayloadSockets payload;
+    private final int maxMessageBytes;
+    private final ConnectionLimit connections;
 
     public ServerHost(ServerBuilder<?> builder, ParameterServerCore core, String address, int chunkBytes,
                       long waitMillis) {
@@ -72,7 +75,8 @@ public final class ServerHost implements AutoCloseable {
                       long waitMillis, ShardRole shard, StandbyService standby) {
         this.core = core;
         // a chunk of `chunkBytes` plus framing must fit, whatever the default limit is
-        builder.maxInboundMessageSize(Math.max(4 << 20, chunkBytes + (64 << 10)));
+        this.maxMessageBytes = Math.max(4 << 20, chunkBytes + (64 << 10));
+        builder.maxInboundMessageSize(maxMessageBytes);
         if (core.consistency().kind() == ConsistencyKind.ASYNCHRONOUS
                 && core.replication() == dev.momentumps.server.core.Replication.NONE) {
             // asynchronous pushes never wait (the ticket completes inside push, pulls are never held back),
@@ -83,6 +87,14 @@ public final class ServerHost implements AutoCloseable {
         if (builder instanceof NettyServerBuilder netty) {
             // a flow-control window of several chunks, big socket reads and writes (see SocketTuning)
             SocketTuning.server(netty);
+            // the bytes of messages still arriving stay within partialMessageBound()
+            int calls = ConfigKeys.MAX_CALLS_PER_CONNECTION.getInt();
+            this.connections = new ConnectionLimit(ConfigKeys.MAX_CONNECTIONS.getInt(), calls);
+            netty.maxConcurrentCallsPerConnection(calls)
+                    .addTransportFilter(connections.filter())
+                    .intercept(connections.interceptor());
+        } else {
+            this.connections = null;
         }
         health.setStatus("", ServingStatus.NOT_SERVING);
         this.service = new ParameterServerService(core, address, chunkBytes, waitMillis, shard);
@@ -180,6 +192,31 @@ public final class ServerHost implements AutoCloseable {
 
     public ParameterServerCore core() {
         return core;
+    }
+
+    /** The largest message the training port reads: 4 MiB, or a chunk plus 64 KiB when chunks are larger. */
+    public int maxMessageBytes() {
+        return maxMessageBytes;
+    }
+
+    /**
+     * The most bytes a Netty training port holds for messages still arriving, outside the admission budget
+     * (-1 in-process, where nothing arrives over a socket): {@code mps.maxConnections} connections, each with up
+     * to {@code 2 × mps.maxCallsPerConnection} calls (see {@link ConnectionLimit}) whose message being assembled
+     * is at most {@link #maxMessageBytes}, plus one flow-control window ({@code mps.flowControlWindow}) of bytes
+     * not yet taken by a call. Connections beyond the limit have every call refused when its headers arrive.
+     */
+    public long partialMessageBound() {
+        if (connections == null) {
+            return -1;
+        }
+        return (long) connections.max()
+                * ((long) connections.hardCalls() * maxMessageBytes + SocketTuning.FLOW_CONTROL_WINDOW);
+    }
+
+    /** Connections the training port has admitted and that are still open (-1 in-process). */
+    public int connectionsOpen() {
+        return connections == null ? -1 : connections.open();
     }
 
     /** Bytes the Push and Initialize streams in flight hold now (see {@link Admission}). */

@@ -38,12 +38,28 @@ public final class ConfigKeys {
     public static final ConfigKey.IntKey STREAM_IDLE_MS = new ConfigKey.IntKey("mps.streamIdleMs", 30_000, 100,
             Integer.MAX_VALUE, "a Push or Initialize stream idle this long before half-closing is ended, ms");
 
+    /**
+     * Connections a server's training port serves at once; calls on a connection beyond them are refused with
+     * RESOURCE_EXHAUSTED. With {@link #MAX_CALLS_PER_CONNECTION} it bounds the bytes of messages still arriving
+     * (see docs/operations-reliability.md); read when a server is built.
+     */
+    public static final ConfigKey.IntKey MAX_CONNECTIONS = new ConfigKey.IntKey("mps.maxConnections", 256, 1,
+            1 << 20, "connections a server's training port serves at once");
+    /**
+     * Calls one connection to a server's training port may have open at once (HTTP/2's
+     * SETTINGS_MAX_CONCURRENT_STREAMS: a client queues the others, a stream beyond it is refused); read when a
+     * server is built.
+     */
+    public static final ConfigKey.IntKey MAX_CALLS_PER_CONNECTION = new ConfigKey.IntKey(
+            "mps.maxCallsPerConnection", 16, 2, 1 << 16, "calls one connection may have open at once");
+
     private ConfigKeys() {
     }
 
     /** Every key, in the order of {@code docs/configuration.md}. */
     public static List<ConfigKey<?>> all() {
         return List.of(FLOW_CONTROL_WINDOW, SOCKET_READ_BYTES, WRITE_BUFFER_LOW, WRITE_BUFFER_HIGH,
-                HTTP2_MAX_FRAME_SIZE, COMPOSITE_CUMULATOR, GC_AFTER_INITIALIZE, STREAM_IDLE_MS);
+                HTTP2_MAX_FRAME_SIZE, COMPOSITE_CUMULATOR, GC_AFTER_INITIALIZE, STREAM_IDLE_MS, MAX_CONNECTIONS,
+                MAX_CALLS_PER_CONNECTION);
     }
 }

@@ -64,7 +64,7 @@ class ConfigKeysTest {
             assertEquals(k.defaultValue(), k.parse(String.valueOf(k.defaultValue())), k.name());
             assertTrue(doc.contains("`" + k.name() + "`"), "docs/configuration.md names " + k.name());
         }
-        assertEquals(8, names.size(), "the eight mps.* properties");
+        assertEquals(10, names.size(), "the ten mps.* properties");
     }
 
     @Test

@@ -1,0 +1,149 @@
+package dev.momentumps.server.grpc;
+
+import dev.momentumps.wire.config.ConfigKeys;
+import io.grpc.Attributes;
+import io.grpc.ForwardingServerCall;
+import io.grpc.ForwardingServerCallListener;
+import io.grpc.Metadata;
+import io.grpc.ServerCall;
+import io.grpc.ServerCallHandler;
+import io.grpc.ServerInterceptor;
+import io.grpc.ServerTransportFilter;
+import io.grpc.Status;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * How many connections, and calls on each, a server's training port serves at once.
+ *
+ * <p>At most {@code max} connections ({@code mps.maxConnections}) are served at once: the first {@code max} that are
+ * open are admitted, and every call on a connection opened beyond them is refused with RESOURCE_EXHAUSTED when
+ * its headers arrive, before any of its message is read (the connection stays open, and it is admitted once it
+ * is redialled after others have closed). gRPC has no such limit of its own; a transport filter counts the
+ * connections and marks each one, an interceptor reads the mark of the call's connection.
+ *
+ * <p>A connection advertises {@code calls} ({@code mps.maxCallsPerConnection}) as its HTTP/2
+ * SETTINGS_MAX_CONCURRENT_STREAMS (see {@link ServerHost}): a gRPC client queues its calls beyond it, and Netty
+ * refuses a stream beyond it with REFUSED_STREAM, but only once the client has acknowledged the setting, which
+ * a hostile client never does. So the calls of each connection are also counted here, whatever the client
+ * acknowledged: a call beyond {@link #hardCalls} ({@code 2 × calls}, room for a well-behaved client whose call
+ * ended on its side a moment before it ends here) is refused with RESOURCE_EXHAUSTED when its headers arrive.
+ *
+ * <p>Together with the calls a connection may have open, the message limit
+ * and the flow-control window, it bounds the bytes the transport holds for messages still arriving (see
+ * {@link ServerHost#partialMessageBound}).
+ */
+final class ConnectionLimit {
+    private static final Attributes.Key<Boolean> ADMITTED = Attributes.Key.create("mps.connectionAdmitted");
+    private static final Attributes.Key<AtomicInteger> CALLS = Attributes.Key.create("mps.connectionCalls");
+
+    private final int max;
+    private final int calls;
+    private final AtomicInteger open = new AtomicInteger();
+
+    /**
+     * @param max   connections served at once
+     * @param calls calls a connection advertises it takes at once
+     */
+    ConnectionLimit(int max, int calls) {
+        this.max = max;
+        this.calls = calls;
+    }
+
+    /** The most calls one connection has open: twice what it advertises. */
+    int hardCalls() {
+        return 2 * calls;
+    }
+
+    int max() {
+        return max;
+    }
+
+    /** Connections admitted and still open. */
+    int open() {
+        return open.get();
+    }
+
+    ServerTransportFilter filter() {
+        return new ServerTransportFilter() {
+            @Override
+            public Attributes transportReady(Attributes attrs) {
+                boolean admitted = open.incrementAndGet() <= max;
+                if (!admitted) {
+                    open.decrementAndGet();
+                }
+                return attrs.toBuilder().set(ADMITTED, admitted).set(CALLS, new AtomicInteger()).build();
+            }
+
+            @Override
+            public void transportTerminated(Attributes attrs) {
+                if (attrs != null && Boolean.TRUE.equals(attrs.get(ADMITTED))) {
+                    open.decrementAndGet();
+                }
+            }
+        };
+    }
+
+    ServerInterceptor interceptor() {
+        return new ServerInterceptor() {
+            @Override
+            public <Q, R> ServerCall.Listener<Q> interceptCall(ServerCall<Q, R> call, Metadata headers,
+                                                               ServerCallHandler<Q, R> next) {
+                if (Boolean.FALSE.equals(call.getAttributes().get(ADMITTED))) {
+                    call.close(Status.RESOURCE_EXHAUSTED.withDescription("the server already serves " + max
+                            + " connections (" + ConfigKeys.MAX_CONNECTIONS.name() + "); close this connection"
+                            + " and connect again later"), new Metadata());
+                    return new ServerCall.Listener<>() {
+                    };
+                }
+                AtomicInteger active = call.getAttributes().get(CALLS);
+                if (active == null) {
+                    return next.startCall(call, headers);
+                }
+                if (active.incrementAndGet() > hardCalls()) {
+                    active.decrementAndGet();
+                    call.close(Status.RESOURCE_EXHAUSTED.withDescription("this connection already has "
+                            + hardCalls() + " calls open (twice " + ConfigKeys.MAX_CALLS_PER_CONNECTION.name()
+                            + ", which the server advertised)"), new Metadata());
+                    return new ServerCall.Listener<>() {
+                    };
+                }
+                AtomicBoolean done = new AtomicBoolean();
+                Runnable release = () -> {
+                    if (done.compareAndSet(false, true)) {
+                        active.decrementAndGet();
+                    }
+                };
+                // released before the server's trailers leave (the client may open its next call on seeing
+                // them), or when the client cancels
+                ServerCall<Q, R> counted = new ForwardingServerCall.SimpleForwardingServerCall<>(call) {
+                    @Override
+                    public void close(Status status, Metadata trailers) {
+                        release.run();
+                        super.close(status, trailers);
+                    }
+                };
+                ServerCall.Listener<Q> listener;
+                try {
+                    listener = next.startCall(counted, headers);
+                } catch (RuntimeException e) {
+                    release.run();
+                    throw e;
+                }
+                return new ForwardingServerCallListener.SimpleForwardingServerCallListener<>(listener) {
+                    @Override
+                    public void onCancel() {
+                        release.run();
+                        super.onCancel();
+                    }
+
+                    @Override
+                    public void onComplete() {
+                        release.run();
+                        super.onComplete();
+                    }
+                };
+            }
+        };
+    }
+}
