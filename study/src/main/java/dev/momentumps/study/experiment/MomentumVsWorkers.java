@@ -35,6 +35,8 @@ public final class MomentumVsWorkers implements Experiment {
     static final int QUICK_SEEDS = 4;
     /** At most this many grid extensions per M. */
     static final int MAX_WIDEN = 6;
+    /** The largest |β| tried: heavy ball is stable only for |β| &lt; 1, so the grid never widens past ±0.99. */
+    static final double BETA_LIMIT = 0.99;
     /** The score of a diverged run (log₁₀ loss): worse than any finite one here. */
     static final double DIVERGED = 30;
 
@@ -56,6 +58,11 @@ public final class MomentumVsWorkers implements Experiment {
                       int[] wins, double bestBeta, double bestLr, double bestScore, double bestScoreSe,
                       double tiedLow, double tiedHigh, boolean betaOnEdge, boolean lrOnEdge,
                       double implicitMomentum, double[][] seedScores) {
+
+        /** The winner is β = ±{@link #BETA_LIMIT}: heavy ball's stability bound, not a grid edge. */
+        boolean atLimit() {
+            return betas.length > 1 && Math.abs(bestBeta) >= BETA_LIMIT - 1e-9;
+        }
 
         /** The winner's score on each seed. */
         double[] bestSeedScores() {
@@ -125,9 +132,12 @@ public final class MomentumVsWorkers implements Experiment {
 
     /**
      * The jointly tuned winner for one M. When the winner's η is the largest (smallest) of the grid, the
-     * grid grows by doubling (halving) η, and when the winner's β is the largest, by β = 0.95 and then 0.99,
-     * until the winner is inside the grid or {@link #MAX_WIDEN} steps were taken; a winner still on an edge
-     * is flagged. A grid of one β keeps it fixed (only η is tuned).
+     * grid grows by doubling (halving) η; when the winner's β is the largest, by β = 0.95 and then 0.99, and
+     * when it is the smallest, by β − 0.1 down to −0.9, then −0.95 and −0.99 ({@link #lowerBeta}), until the
+     * winner is inside the grid or {@link #MAX_WIDEN} steps were taken; a winner still on an edge is flagged.
+     * ±{@link #BETA_LIMIT} are not grid edges but heavy ball's stability bound |β| &lt; 1 (the iteration
+     * v ← βv + g diverges for |β| ≥ 1 even with g = 0); a winner there is reported by {@link Run#atLimit}.
+     * A grid of one β keeps it fixed (only η is tuned).
      */
     static Run tune(int workers, double[] betaGrid, double[] lrGrid, long[] seeds, TimeDistribution computeTime) {
         return tune(workers, betaGrid, lrGrid, seeds, quadratic(computeTime), MAX_WIDEN);
@@ -146,8 +156,9 @@ public final class MomentumVsWorkers implements Experiment {
             int l = lr[g.best()];
             boolean top = l == lrs.length - 1;
             boolean bottom = l == 0;
-            boolean betaTop = betas.length > 1 && g.best() == betas.length - 1 && betas[betas.length - 1] < 0.99;
-            if (step >= maxWiden || !(top || bottom || betaTop)) {
+            boolean betaTop = betas.length > 1 && g.best() == betas.length - 1 && betas[betas.length - 1] < BETA_LIMIT;
+            boolean betaBottom = betas.length > 1 && g.best() == 0 && betas[0] > -BETA_LIMIT;
+            if (step >= maxWiden || !(top || bottom || betaTop || betaBottom)) {
                 break;
             }
             if (top || bottom) {
@@ -164,12 +175,16 @@ public final class MomentumVsWorkers implements Experiment {
                 }
                 lrs = nl;
             } else {
-                double extra = betas[betas.length - 1] < 0.95 ? 0.95 : 0.99;
+                double extra = betaTop ? (betas[betas.length - 1] < 0.95 ? 0.95 : BETA_LIMIT) : lowerBeta(betas[0]);
                 double[][][] row = scores(workers, new double[] {extra}, lrs, seeds, scorer);
-                betas = Arrays.copyOf(betas, betas.length + 1);
-                betas[betas.length - 1] = extra;
-                s = Arrays.copyOf(s, s.length + 1);
-                s[s.length - 1] = row[0];
+                double[] nb = new double[betas.length + 1];
+                double[][][] ns = new double[s.length + 1][][];
+                System.arraycopy(betas, 0, nb, betaTop ? 0 : 1, betas.length);
+                System.arraycopy(s, 0, ns, betaTop ? 0 : 1, s.length);
+                nb[betaTop ? betas.length : 0] = extra;
+                ns[betaTop ? s.length : 0] = row[0];
+                betas = nb;
+                s = ns;
             }
         }
         double[] mean = new double[betas.length];
@@ -189,8 +204,16 @@ public final class MomentumVsWorkers implements Experiment {
         int w = g.best();
         int l = lr[w];
         return new Run(workers, betas, mean, se, bestLr, g.wins(), betas[w], lrs[l], mean[w], se[w], lo, hi,
-                g.onEdge() && betas[w] < 0.99, lrs.length > 1 && (l == 0 || l == lrs.length - 1), 1 - 1.0 / workers,
+                g.onEdge() && Math.abs(betas[w]) < BETA_LIMIT, lrs.length > 1 && (l == 0 || l == lrs.length - 1), 1 - 1.0 / workers,
                 GridBest.at(s, lr));
+    }
+
+    /** The next β below the grid's smallest: 0.1 lower down to −0.9, then −0.95, then −{@link #BETA_LIMIT}. */
+    static double lowerBeta(double lowest) {
+        if (lowest > -0.9 + 1e-9) {
+            return Math.max(-0.9, Math.round((lowest - 0.1) * 1e9) / 1e9);
+        }
+        return lowest > -0.95 + 1e-9 ? -0.95 : -BETA_LIMIT;
     }
 
     @Override
@@ -205,7 +228,10 @@ public final class MomentumVsWorkers implements Experiment {
         for (int k = 0; k < workers.length; k++) {
             Run r = tune(workers[k], betas, LRS, seeds, computeTime);
             runs.add(r);
-            grid[k] = Arrays.copyOf(r.log10Loss(), betas.length);
+            grid[k] = new double[betas.length];
+            for (int b = 0; b < betas.length; b++) {
+                grid[k][b] = r.log10Loss()[indexOf(r.betas(), betas[b])];
+            }
             addRow(table, r, seeds.length);
         }
         table.writeCsv(run.file("results.csv"));
@@ -234,7 +260,8 @@ public final class MomentumVsWorkers implements Experiment {
                         + "f(x) = ½ Σ λᵢxᵢ² with " + DIM + " eigenvalues geometric in [0.01, 1] (κ = 100), from "
                         + "all ones. η and β are tuned jointly: η over " + Arrays.toString(LRS) + " for every β in "
                         + Arrays.toString(betas) + ", then β; the grid grows while the winner is on its edge "
-                        + "(η doubled or halved, β up to 0.99). Score: log₁₀ of the final loss (" + DIVERGED
+                        + "(η doubled or halved, β up to 0.99 and down to −0.99, heavy ball's stability bound |β| < 1). "
+                        + "Score: log₁₀ of the final loss (" + DIVERGED
                         + " for a diverged run), mean ± standard error over " + seeds.length + " seeds; every "
                         + "cell runs on the same seeds. \"won\": the seeds on which the best β scored lowest; "
                         + "\"not sig. worse\": the β whose paired 95 % interval of the difference to the winner "
@@ -283,7 +310,8 @@ public final class MomentumVsWorkers implements Experiment {
     static void addRow(Table table, Run r, int seeds) {
         int w = indexOf(r.betas(), r.bestBeta());
         int zero = indexOf(r.betas(), 0);
-        String note = (r.betaOnEdge() ? "beta on grid edge; " : "") + (r.lrOnEdge() ? "lr on grid edge" : "");
+        String note = (r.betaOnEdge() ? "beta on grid edge; " : "")
+                + (r.atLimit() ? "beta at stability limit |beta| < 1; " : "") + (r.lrOnEdge() ? "lr on grid edge" : "");
         table.row(r.workers(), Table.fixed(1 - 1.0 / r.workers(), 3), r.bestBeta(), r.bestLr(),
                 Table.fixed(r.bestScore(), 2) + " ± " + Table.num(r.bestScoreSe()),
                 r.wins()[w] + " of " + seeds,
@@ -323,8 +351,16 @@ public final class MomentumVsWorkers implements Experiment {
         for (Run r : runs) {
             edges |= r.lrOnEdge() || r.betaOnEdge();
         }
+        boolean limit = false;
+        for (Run r : runs) {
+            limit |= r.atLimit();
+        }
         b.append(edges ? "Some winners sit on an edge of the grid (see \"note\"); a wider grid might move them."
                 : "No winner sits on an edge of the η or β grid.");
+        if (limit) {
+            b.append(" Some winners sit at |β| = ").append(Table.num(BETA_LIMIT)).append(", heavy ball's stability "
+                    + "bound (see \"note\"): the trend would go further if |β| ≥ 1 did not diverge.");
+        }
         return b.toString();
     }
 
