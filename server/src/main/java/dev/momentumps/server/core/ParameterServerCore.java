@@ -497,13 +497,9 @@ public final class ParameterServerCore implements AutoCloseable {
             if (skip) {
                 return dropped(workerId);
             }
-            PushTicket ticket = new PushTicket();
-            Submission sub = new Submission(workerId, w.rank, baseVersion, null, loss, batchSize, ticket);
             long before = s.version();
             s.applyBlocks(source.buffer());
-            sink.recordApplied(before, List.of(sub));
-            notifyAll();
-            return ticket;
+            return appliedInPlace(workerId, w, baseVersion, null, loss, batchSize, before);
         }
         replication.pushed(workerId, baseVersion, sequence, gradient, loss, batchSize);
         accept(w, sequence, loss);
@@ -545,11 +541,20 @@ public final class ParameterServerCore implements AutoCloseable {
         if (skip) {
             return dropped(workerId);
         }
-        PushTicket ticket = new PushTicket();
-        Submission sub = new Submission(workerId, w.rank, baseVersion, values, loss, batchSize, ticket);
         long before = s.version();
         s.applySparse(rows, values, values.length, 1f);
-        sink.recordApplied(before, List.of(sub));
+        return appliedInPlace(workerId, w, baseVersion, values, loss, batchSize, before);
+    }
+
+    /**
+     * The bookkeeping of a push the store has just applied itself, bypassing the consistency model (the
+     * in-place block path and the lazy sparse path): records it as applied at {@code before} and wakes waiters.
+     */
+    private PushTicket appliedInPlace(int workerId, WorkerRecord w, long baseVersion, float[] values, double loss,
+                                      int batchSize, long before) {
+        PushTicket ticket = new PushTicket();
+        sink.recordApplied(before, List.of(new Submission(workerId, w.rank, baseVersion, values, loss, batchSize,
+                ticket)));
         notifyAll();
         return ticket;
     }

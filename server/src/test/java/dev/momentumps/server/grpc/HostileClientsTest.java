@@ -22,9 +22,7 @@ import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
-import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.stub.StreamObserver;
-import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -74,14 +72,8 @@ class HostileClientsTest {
         core.setInflightBytes(BUDGET);
         core.setMaxParams(4L * N);
         // the 600 half-open streams go over one connection: its call limit (PartialMessagesTest) stays out of the way
-        System.setProperty(dev.momentumps.wire.config.ConfigKeys.MAX_CALLS_PER_CONNECTION.name(), "1024");
-        ServerHost host;
-        try {
-            host = new ServerHost(NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0)), core,
-                    "test", CHUNK_BYTES, 5_000).start();
-        } finally {
-            System.clearProperty(dev.momentumps.wire.config.ConfigKeys.MAX_CALLS_PER_CONNECTION.name());
-        }
+        ServerHost host = RawStreams.loopbackHost(core, CHUNK_BYTES,
+                java.util.Map.of(dev.momentumps.wire.config.ConfigKeys.MAX_CALLS_PER_CONNECTION.name(), "1024"));
         ManagedChannel legit = NettyChannelBuilder.forAddress("127.0.0.1", host.port()).usePlaintext().build();
         ManagedChannel hostile = NettyChannelBuilder.forAddress("127.0.0.1", host.port()).usePlaintext()
                 .maxInboundMessageSize(64 << 20).build();
@@ -89,14 +81,8 @@ class HostileClientsTest {
         try {
             var stub = ParameterServerGrpc.newBlockingStub(legit).withDeadlineAfter(60, TimeUnit.SECONDS);
             int me = stub.register(RegisterRequest.newBuilder().setRank(0).setName("legit").build()).getWorkerId();
-            List<InitializeFrame> init = new ArrayList<>();
-            init.add(InitializeFrame.newBuilder().setHeader(InitializeHeader.newBuilder().setWorkerId(me)
-                    .setLayout(ProtoMapping.toProto(TensorLayout.of("w", N)))).build());
-            for (Chunk ch : TestChunks.of(new float[N], CHUNK_BYTES)) {
-                init.add(InitializeFrame.newBuilder().setChunk(ch).build());
-            }
             CompletableFuture<Status> initialised = new CompletableFuture<>();
-            RawStreams.initialize(legit, 120, init, true, initialised);
+            RawStreams.initialize(legit, 120, RawStreams.zeros(me, N, CHUNK_BYTES), true, initialised);
             assertTrue(initialised.get(60, TimeUnit.SECONDS).isOk(), initialised.get()::toString);
             long before = usedHeap();
 

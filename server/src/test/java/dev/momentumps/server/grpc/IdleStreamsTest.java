@@ -7,26 +7,21 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.momentumps.proto.Chunk;
 import dev.momentumps.proto.GradientFrame;
 import dev.momentumps.proto.GradientHeader;
-import dev.momentumps.proto.InitializeFrame;
-import dev.momentumps.proto.InitializeHeader;
 import dev.momentumps.proto.ParameterServerGrpc;
 import dev.momentumps.proto.RegisterRequest;
 import dev.momentumps.server.consistency.Asynchronous;
 import dev.momentumps.server.core.ParameterServerCore;
 import dev.momentumps.server.optim.OptimizerConfig;
 import dev.momentumps.server.optim.UpdateRules;
-import dev.momentumps.wire.ProtoMapping;
-import dev.momentumps.wire.TensorLayout;
 import dev.momentumps.wire.codec.TensorCodec;
 import dev.momentumps.wire.config.ConfigKeys;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
-import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.stub.StreamObserver;
-import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.LongSupplier;
@@ -65,14 +60,8 @@ class IdleStreamsTest {
         ParameterServerCore core = new ParameterServerCore(UpdateRules.create(c), UpdateRules.schedule(c), 0,
                 new Asynchronous(), 1);
         core.setInflightBytes(BUDGET);
-        ServerHost host;
-        System.setProperty(ConfigKeys.STREAM_IDLE_MS.name(), String.valueOf(IDLE_MS));
-        try {
-            host = new ServerHost(NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0)), core, "test",
-                    1 << 16, 5_000).start();
-        } finally {
-            System.clearProperty(ConfigKeys.STREAM_IDLE_MS.name());
-        }
+        ServerHost host = RawStreams.loopbackHost(core, 1 << 16,
+                Map.of(ConfigKeys.STREAM_IDLE_MS.name(), String.valueOf(IDLE_MS)));
         ManagedChannel ch = NettyChannelBuilder.forAddress("127.0.0.1", host.port()).usePlaintext().build();
         List<StreamObserver<GradientFrame>> open = new ArrayList<>();
         try {
@@ -80,13 +69,7 @@ class IdleStreamsTest {
             int me = stub.register(RegisterRequest.newBuilder().setRank(0).setName("legit").build()).getWorkerId();
             int a1 = stub.register(RegisterRequest.newBuilder().setRank(1).setName("a1").build()).getWorkerId();
             int a2 = stub.register(RegisterRequest.newBuilder().setRank(2).setName("a2").build()).getWorkerId();
-            List<InitializeFrame> init = new ArrayList<>();
-            init.add(InitializeFrame.newBuilder().setHeader(InitializeHeader.newBuilder().setWorkerId(me)
-                    .setLayout(ProtoMapping.toProto(TensorLayout.of("w", N)))).build());
-            for (Chunk chunk : TestChunks.of(new float[N], 1 << 16)) {
-                init.add(InitializeFrame.newBuilder().setChunk(chunk).build());
-            }
-            assertTrue(RawStreams.initialize(ch, 30, init).isOk());
+            assertTrue(RawStreams.initialize(ch, 30, RawStreams.zeros(me, N, 1 << 16)).isOk());
 
             // three header-only streams and one that dribbles a 16-value chunk every 100 ms: the budget is full
             long opened = System.nanoTime();
@@ -139,7 +122,7 @@ class IdleStreamsTest {
 
             // an Initialize stream that stops after its header is ended the same way
             CompletableFuture<Status> initDone = new CompletableFuture<>();
-            RawStreams.initialize(ch, 60, List.of(init.get(0)), false, initDone);
+            RawStreams.initialize(ch, 60, List.of(RawStreams.zeros(me, N, 1 << 16).get(0)), false, initDone);
             Status i = initDone.get(10, TimeUnit.SECONDS);
             assertEquals(Status.Code.DEADLINE_EXCEEDED, i.getCode(), i::toString);
             assertTrue(i.getDescription().startsWith("initialize: no frame for "), i::toString);
@@ -163,26 +146,14 @@ class IdleStreamsTest {
         ParameterServerCore core = new ParameterServerCore(UpdateRules.create(c), UpdateRules.schedule(c), 0,
                 new Asynchronous(), 1);
         core.setInflightBytes(BUDGET);
-        ServerHost host;
-        System.setProperty(ConfigKeys.STREAM_IDLE_MS.name(), String.valueOf(IDLE_MS));
-        try {
-            host = new ServerHost(NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0)), core, "test",
-                    1 << 16, 5_000).start();
-        } finally {
-            System.clearProperty(ConfigKeys.STREAM_IDLE_MS.name());
-        }
+        ServerHost host = RawStreams.loopbackHost(core, 1 << 16,
+                Map.of(ConfigKeys.STREAM_IDLE_MS.name(), String.valueOf(IDLE_MS)));
         ManagedChannel ch = NettyChannelBuilder.forAddress("127.0.0.1", host.port()).usePlaintext().build();
         try (RawHttp2 raw = new RawHttp2(host.port())) {
             var stub = ParameterServerGrpc.newBlockingStub(ch).withDeadlineAfter(30, TimeUnit.SECONDS);
             int me = stub.register(RegisterRequest.newBuilder().setRank(0).setName("legit").build()).getWorkerId();
             int attacker = stub.register(RegisterRequest.newBuilder().setRank(1).setName("a").build()).getWorkerId();
-            List<InitializeFrame> init = new ArrayList<>();
-            init.add(InitializeFrame.newBuilder().setHeader(InitializeHeader.newBuilder().setWorkerId(me)
-                    .setLayout(ProtoMapping.toProto(TensorLayout.of("w", N)))).build());
-            for (Chunk chunk : TestChunks.of(new float[N], 1 << 16)) {
-                init.add(InitializeFrame.newBuilder().setChunk(chunk).build());
-            }
-            assertTrue(RawStreams.initialize(ch, 30, init).isOk());
+            assertTrue(RawStreams.initialize(ch, 30, RawStreams.zeros(me, N, 1 << 16)).isOk());
 
             // a whole header message, then a chunk message's first bytes one at a time, every 50 ms
             long opened = System.nanoTime();

@@ -6,28 +6,23 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.momentumps.proto.Chunk;
 import dev.momentumps.proto.GradientFrame;
 import dev.momentumps.proto.GradientHeader;
-import dev.momentumps.proto.InitializeFrame;
-import dev.momentumps.proto.InitializeHeader;
 import dev.momentumps.proto.ParameterServerGrpc;
 import dev.momentumps.proto.RegisterRequest;
 import dev.momentumps.server.consistency.Asynchronous;
 import dev.momentumps.server.core.ParameterServerCore;
 import dev.momentumps.server.optim.OptimizerConfig;
 import dev.momentumps.server.optim.UpdateRules;
-import dev.momentumps.wire.ProtoMapping;
-import dev.momentumps.wire.TensorLayout;
 import dev.momentumps.wire.config.ConfigKeys;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
-import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.netty.shaded.io.netty.util.internal.PlatformDependent;
 import java.lang.management.BufferPoolMXBean;
 import java.lang.management.ManagementFactory;
-import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -78,16 +73,9 @@ class PartialMessagesTest {
         OptimizerConfig c = OptimizerConfig.defaults("sgd");
         ParameterServerCore core = new ParameterServerCore(UpdateRules.create(c), UpdateRules.schedule(c), 0,
                 new Asynchronous(), 1);
-        ServerHost host;
-        System.setProperty(ConfigKeys.MAX_CONNECTIONS.name(), String.valueOf(CONNECTIONS));
-        System.setProperty(ConfigKeys.MAX_CALLS_PER_CONNECTION.name(), String.valueOf(CALLS));
-        try {
-            host = new ServerHost(NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0)), core, "test",
-                    1 << 16, 5_000).start();
-        } finally {
-            System.clearProperty(ConfigKeys.MAX_CONNECTIONS.name());
-            System.clearProperty(ConfigKeys.MAX_CALLS_PER_CONNECTION.name());
-        }
+        ServerHost host = RawStreams.loopbackHost(core, 1 << 16, Map.of(
+                ConfigKeys.MAX_CONNECTIONS.name(), String.valueOf(CONNECTIONS),
+                ConfigKeys.MAX_CALLS_PER_CONNECTION.name(), String.valueOf(CALLS)));
         int max = host.maxMessageBytes();
         long bound = host.partialMessageBound();
         assertEquals(CONNECTIONS * (2L * CALLS * max + ConfigKeys.FLOW_CONTROL_WINDOW.getInt()), bound);
@@ -96,13 +84,7 @@ class PartialMessagesTest {
         try {
             var stub = ParameterServerGrpc.newBlockingStub(ch).withDeadlineAfter(30, TimeUnit.SECONDS);
             int me = stub.register(RegisterRequest.newBuilder().setRank(0).setName("legit").build()).getWorkerId();
-            List<InitializeFrame> init = new ArrayList<>();
-            init.add(InitializeFrame.newBuilder().setHeader(InitializeHeader.newBuilder().setWorkerId(me)
-                    .setLayout(ProtoMapping.toProto(TensorLayout.of("w", N)))).build());
-            for (Chunk chunk : TestChunks.of(new float[N], 1 << 16)) {
-                init.add(InitializeFrame.newBuilder().setChunk(chunk).build());
-            }
-            assertTrue(RawStreams.initialize(ch, 30, init).isOk());
+            assertTrue(RawStreams.initialize(ch, 30, RawStreams.zeros(me, N, 1 << 16)).isOk());
             assertTrue(RawStreams.push(ch, 30, pushFrames(me, core.version(), 1)).isOk());
             assertEquals(1, host.connectionsOpen());
             System.gc();

@@ -1,14 +1,24 @@
 package dev.momentumps.server.grpc;
 
+import dev.momentumps.proto.Chunk;
 import dev.momentumps.proto.GradientFrame;
 import dev.momentumps.proto.InitializeFrame;
+import dev.momentumps.proto.InitializeHeader;
 import dev.momentumps.proto.InitializeReply;
 import dev.momentumps.proto.ParameterServerGrpc;
 import dev.momentumps.proto.WeightsFrame;
+import dev.momentumps.server.core.ParameterServerCore;
+import dev.momentumps.wire.ProtoMapping;
+import dev.momentumps.wire.TensorLayout;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
+import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.stub.StreamObserver;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
@@ -52,6 +62,32 @@ public final class RawStreams {
         CompletableFuture<Status> done = new CompletableFuture<>();
         initialize(ch, deadlineSeconds, frames, true, done);
         return done.get(deadlineSeconds + 5, TimeUnit.SECONDS);
+    }
+
+    /**
+     * A server for {@code core} on an ephemeral loopback TCP port, started while {@code properties} are set as
+     * system properties (cleared again once it has started: the server reads them when it starts).
+     */
+    public static ServerHost loopbackHost(ParameterServerCore core, int chunkBytes, Map<String, String> properties)
+            throws IOException {
+        properties.forEach(System::setProperty);
+        try {
+            return new ServerHost(NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0)), core, "test",
+                    chunkBytes, 5_000).start();
+        } finally {
+            properties.keySet().forEach(System::clearProperty);
+        }
+    }
+
+    /** The frames of an Initialize of one tensor {@code w} of {@code n} zeros, cut into chunks of {@code chunkBytes}. */
+    public static List<InitializeFrame> zeros(int workerId, int n, int chunkBytes) {
+        List<InitializeFrame> frames = new ArrayList<>();
+        frames.add(InitializeFrame.newBuilder().setHeader(InitializeHeader.newBuilder().setWorkerId(workerId)
+                .setLayout(ProtoMapping.toProto(TensorLayout.of("w", n)))).build());
+        for (Chunk chunk : TestChunks.of(new float[n], chunkBytes)) {
+            frames.add(InitializeFrame.newBuilder().setChunk(chunk).build());
+        }
+        return frames;
     }
 
     private static <F> StreamObserver<F> send(StreamObserver<F> req, List<F> frames, boolean close) {
