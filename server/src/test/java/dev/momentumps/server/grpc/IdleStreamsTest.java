@@ -53,15 +53,25 @@ class IdleStreamsTest {
         assertEquals(expected, value.getAsLong(), what);
     }
 
-    @Test
-    @Timeout(60)
-    void idleHalfOpenStreamsReleaseTheirBudgetAndALegitimatePushIsAppliedAgain() throws Exception {
+    /** An asynchronous SGD core whose admission budget is {@link #BUDGET} bytes. */
+    private static ParameterServerCore budgetedCore() {
         OptimizerConfig c = OptimizerConfig.defaults("sgd");
         ParameterServerCore core = new ParameterServerCore(UpdateRules.create(c), UpdateRules.schedule(c), 0,
                 new Asynchronous(), 1);
         core.setInflightBytes(BUDGET);
-        ServerHost host = RawStreams.loopbackHost(core, 1 << 16,
-                Map.of(ConfigKeys.STREAM_IDLE_MS.name(), String.valueOf(IDLE_MS)));
+        return core;
+    }
+
+    /** {@code core} on a loopback port whose streams end after {@link #IDLE_MS} ms without a frame. */
+    private static ServerHost idleHost(ParameterServerCore core) throws java.io.IOException {
+        return RawStreams.loopbackHost(core, 1 << 16, Map.of(ConfigKeys.STREAM_IDLE_MS.name(), String.valueOf(IDLE_MS)));
+    }
+
+    @Test
+    @Timeout(60)
+    void idleHalfOpenStreamsReleaseTheirBudgetAndALegitimatePushIsAppliedAgain() throws Exception {
+        ParameterServerCore core = budgetedCore();
+        ServerHost host = idleHost(core);
         ManagedChannel ch = NettyChannelBuilder.forAddress("127.0.0.1", host.port()).usePlaintext().build();
         List<StreamObserver<GradientFrame>> open = new ArrayList<>();
         try {
@@ -142,12 +152,8 @@ class IdleStreamsTest {
     @Test
     @Timeout(60)
     void aStreamThatDribblesBytesOfAFrameIsEndedOnceIdle() throws Exception {
-        OptimizerConfig c = OptimizerConfig.defaults("sgd");
-        ParameterServerCore core = new ParameterServerCore(UpdateRules.create(c), UpdateRules.schedule(c), 0,
-                new Asynchronous(), 1);
-        core.setInflightBytes(BUDGET);
-        ServerHost host = RawStreams.loopbackHost(core, 1 << 16,
-                Map.of(ConfigKeys.STREAM_IDLE_MS.name(), String.valueOf(IDLE_MS)));
+        ParameterServerCore core = budgetedCore();
+        ServerHost host = idleHost(core);
         ManagedChannel ch = NettyChannelBuilder.forAddress("127.0.0.1", host.port()).usePlaintext().build();
         try (RawHttp2 raw = new RawHttp2(host.port())) {
             var stub = ParameterServerGrpc.newBlockingStub(ch).withDeadlineAfter(30, TimeUnit.SECONDS);
