@@ -4,6 +4,7 @@ import dev.momentumps.cli.options.TaskOptions;
 import dev.momentumps.wire.ParameterClient;
 import dev.momentumps.worker.client.FailoverParameterClient;
 import dev.momentumps.worker.client.GrpcParameterClient;
+import dev.momentumps.worker.client.RegistrationBarrier;
 import dev.momentumps.worker.loop.TrainingLoop;
 import dev.momentumps.worker.task.GradientTask;
 import dev.momentumps.worker.task.Task;
@@ -169,7 +170,9 @@ class HotStandbyProcessTest {
                 ParameterClient c = client(ports);
                 clients.add(c);
                 int rank = r;
-                runs.add(pool.submit(() -> new TrainingLoop(c, source, rank, "w" + rank, STEPS, 0, (step, loss, res) -> {
+                // every round has the whole world: without the barrier a late worker misses the first rounds
+                ParameterClient all = new RegistrationBarrier(c, WORKERS, 60_000);
+                runs.add(pool.submit(() -> new TrainingLoop(all, source, rank, "w" + rank, STEPS, 0, (step, loss, res) -> {
                     if (rank == 0 && step == KILL_AT_STEP && kill != null) {
                         kill.destroyForcibly(); // SIGKILL, while the other workers push this round
                     }
