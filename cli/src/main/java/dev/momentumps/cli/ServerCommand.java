@@ -111,7 +111,9 @@ final class ServerCommand implements Callable<Integer> {
     @Option(names = "--as-standby", defaultValue = "${env:MPS_AS_STANDBY:-false}",
             description = "Run as a hot standby: wait for one primary (started with --standby pointing here), "
                     + "apply its updates, refuse workers (UNAVAILABLE) while it lives, and serve them with the "
-                    + "same state once it is gone. Env MPS_AS_STANDBY. Default: ${DEFAULT-VALUE}.")
+                    + "same state once it is gone; with --checkpoint-dir it writes no checkpoints while its "
+                    + "primary lives, one as it takes over, then as a primary does. Env MPS_AS_STANDBY. "
+                    + "Default: ${DEFAULT-VALUE}.")
     boolean asStandby;
 
     @Option(names = "--checkpoint-report", paramLabel = "FILE", description = "Write the checkpoint counters "
@@ -155,7 +157,7 @@ final class ServerCommand implements Callable<Integer> {
         if (token != null) {
             builder.intercept(new BearerTokenInterceptor(token));
         }
-        Recovery recovery = Recovery.start(core, server.recovery, System.err, checkpointReport);
+        Recovery recovery = Recovery.start(core, server.recovery, System.err, checkpointReport, standbyService);
         ServerMetrics serverMetrics = dashboard.port() < 0 ? null : new ServerMetrics(core, recovery::checkpointer);
         if (serverMetrics != null) {
             // added last, so it runs first: refusals by the token check are counted too

@@ -102,6 +102,10 @@ public final class ProcessCluster implements Cluster {
             }
             ServerLaunch s = server.standby(dir);
             Files.deleteIfExists(s.portFile());
+            if (s.checkpointReport() != null) {
+                Files.deleteIfExists(s.checkpointReport());
+                checkpointReports.add(s.checkpointReport()); // it checkpoints once it takes over: summed
+            }
             standby = s.start(token == null ? java.util.Map.of() : java.util.Map.of(dev.momentumps.server.grpc.Tokens.ENV, token));
             standbyAddress = "127.0.0.1:" + awaitFile(s.portFile(), standby, s.log());
             server = server.replicatingTo(standbyAddress);

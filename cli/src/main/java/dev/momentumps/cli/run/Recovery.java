@@ -8,6 +8,7 @@ import dev.momentumps.server.checkpoint.Checkpointer;
 import dev.momentumps.server.core.CoreSnapshot;
 import dev.momentumps.server.core.LeaseMonitor;
 import dev.momentumps.server.core.ParameterServerCore;
+import dev.momentumps.server.grpc.StandbyService;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Path;
@@ -39,6 +40,17 @@ public final class Recovery implements AutoCloseable {
      */
     public static Recovery start(ParameterServerCore core, RecoveryOptions o, PrintStream log, Path reportFile)
             throws IOException {
+        return start(core, o, log, reportFile, null);
+    }
+
+    /**
+     * As {@link #start(ParameterServerCore, RecoveryOptions, PrintStream, Path)} for the core of a hot standby
+     * ({@code standby} not null): it writes no checkpoints while its primary lives (the primary does), and
+     * when it takes over it writes one at once and then checkpoints as a primary does, with the same
+     * directory and intervals.
+     */
+    public static Recovery start(ParameterServerCore core, RecoveryOptions o, PrintStream log, Path reportFile,
+                                 StandbyService standby) throws IOException {
         if (o.resume != null) {
             CheckpointStore.Loaded loaded = new CheckpointStore(o.resume, o.keepCheckpoints, msg -> log.println(
                     "momentum-ps server: " + msg)).loadNewestValid(msg -> log.println("momentum-ps server: " + msg));
@@ -65,13 +77,26 @@ public final class Recovery implements AutoCloseable {
                 CheckpointReports.write(reportFile, CheckpointReport.NONE);
                 cp.onReport(r -> CheckpointReports.writeQuietly(reportFile, r, log));
             }
-            cp.start();
+            if (standby == null) {
+                cp.start();
+            }
         }
         LeaseMonitor lm = o.leaseMillis > 0
                 ? new LeaseMonitor(core, o.leaseMillis, msg -> log.println("momentum-ps server: " + msg)).start()
                 : null;
         log.flush();
-        return new Recovery(cp, lm);
+        Recovery r = new Recovery(cp, lm);
+        if (standby != null) {
+            standby.onServing(r::promoted);
+        }
+        return r;
+    }
+
+    /** The standby took over: checkpoints start, the first at once (nothing once closed). */
+    private synchronized void promoted() {
+        if (!closed && checkpointer != null && !checkpointer.started()) {
+            checkpointer.startWritingNow();
+        }
     }
 
     /** The checkpoint writer; null when checkpoints are off. */

@@ -66,12 +66,15 @@ public record ServerLaunch(List<String> options, int port, Path portFile, Path m
     /** This server bound to {@code port} (a restart binds the port the first start was given). */
     /**
      * The hot standby of this server ({@code --as-standby}, same training options): a free port written to
-     * {@code standby.port}, its own log, no metrics, checkpoints or reports (its state comes from the primary).
+     * {@code standby.port}, its own log, no metrics (its state comes from the primary); this server's
+     * checkpoint directory, which it writes to once it takes over, with its own report
+     * ({@code checkpoint-report-standby.json}).
      */
     public ServerLaunch standby(Path dir) {
         List<String> o = new ArrayList<>(options);
         o.add("--as-standby");
-        return new ServerLaunch(o, 0, dir.resolve("standby.port"), null, null, null, null, null, null, null, null,
+        return new ServerLaunch(o, 0, dir.resolve("standby.port"), null, checkpoints(), null, null, null, null,
+                checkpointReport == null ? null : dir.resolve("checkpoint-report-standby.json"), null,
                 dir.resolve("standby.log"));
     }
 

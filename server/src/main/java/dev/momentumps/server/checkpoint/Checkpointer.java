@@ -41,6 +41,7 @@ public final class Checkpointer implements UpdateListener, AutoCloseable {
     private volatile long lastWrittenVersion = -1;
     private long lastWriteNanos = System.nanoTime();
     private boolean closing;
+    private volatile boolean started;
     private long initialBackoffNanos = TimeUnit.SECONDS.toNanos(1);
     private long maxBackoffNanos = TimeUnit.SECONDS.toNanos(60);
     private Consumer<CheckpointReport> onReport = r -> { };
@@ -86,10 +87,32 @@ public final class Checkpointer implements UpdateListener, AutoCloseable {
 
     /** Starts the background writer and listens to the core; the current version counts as written. */
     public Checkpointer start() {
-        lastWrittenVersion = core.version();
+        return start(core.version());
+    }
+
+    /**
+     * As {@link #start}, then writes the current state at once: a hot standby that takes over
+     * ({@code StandbyService#onServing}) has its state in no checkpoint of its own. A failed write is counted
+     * and logged like any other.
+     */
+    public Checkpointer startWritingNow() {
+        lastWrittenVersion = -1;
+        attemptCounted(true); // before it listens: an update meanwhile cannot start a second write
+        long written = lastWrittenVersion;
+        return start(written >= 0 ? written : core.version());
+    }
+
+    private Checkpointer start(long writtenVersion) {
+        lastWrittenVersion = writtenVersion;
         core.addListener(this);
         thread.start();
+        started = true;
         return this;
+    }
+
+    /** Whether {@link #start} was called (a checkpointer never started writes nothing at {@link #close}). */
+    public boolean started() {
+        return started;
     }
 
     @Override
@@ -245,10 +268,14 @@ public final class Checkpointer implements UpdateListener, AutoCloseable {
 
     /**
      * Stops the background writer and writes a final checkpoint (whatever the backoff). A failure is counted
-     * and logged like any other, not thrown: {@link #report} tells the caller.
+     * and logged like any other, not thrown: {@link #report} tells the caller. A checkpointer never started
+     * writes nothing.
      */
     @Override
     public void close() throws InterruptedException {
+        if (!started) {
+            return;
+        }
         synchronized (this) {
             closing = true;
             notifyAll();

@@ -42,6 +42,7 @@ public final class StandbyService extends StandbyGrpc.StandbyImplBase {
     private final Consumer<String> log;
     private volatile State state = State.WAITING;
     private volatile String why = "";
+    private volatile Runnable onServing = () -> { };
 
     public StandbyService(ParameterServerCore core, Consumer<String> log) {
         this.core = core;
@@ -51,6 +52,16 @@ public final class StandbyService extends StandbyGrpc.StandbyImplBase {
 
     public State state() {
         return state;
+    }
+
+    /**
+     * Runs {@code action} once, when this standby takes over and serves workers (after the takeover is
+     * logged), on the thread that saw the primary go: what a primary does that a standby must not, such as
+     * writing checkpoints, starts there.
+     */
+    public StandbyService onServing(Runnable action) {
+        this.onServing = action;
+        return this;
     }
 
     /** Refuses every worker RPC until the standby serves (after its primary is gone). */
@@ -155,6 +166,7 @@ public final class StandbyService extends StandbyGrpc.StandbyImplBase {
         }
         log.accept("hot standby: the primary is gone (" + reason + "); serving workers from version "
                 + core.version());
+        onServing.run();
     }
 
     /** Applies one whole operation through the core. */
