@@ -1,5 +1,6 @@
 package dev.momentumps.worker.model;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -77,6 +78,44 @@ class CnnTest {
         cnn.initialize(w, 3);
         DenseDataset data = images(4, 8, 4, 11);
         GradientCheck.assertGradientMatches(cnn, w, data, GradientCheck.rows(4), 5);
+    }
+
+    /**
+     * The buffers a thread reuses from call to call leave no trace: a gradient computed after other minibatches,
+     * an evaluation and another thread's calls on the same instance is the same, bit for bit, as the first one.
+     */
+    @Test
+    void reusedBuffersAndSharedInstancesGiveTheSameBits() throws InterruptedException {
+        Cnn cnn = new Cnn(12, 3, 5, 7, 4);
+        float[] w = new float[cnn.layout().numElements()];
+        cnn.initialize(w, 21);
+        DenseDataset data = images(6, 12, 4, 17);
+        float[] first = new float[w.length];
+        double loss = cnn.lossAndGradient(w, data, new int[] {0, 1, 2}, 3, first);
+        float[] other = new float[w.length];
+        cnn.lossAndGradient(w, data, new int[] {3, 4, 5}, 3, other);
+        cnn.loss(w, data);
+        float[] again = new float[w.length];
+        assertEquals(loss, cnn.lossAndGradient(w, data, new int[] {0, 1, 2}, 3, again));
+        assertArrayEquals(first, again, "the same minibatch after other calls");
+        float[][] byThread = new float[4][w.length];
+        List<Thread> threads = new ArrayList<>();
+        for (int t = 0; t < byThread.length; t++) {
+            float[] mine = byThread[t];
+            threads.add(new Thread(() -> {
+                for (int k = 0; k < 20; k++) {
+                    cnn.lossAndGradient(w, data, new int[] {k % 6, (k + 1) % 6}, 2, mine);
+                    cnn.lossAndGradient(w, data, new int[] {0, 1, 2}, 3, mine);
+                }
+            }));
+        }
+        threads.forEach(Thread::start);
+        for (Thread t : threads) {
+            t.join();
+        }
+        for (float[] g : byThread) {
+            assertArrayEquals(first, g, "the same minibatch on a thread sharing the instance");
+        }
     }
 
     /**
