@@ -19,14 +19,15 @@ import java.util.Map;
 import java.util.zip.CRC32C;
 
 /**
- * The checkpoint file format, version 2. All integers big-endian ({@link DataOutputStream}), float vectors
+ * The checkpoint file format, version 3. All integers big-endian ({@link DataOutputStream}), float vectors
  * little-endian float32 as on the wire, strings as an int byte count and that many UTF-8 bytes (version 1
- * wrote strings with {@link DataOutputStream#writeUTF}, which cannot hold more than 65,535 bytes; this build
- * still reads it):
+ * wrote strings with {@link DataOutputStream#writeUTF}, which cannot hold more than 65,535 bytes; version 2
+ * ends after the extensions, without the recent losses and the pushes by path; this build reads both, and a
+ * core restored from them starts those two from empty):
  *
  * <pre>
  *   magic        8 bytes  "MPSCKPT\0"
- *   format       int      1
+ *   format       int      3
  *   body length  long     bytes of the body that follows
  *   body         ...      see {@link #writeBody}
  *   crc32c       int      CRC32C (Castagnoli) of the body
@@ -38,7 +39,9 @@ import java.util.zip.CRC32C;
  */
 public final class CheckpointFormat {
     static final byte[] MAGIC = "MPSCKPT\0".getBytes(StandardCharsets.US_ASCII);
-    public static final int FORMAT_VERSION = 2;
+    public static final int FORMAT_VERSION = 3;
+    /** The recent losses a checkpoint keeps at most (the window of the Status mean). */
+    static final int MAX_RECENT_LOSSES = 64;
     /** The oldest format this build reads. */
     static final int OLDEST_READABLE = 1;
     /** magic + format + body length */
@@ -115,7 +118,8 @@ public final class CheckpointFormat {
      * version, gradients applied, gradients dropped, update rule, layout (tensor count; per tensor
      * name, rank, dims), weights, state vectors (count; per vector name and values), staleness histogram,
      * workers (count; per worker id, rank, name, pushes, last sequence, alive, histogram), extensions
-     * (count; per part key and bytes).
+     * (count; per part key and bytes); from format 3 the recent losses the Status mean is over (count; each a
+     * double, oldest first) and the pushes by transport path (count; per path name and count).
      */
     private static void writeBody(DataOutputStream out, CoreSnapshot s) throws IOException {
         out.writeLong(s.version());
@@ -154,6 +158,16 @@ public final class CheckpointFormat {
             writeString(out, e.getKey());
             out.writeInt(e.getValue().length);
             out.write(e.getValue());
+        }
+        double[] losses = s.recentLosses();
+        out.writeInt(losses.length);
+        for (double l : losses) {
+            out.writeDouble(l);
+        }
+        out.writeInt(s.pushesByPath().size());
+        for (Map.Entry<String, Long> e : s.pushesByPath().entrySet()) {
+            writeString(out, e.getKey());
+            out.writeLong(e.getValue());
         }
         out.flush();
     }
@@ -200,10 +214,27 @@ public final class CheckpointFormat {
             in.readFully(b);
             ext.put(key, b);
         }
+        double[] losses = new double[0];
+        Map<String, Long> byPath = new LinkedHashMap<>();
+        if (format >= 3) {
+            int nl = count(in.readInt(), "recent losses");
+            if (nl > MAX_RECENT_LOSSES) {
+                throw new IOException(nl + " recent losses, at most " + MAX_RECENT_LOSSES + " are kept");
+            }
+            losses = new double[nl];
+            for (int i = 0; i < losses.length; i++) {
+                losses[i] = in.readDouble();
+            }
+            int np = count(in.readInt(), "push paths");
+            for (int i = 0; i < np; i++) {
+                byPath.put(readString(in, format), in.readLong());
+            }
+        }
         if (in.read() != -1) {
             throw new IOException("bytes left over after the last field");
         }
-        return new CoreSnapshot(l, weights, version, rule, state, applied, dropped, hist, workers, ext);
+        return new CoreSnapshot(l, weights, version, rule, state, applied, dropped, hist, workers, ext, losses,
+                byPath);
     }
 
     private static int count(int n, String what) throws IOException {

@@ -28,7 +28,7 @@ final class CoreCheckpoint {
         }
         return new CoreSnapshot(store.layout(), store.weights().clone(), store.version(), rule.toString(), state,
                 counters.appliedCount(), counters.droppedCount(), counters.staleness().histogram(),
-                workers.snapshot(), ext);
+                workers.snapshot(), ext, counters.recentLosses(), counters.pushesByPath());
     }
 
     /**
@@ -65,7 +65,8 @@ final class CoreCheckpoint {
             float[] dst = live.get(e.getKey());
             System.arraycopy(e.getValue(), 0, dst, 0, dst.length);
         }
-        counters.restore(snap.gradientsApplied(), snap.gradientsDropped(), snap.stalenessHistogram());
+        counters.restore(snap.gradientsApplied(), snap.gradientsDropped(), snap.stalenessHistogram(),
+                snap.recentLosses(), snap.pushesByPath());
         workers.restore(snap.workers());
         for (Map.Entry<String, byte[]> e : snap.extensions().entrySet()) {
             byKey.get(e.getKey()).restoreState(e.getValue());

@@ -19,7 +19,16 @@ import java.util.Map;
  */
 public record CoreSnapshot(TensorLayout layout, float[] weights, long version, String updateRule,
                            Map<String, float[]> ruleState, long gradientsApplied, long gradientsDropped,
-                           long[] stalenessHistogram, List<WorkerState> workers, Map<String, byte[]> extensions) {
+                           long[] stalenessHistogram, List<WorkerState> workers, Map<String, byte[]> extensions,
+                           double[] recentLosses, Map<String, Long> pushesByPath) {
+
+    /** A snapshot without recent losses and pushes by path (as a checkpoint of format 2 or older holds it). */
+    public CoreSnapshot(TensorLayout layout, float[] weights, long version, String updateRule,
+                        Map<String, float[]> ruleState, long gradientsApplied, long gradientsDropped,
+                        long[] stalenessHistogram, List<WorkerState> workers, Map<String, byte[]> extensions) {
+        this(layout, weights, version, updateRule, ruleState, gradientsApplied, gradientsDropped, stalenessHistogram,
+                workers, extensions, new double[0], Map.of());
+    }
 
     /** One worker as the checkpoint keeps it. */
     public record WorkerState(int id, int rank, String name, long pushes, long lastSequence, boolean alive,

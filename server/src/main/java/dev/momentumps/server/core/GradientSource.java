@@ -17,6 +17,7 @@ public final class GradientSource {
     private final IntFunction<float[]> arrays;
     private float[] array;
     private boolean knownFinite;
+    private String path;
 
     private GradientSource(float[] array, boolean knownFinite, FloatBuffer borrowed, int length,
                            IntFunction<float[]> arrays) {
@@ -46,6 +47,20 @@ public final class GradientSource {
             throw new IllegalArgumentException("the buffer holds " + values.capacity() + " values, not " + n);
         }
         return new GradientSource(null, false, values, n, arrays);
+    }
+
+    /**
+     * Names the transport path the push came by ({@code StatusReply.pushes_by_path}); the core counts it once
+     * the push is taken in. Unnamed pushes are not counted.
+     */
+    public GradientSource via(String pathName) {
+        this.path = pathName;
+        return this;
+    }
+
+    /** The transport path's name; null when not named. */
+    public String path() {
+        return path;
     }
 
     /** The number of values. */

@@ -493,7 +493,7 @@ public final class ParameterServerCore implements AutoCloseable {
         }
         float[] gradient = source.array();
         if (gradient == null) {
-            accept(w, sequence, loss);
+            accept(w, sequence, loss, source.path());
             if (skip) {
                 return dropped(workerId);
             }
@@ -501,8 +501,8 @@ public final class ParameterServerCore implements AutoCloseable {
             s.applyBlocks(source.buffer());
             return appliedInPlace(workerId, w, baseVersion, null, loss, batchSize, before);
         }
-        replication.pushed(workerId, baseVersion, sequence, gradient, loss, batchSize);
-        accept(w, sequence, loss);
+        replication.pushed(workerId, baseVersion, sequence, gradient, loss, batchSize, source.path());
+        accept(w, sequence, loss, source.path());
         compensation.adjustGradient(workerId, s.version() - baseVersion, gradient, s.weights());
         if (skip) {
             return dropped(workerId);
@@ -524,20 +524,29 @@ public final class ParameterServerCore implements AutoCloseable {
      * rows are visited, lazily (see that interface for how each rule treats untouched rows). Otherwise the
      * gradient is scattered into a dense one and takes {@link #push}'s path: exactly dense semantics.
      */
+    public PushTicket pushSparse(int workerId, long baseVersion, long sequence, int[] rows, float[] values,
+                                 double loss, int batchSize) {
+        return pushSparse(workerId, baseVersion, sequence, rows, values, loss, batchSize, null);
+    }
+
+    /**
+     * {@link #pushSparse(int, long, long, int[], float[], double, int)} that came by the transport path named
+     * {@code path} (counted in {@code pushes_by_path} once taken in; null: not counted).
+     */
     public synchronized PushTicket pushSparse(int workerId, long baseVersion, long sequence, int[] rows,
-                                              float[] values, double loss, int batchSize) {
+                                              float[] values, double loss, int batchSize, String path) {
         WorkerRecord w = pusher(workerId, baseVersion, sequence, batchSize);
         ParameterStore s = store;
         SparseRows.checkShape(rows, values, s.numElements());
         checks.rejectSparse(rows, values);
         if (!(s.supportsSparse() && consistency.kind() == ConsistencyKind.ASYNCHRONOUS
                 && !compensation.changesUpdates())) {
-            return push(workerId, baseVersion, sequence, SparseRows.scatter(rows, values, s.numElements()),
-                    loss, batchSize);
+            return push(workerId, baseVersion, sequence, GradientSource.of(SparseRows.scatter(rows, values,
+                    s.numElements()), false).via(path), loss, batchSize);
         }
         boolean skip = checks.screenSparse(values);
-        replication.pushedSparse(workerId, baseVersion, sequence, rows, values, loss, batchSize);
-        accept(w, sequence, loss);
+        replication.pushedSparse(workerId, baseVersion, sequence, rows, values, loss, batchSize, path);
+        accept(w, sequence, loss, path);
         if (skip) {
             return dropped(workerId);
         }
@@ -569,11 +578,12 @@ public final class ParameterServerCore implements AutoCloseable {
     }
 
     /** Counts an accepted push against its worker (after every check passed). */
-    private void accept(WorkerRecord w, long sequence, double loss) {
+    private void accept(WorkerRecord w, long sequence, double loss, String path) {
         w.lastSequence = sequence;
         w.pushes++;
         workers.touch(w);
         counters.recordLoss(loss);
+        counters.taken(path);
     }
 
     /** The ticket of a push taken in but not applied (a non-finite gradient under SKIP), already complete. */
@@ -593,7 +603,7 @@ public final class ParameterServerCore implements AutoCloseable {
         return new ServerStatus(version(), counters.appliedCount(), counters.droppedCount(), store != null,
                 consistency.kind(), consistency.stalenessBound(), optimizer(),
                 store == null ? 0 : store.numElements(), workers.status(), counters.staleness().copy(),
-                counters.recentLoss(), java.util.Map.of());
+                counters.recentLoss(), counters.pushesByPath());
     }
 
     /**

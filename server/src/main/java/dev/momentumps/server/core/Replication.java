@@ -31,12 +31,12 @@ public interface Replication {
 
         @Override
         public void pushed(int workerId, long baseVersion, long sequence, float[] gradient, double loss,
-                           int batchSize) {
+                           int batchSize, String path) {
         }
 
         @Override
         public void pushedSparse(int workerId, long baseVersion, long sequence, int[] rows, float[] values,
-                                 double loss, int batchSize) {
+                                 double loss, int batchSize, String path) {
         }
 
         @Override
@@ -57,12 +57,16 @@ public interface Replication {
     /** The model was initialised with these weights. */
     void initialized(int workerId, TensorLayout layout, float[] weights);
 
-    /** A dense push was accepted; {@code gradient} is as the non-finite policy left it, before compensation. */
-    void pushed(int workerId, long baseVersion, long sequence, float[] gradient, double loss, int batchSize);
+    /**
+     * A dense push was accepted; {@code gradient} is as the non-finite policy left it, before compensation;
+     * {@code path} names the transport path it came by (null: none), which the standby counts as well.
+     */
+    void pushed(int workerId, long baseVersion, long sequence, float[] gradient, double loss, int batchSize,
+                String path);
 
     /** A sparse push was accepted and is applied row by row ({@link ParameterServerCore#pushSparse}). */
     void pushedSparse(int workerId, long baseVersion, long sequence, int[] rows, float[] values, double loss,
-                      int batchSize);
+                      int batchSize, String path);
 
     /**
      * A worker was sent weights while a staleness compensation records what each worker was sent: the whole

@@ -64,7 +64,7 @@ public final class ParameterServerService extends ParameterServerGrpc.ParameterS
         this.pull = new PullCall(rpc);
         this.push = new PushCall(rpc);
         this.pushPull = new PushPullCall(rpc, regions);
-        this.status = new StatusCall(core, rpc.paths);
+        this.status = new StatusCall(core);
         this.deregister = new DeregisterCall(core, regions);
     }
 

@@ -309,13 +309,12 @@ final class PayloadSockets implements AutoCloseable {
                 }
                 PushTicket ticket;
                 try {
-                    ticket = rpc.submit(workerId, r.baseVersion(), r.sequence(), GradientSource.of(gradient, finite),
-                            r.loss(), r.batchSize());
+                    ticket = rpc.submit(workerId, r.baseVersion(), r.sequence(), GradientSource.of(gradient, finite)
+                            .via(PushPaths.Path.SOCKET.wireName), r.loss(), r.batchSize());
                 } catch (Exception e) {
                     replyError(e, deadline);
                     return true;
                 }
-                rpc.paths.taken(PushPaths.Path.SOCKET);
                 grant.close(); // the gradient is applied: released before the reply, as on the streaming Push
                 int applied = ticket.applied() ? PayloadFrames.FLAG_APPLIED : 0;
                 if (!r.returnWeights()) {

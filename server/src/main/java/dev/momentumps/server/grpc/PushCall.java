@@ -75,8 +75,8 @@ final class PushCall {
                 }
                 int id = header.getWorkerId();
                 PushTicket ticket = sparse != null ? rpc.awaitOrThrow(id, sparse.submit(rpc.core, header))
-                        : rpc.submit(header, GradientSource.of(chunks.finish(), chunks.knownFinite()));
-                rpc.paths.taken(sparse != null ? PushPaths.Path.SPARSE_STREAM : PushPaths.Path.STREAM);
+                        : rpc.submit(header, GradientSource.of(chunks.finish(), chunks.knownFinite())
+                                .via(PushPaths.Path.STREAM.wireName));
                 grant.close(); // the gradient is applied: released before the reply, so the next push finds it free
                 if (header.getReturnWeights()) {
                     rpc.awaitMayPull(id);

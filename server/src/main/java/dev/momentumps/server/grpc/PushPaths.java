@@ -1,14 +1,15 @@
 package dev.momentumps.server.grpc;
 
-import java.util.LinkedHashMap;
-import java.util.Map;
-import java.util.concurrent.atomic.LongAdder;
-
 /**
- * How many pushes arrived by each path, so a report names the path really taken (a shared-memory run that
- * fell back to TCP says so). Counted once a push is taken in; reported in {@code StatusReply.pushes_by_path}.
+ * The transport paths a push can come by, so a report names the path really taken (a shared-memory run that
+ * fell back to TCP says so). Each transport names its path on the push ({@code GradientSource.via}, or
+ * {@code pushSparse}'s last argument); the core counts it once the push is taken in, keeps the counts in its
+ * checkpoints and replicates them to a hot standby, and reports them in {@code StatusReply.pushes_by_path}.
  */
 final class PushPaths {
+    private PushPaths() {
+    }
+
     /** The paths, by the names the report and the worker's {@code --transport} use. */
     enum Path {
         UNARY("grpc-unary"), SHARED_MEMORY("shared-memory"), SPARSE("grpc-sparse"), STREAM("grpc-stream"),
@@ -19,29 +20,5 @@ final class PushPaths {
         Path(String wireName) {
             this.wireName = wireName;
         }
-    }
-
-    private final LongAdder[] counts = new LongAdder[Path.values().length];
-
-    PushPaths() {
-        for (int i = 0; i < counts.length; i++) {
-            counts[i] = new LongAdder();
-        }
-    }
-
-    void taken(Path path) {
-        counts[path.ordinal()].increment();
-    }
-
-    /** The paths taken at least once, with their counts. */
-    Map<String, Long> snapshot() {
-        Map<String, Long> out = new LinkedHashMap<>();
-        for (Path p : Path.values()) {
-            long n = counts[p.ordinal()].sum();
-            if (n > 0) {
-                out.put(p.wireName, n);
-            }
-        }
-        return out;
     }
 }

@@ -58,8 +58,8 @@ final class PushPullCall {
         }
         float[] gradient = rpc.buffers.take(n);
         boolean knownFinite = WireValues.decodeChecked(data, enc, gradient, 0);
-        PushTicket ticket = rpc.submit(header, GradientSource.of(gradient, knownFinite));
-        rpc.paths.taken(PushPaths.Path.UNARY);
+        PushTicket ticket = rpc.submit(header, GradientSource.of(gradient, knownFinite)
+                .via(PushPaths.Path.UNARY.wireName));
         WeightsHeader.Builder h = RpcSupport.fate(ticket);
         int id = header.getWorkerId();
         if (header.getReturnWeights()) {
@@ -80,8 +80,8 @@ final class PushPullCall {
     private PushPullReply throughRegion(GradientHeader header, dev.momentumps.proto.SharedRegion spec, int n)
             throws InterruptedException {
         SharedRegion region = regions.of(header.getWorkerId(), spec, n);
-        PushTicket ticket = rpc.submit(header, GradientSource.borrowed(region.gradient(), n, rpc.buffers::take));
-        rpc.paths.taken(PushPaths.Path.SHARED_MEMORY);
+        PushTicket ticket = rpc.submit(header, GradientSource.borrowed(region.gradient(), n, rpc.buffers::take)
+                .via(PushPaths.Path.SHARED_MEMORY.wireName));
         return reply(header, ticket, region, n);
     }
 

@@ -29,7 +29,6 @@ final class RpcSupport {
     // model-sized scratch arrays reused across calls (gradients in; weights go out from the live array)
     // (two of any size idle, more only while at most 32 MiB are: at 10M parameters two, see FloatArrayPool)
     /** the pushes taken in, by path */
-    final PushPaths paths = new PushPaths();
     final FloatArrayPool buffers = new FloatArrayPool(2 * Runtime.getRuntime().availableProcessors() + 2,
             32L << 20, 2);
 

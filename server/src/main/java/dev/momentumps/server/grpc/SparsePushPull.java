@@ -41,8 +41,7 @@ final class SparsePushPull {
         WireValues.decode(sparse.getValues(), sparse.getEncoding(), values);
         int id = header.getWorkerId();
         PushTicket ticket = rpc.awaitOrThrow(id, core.pushSparse(id, header.getBaseVersion(), header.getSequence(),
-                rows, values, header.getLoss(), header.getBatchSize()));
-        rpc.paths.taken(PushPaths.Path.SPARSE);
+                rows, values, header.getLoss(), header.getBatchSize(), PushPaths.Path.SPARSE.wireName));
         WeightsHeader.Builder h = RpcSupport.fate(ticket);
         PushPullReply.Builder reply = PushPullReply.newBuilder();
         if (header.getReturnWeights()) {

@@ -121,7 +121,7 @@ final class SparseStream {
                     + " chunks, header.sparse.num_rows says " + rows.length + " (missing chunks)");
         }
         return core.pushSparse(header.getWorkerId(), header.getBaseVersion(), header.getSequence(), rows, values,
-                header.getLoss(), header.getBatchSize());
+                header.getLoss(), header.getBatchSize(), PushPaths.Path.SPARSE_STREAM.wireName);
     }
 
     private static RequestException invalid(String message) {

@@ -179,15 +179,16 @@ public final class StandbyLink implements Replication, AutoCloseable {
     }
 
     @Override
-    public void pushed(int workerId, long baseVersion, long sequence, float[] gradient, double loss, int batchSize) {
-        enqueue(ReplicationFrame.newBuilder().setPush(push(workerId, baseVersion, sequence, loss, batchSize)),
+    public void pushed(int workerId, long baseVersion, long sequence, float[] gradient, double loss, int batchSize,
+                       String path) {
+        enqueue(ReplicationFrame.newBuilder().setPush(push(workerId, baseVersion, sequence, loss, batchSize, path)),
                 gradient.clone(), null, 0, null);
     }
 
     @Override
     public void pushedSparse(int workerId, long baseVersion, long sequence, int[] rows, float[] values, double loss,
-                             int batchSize) {
-        enqueue(ReplicationFrame.newBuilder().setPush(push(workerId, baseVersion, sequence, loss, batchSize)
+                             int batchSize, String path) {
+        enqueue(ReplicationFrame.newBuilder().setPush(push(workerId, baseVersion, sequence, loss, batchSize, path)
                 .setSparse(true)), values.clone(), rows.clone(), rows.length, null);
     }
 
@@ -197,9 +198,10 @@ public final class StandbyLink implements Replication, AutoCloseable {
                 rows == null ? null : java.util.Arrays.copyOf(rows, n), n, null);
     }
 
-    private static ReplicaPush.Builder push(int workerId, long baseVersion, long sequence, double loss, int batchSize) {
+    private static ReplicaPush.Builder push(int workerId, long baseVersion, long sequence, double loss, int batchSize,
+                                            String path) {
         return ReplicaPush.newBuilder().setWorkerId(workerId).setBaseVersion(baseVersion).setSequence(sequence)
-                .setLoss(loss).setBatchSize(batchSize);
+                .setLoss(loss).setBatchSize(batchSize).setPath(path == null ? "" : path);
     }
 
     private synchronized void enqueue(ReplicationFrame.Builder frame, float[] values, int[] rows, int nRows,

@@ -185,11 +185,13 @@ public final class StandbyService extends StandbyGrpc.StandbyImplBase {
                     ProtoMapping.fromProto(op.getInitialize().getLayout()), floats(values), true);
             case PUSH -> {
                 ReplicaPush p = op.getPush();
+                String path = p.getPath().isEmpty() ? null : p.getPath();
                 if (p.getSparse()) {
                     core.pushSparse(p.getWorkerId(), p.getBaseVersion(), p.getSequence(), ints(rows), floats(values),
-                            p.getLoss(), p.getBatchSize());
+                            p.getLoss(), p.getBatchSize(), path);
                 } else {
-                    core.push(p.getWorkerId(), p.getBaseVersion(), p.getSequence(), floats(values), p.getLoss(),
+                    core.push(p.getWorkerId(), p.getBaseVersion(), p.getSequence(),
+                            dev.momentumps.server.core.GradientSource.of(floats(values), false).via(path), p.getLoss(),
                             p.getBatchSize());
                 }
             }

@@ -12,16 +12,14 @@ import io.grpc.stub.StreamObserver;
  */
 final class StatusCall {
     private final ParameterServerCore core;
-    private final PushPaths paths;
 
-    StatusCall(ParameterServerCore core, PushPaths paths) {
+    StatusCall(ParameterServerCore core) {
         this.core = core;
-        this.paths = paths;
     }
 
     void handle(StatusRequest request, StreamObserver<StatusReply> out) {
         try {
-            out.onNext(ProtoMapping.statusPage(core.status().withPushesByPath(paths.snapshot()),
+            out.onNext(ProtoMapping.statusPage(core.status(),
                     request.getFirstWorker(), ProtoMapping.STATUS_PAGE_BYTES));
             out.onCompleted();
         } catch (RuntimeException e) {
