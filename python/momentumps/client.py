@@ -378,7 +378,10 @@ class GrpcClient:
     def status(self):
         """The server's StatusReply with every worker listed: a reply lists as many workers as fit about
         1 MiB, so the pages from ``first_worker`` on are asked for until ``workers_total`` are in."""
-        reply = self._call("Status", self.stub.Status, pb.StatusRequest())
+        # once registered, a Status is this worker's sign of life: it renews the lease (while await_workers waits)
+        mine = getattr(self, "worker_id", -1) >= 0
+        reply = self._call("Status", self.stub.Status, pb.StatusRequest(from_worker=mine,
+                                                                        worker_id=self.worker_id if mine else 0))
         while len(reply.workers) < reply.workers_total:
             page = self._call("Status", self.stub.Status, pb.StatusRequest(first_worker=len(reply.workers)))
             if not page.workers:

@@ -20,7 +20,7 @@ DESCRIPTOR = _descriptor.FileDescriptor(
   name='momentumps/v1/parameter_server.proto',
   package='momentumps.v1',
   syntax='proto3',
-  serialized_pb=_b('\n$momentumps/v1/parameter_server.proto\x12\rmomentumps.v1\")\n\nTensorSpec\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\r\n\x05shape\x18\x02 \x03(\x03\"9\n\x0bModelLayout\x12*\n\x07tensors\x18\x01 \x03(\x0b\x32\x19.momentumps.v1.TensorSpec\"%\n\x05\x43hunk\x12\x0e\n\x06offset\x18\x01 \x01(\x03\x12\x0c\n\x04\x64\x61ta\x18\x02 \x01(\x0c\"0\n\x08ShardMap\x12$\n\x06shards\x18\x01 \x03(\x0b\x32\x14.momentumps.v1.Shard\"C\n\x05Shard\x12\r\n\x05index\x18\x01 \x01(\x05\x12\x0f\n\x07\x61\x64\x64ress\x18\x02 \x01(\t\x12\r\n\x05\x62\x65gin\x18\x03 \x01(\x03\x12\x0b\n\x03\x65nd\x18\x04 \x01(\x03\"-\n\x0fRegisterRequest\x12\x0c\n\x04rank\x18\x01 \x01(\x05\x12\x0c\n\x04name\x18\x02 \x01(\t\"\xd8\x02\n\rRegisterReply\x12\x11\n\tworker_id\x18\x01 \x01(\x05\x12*\n\x06layout\x18\x02 \x01(\x0b\x32\x1a.momentumps.v1.ModelLayout\x12\x13\n\x0binitialized\x18\x03 \x01(\x08\x12,\n\x04mode\x18\x04 \x01(\x0e\x32\x1e.momentumps.v1.ConsistencyMode\x12*\n\tshard_map\x18\x05 \x01(\x0b\x32\x17.momentumps.v1.ShardMap\x12\x0f\n\x07version\x18\x06 \x01(\x03\x12\x13\n\x0b\x63hunk_bytes\x18\x07 \x01(\x05\x12\x13\n\x0bupdate_rule\x18\x08 \x01(\t\x12\x17\n\x0fstaleness_bound\x18\t \x01(\x05\x12\x0f\n\x07host_id\x18\n \x01(\t\x12\x34\n\x0epayload_socket\x18\x0b \x01(\x0b\x32\x1c.momentumps.v1.PayloadSocket\"-\n\rPayloadSocket\x12\x0c\n\x04port\x18\x01 \x01(\x05\x12\x0e\n\x06secret\x18\x02 \x01(\x0c\"\x83\x01\n\x10InitializeHeader\x12\x11\n\tworker_id\x18\x01 \x01(\x05\x12*\n\x06layout\x18\x02 \x01(\x0b\x32\x1a.momentumps.v1.ModelLayout\x12\x30\n\x0cmodel_layout\x18\x03 \x01(\x0b\x32\x1a.momentumps.v1.ModelLayout\"s\n\x0fInitializeFrame\x12\x31\n\x06header\x18\x01 \x01(\x0b\x32\x1f.momentumps.v1.InitializeHeaderH\x00\x12%\n\x05\x63hunk\x18\x02 \x01(\x0b\x32\x14.momentumps.v1.ChunkH\x00\x42\x06\n\x04part\"?\n\x0fInitializeReply\x12\x0f\n\x07version\x18\x01 \x01(\x03\x12\x1b\n\x13\x61lready_initialized\x18\x02 \x01(\x08\" \n\x0bPullRequest\x12\x11\n\tworker_id\x18\x01 \x01(\x05\"Z\n\rWeightsHeader\x12\x0f\n\x07version\x18\x01 \x01(\x03\x12\x11\n\tstaleness\x18\x02 \x01(\x03\x12\x0f\n\x07\x61pplied\x18\x03 \x01(\x08\x12\x14\n\x0cnum_elements\x18\x04 \x01(\x03\"m\n\x0cWeightsFrame\x12.\n\x06header\x18\x01 \x01(\x0b\x32\x1c.momentumps.v1.WeightsHeaderH\x00\x12%\n\x05\x63hunk\x18\x02 \x01(\x0b\x32\x14.momentumps.v1.ChunkH\x00\x42\x06\n\x04part\"\xee\x01\n\x0eGradientHeader\x12\x11\n\tworker_id\x18\x01 \x01(\x05\x12\x14\n\x0c\x62\x61se_version\x18\x02 \x01(\x03\x12\x16\n\x0ereturn_weights\x18\x03 \x01(\x08\x12\x0c\n\x04loss\x18\x04 \x01(\x01\x12\x12\n\nbatch_size\x18\x05 \x01(\x05\x12\x10\n\x08sequence\x18\x06 \x01(\x03\x12\x34\n\x0evalue_encoding\x18\x07 \x01(\x0e\x32\x1c.momentumps.v1.ValueEncoding\x12\x31\n\x06sparse\x18\x08 \x01(\x0b\x32!.momentumps.v1.SparseStreamHeader\"&\n\x12SparseStreamHeader\x12\x10\n\x08num_rows\x18\x01 \x01(\x03\".\n\x0bSparseChunk\x12\x0f\n\x07indices\x18\x01 \x01(\x0c\x12\x0e\n\x06values\x18\x02 \x01(\x0c\"\xa3\x01\n\rGradientFrame\x12/\n\x06header\x18\x01 \x01(\x0b\x32\x1d.momentumps.v1.GradientHeaderH\x00\x12%\n\x05\x63hunk\x18\x02 \x01(\x0b\x32\x14.momentumps.v1.ChunkH\x00\x12\x32\n\x0csparse_chunk\x18\x03 \x01(\x0b\x32\x1a.momentumps.v1.SparseChunkH\x00\x42\x06\n\x04part\"%\n\rStatusRequest\x12\x14\n\x0c\x66irst_worker\x18\x01 \x01(\x05\"\xa8\x01\n\x0cWorkerStatus\x12\x11\n\tworker_id\x18\x01 \x01(\x05\x12\x0c\n\x04rank\x18\x02 \x01(\x05\x12\x0c\n\x04name\x18\x03 \x01(\t\x12\x0e\n\x06pushes\x18\x04 \x01(\x03\x12\r\n\x05\x61live\x18\x05 \x01(\x08\x12\x16\n\x0emean_staleness\x18\x06 \x01(\x01\x12\x15\n\rmax_staleness\x18\x07 \x01(\x03\x12\x1b\n\x13staleness_histogram\x18\x08 \x03(\x03\"\x92\x04\n\x0bStatusReply\x12\x0f\n\x07version\x18\x01 \x01(\x03\x12\x19\n\x11gradients_applied\x18\x02 \x01(\x03\x12\x19\n\x11gradients_dropped\x18\x03 \x01(\x03\x12\x13\n\x0binitialized\x18\x04 \x01(\x08\x12,\n\x04mode\x18\x05 \x01(\x0e\x32\x1e.momentumps.v1.ConsistencyMode\x12\x13\n\x0bupdate_rule\x18\x06 \x01(\t\x12\x14\n\x0cnum_elements\x18\x07 \x01(\x03\x12,\n\x07workers\x18\x08 \x03(\x0b\x32\x1b.momentumps.v1.WorkerStatus\x12\x16\n\x0emean_staleness\x18\t \x01(\x01\x12\x15\n\rmax_staleness\x18\n \x01(\x03\x12\x1b\n\x13staleness_histogram\x18\x0b \x03(\x03\x12\x13\n\x0brecent_loss\x18\x0c \x01(\x01\x12\x17\n\x0fstaleness_bound\x18\r \x01(\x05\x12\x44\n\x0epushes_by_path\x18\x0e \x03(\x0b\x32,.momentumps.v1.StatusReply.PushesByPathEntry\x12\x15\n\rworkers_total\x18\x0f \x01(\x05\x12\x14\n\x0c\x66irst_worker\x18\x10 \x01(\x05\x1a\x33\n\x11PushesByPathEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\x03:\x02\x38\x01\"&\n\x11\x44\x65registerRequest\x12\x11\n\tworker_id\x18\x01 \x01(\x05\"\x11\n\x0f\x44\x65registerReply\"2\n\x0cSharedRegion\x12\x0c\n\x04path\x18\x01 \x01(\t\x12\x14\n\x0cnum_elements\x18\x02 \x01(\x03\"\x9e\x02\n\x0fPushPullRequest\x12-\n\x06header\x18\x01 \x01(\x0b\x32\x1d.momentumps.v1.GradientHeader\x12\x12\n\x08gradient\x18\x02 \x01(\x0cH\x00\x12\x34\n\rshared_region\x18\x03 \x01(\x0b\x32\x1b.momentumps.v1.SharedRegionH\x00\x12\x38\n\x0fsparse_gradient\x18\x04 \x01(\x0b\x32\x1d.momentumps.v1.SparseGradientH\x00\x12\x37\n\x11gradient_encoding\x18\x05 \x01(\x0e\x32\x1c.momentumps.v1.ValueEncoding\x12\x14\n\x0csparse_reply\x18\x06 \x01(\x08\x42\t\n\x07payload\"a\n\x0eSparseGradient\x12\x0f\n\x07indices\x18\x01 \x01(\x0c\x12\x0e\n\x06values\x18\x02 \x01(\x0c\x12.\n\x08\x65ncoding\x18\x03 \x01(\x0e\x32\x1c.momentumps.v1.ValueEncoding\"N\n\rPushPullReply\x12,\n\x06header\x18\x01 \x01(\x0b\x32\x1c.momentumps.v1.WeightsHeader\x12\x0f\n\x07weights\x18\x02 \x01(\x0c\"~\n\x0cReplicaHello\x12\x13\n\x0bupdate_rule\x18\x01 \x01(\t\x12,\n\x04mode\x18\x02 \x01(\x0e\x32\x1e.momentumps.v1.ConsistencyMode\x12\x17\n\x0fstaleness_bound\x18\x03 \x01(\x05\x12\x12\n\nnon_finite\x18\x04 \x01(\t\"@\n\x0fReplicaRegister\x12\x0c\n\x04rank\x18\x01 \x01(\x05\x12\x0c\n\x04name\x18\x02 \x01(\t\x12\x11\n\tworker_id\x18\x03 \x01(\x05\"&\n\x11ReplicaDeregister\x12\x11\n\tworker_id\x18\x01 \x01(\x05\"R\n\x11ReplicaInitialize\x12\x11\n\tworker_id\x18\x01 \x01(\x05\x12*\n\x06layout\x18\x02 \x01(\x0b\x32\x1a.momentumps.v1.ModelLayout\"\x88\x01\n\x0bReplicaPush\x12\x11\n\tworker_id\x18\x01 \x01(\x05\x12\x14\n\x0c\x62\x61se_version\x18\x02 \x01(\x03\x12\x10\n\x08sequence\x18\x03 \x01(\x03\x12\x0c\n\x04loss\x18\x04 \x01(\x01\x12\x12\n\nbatch_size\x18\x05 \x01(\x05\x12\x0e\n\x06sparse\x18\x06 \x01(\x08\x12\x0c\n\x04path\x18\x07 \x01(\t\" \n\x0bReplicaPull\x12\x11\n\tworker_id\x18\x01 \x01(\x05\"\x11\n\x0fReplicaSnapshot\"\xb1\x03\n\x10ReplicationFrame\x12\r\n\x05index\x18\x01 \x01(\x03\x12,\n\x05hello\x18\x02 \x01(\x0b\x32\x1b.momentumps.v1.ReplicaHelloH\x00\x12\x32\n\x08register\x18\x03 \x01(\x0b\x32\x1e.momentumps.v1.ReplicaRegisterH\x00\x12\x36\n\nderegister\x18\x04 \x01(\x0b\x32 .momentumps.v1.ReplicaDeregisterH\x00\x12\x36\n\ninitialize\x18\x05 \x01(\x0b\x32 .momentumps.v1.ReplicaInitializeH\x00\x12*\n\x04push\x18\x06 \x01(\x0b\x32\x1a.momentumps.v1.ReplicaPushH\x00\x12*\n\x04pull\x18\x07 \x01(\x0b\x32\x1a.momentumps.v1.ReplicaPullH\x00\x12\x32\n\x08snapshot\x18\x08 \x01(\x0b\x32\x1e.momentumps.v1.ReplicaSnapshotH\x00\x12\x0e\n\x06values\x18\t \x01(\x0c\x12\x0c\n\x04rows\x18\n \x01(\x0c\x12\x0c\n\x04more\x18\x0b \x01(\x08\x42\x04\n\x02op\"\x1f\n\x0eReplicationAck\x12\r\n\x05index\x18\x01 \x01(\x03*\x81\x01\n\x0f\x43onsistencyMode\x12 \n\x1c\x43ONSISTENCY_MODE_UNSPECIFIED\x10\x00\x12\x10\n\x0c\x41SYNCHRONOUS\x10\x01\x12\x0f\n\x0bSYNCHRONOUS\x10\x02\x12\x15\n\x11STALE_SYNCHRONOUS\x10\x03\x12\x12\n\x0e\x42\x41\x43KUP_WORKERS\x10\x04*J\n\x0b\x45rrorReason\x12\x1c\n\x18\x45RROR_REASON_UNSPECIFIED\x10\x00\x12\x1d\n\x19SHARED_REGION_UNAVAILABLE\x10\x01*)\n\rValueEncoding\x12\x0b\n\x07\x46LOAT32\x10\x00\x12\x0b\n\x07\x46LOAT16\x10\x01\x32\x93\x04\n\x0fParameterServer\x12H\n\x08Register\x12\x1e.momentumps.v1.RegisterRequest\x1a\x1c.momentumps.v1.RegisterReply\x12N\n\nInitialize\x12\x1e.momentumps.v1.InitializeFrame\x1a\x1e.momentumps.v1.InitializeReply(\x01\x12\x41\n\x04Pull\x12\x1a.momentumps.v1.PullRequest\x1a\x1b.momentumps.v1.WeightsFrame0\x01\x12\x45\n\x04Push\x12\x1c.momentumps.v1.GradientFrame\x1a\x1b.momentumps.v1.WeightsFrame(\x01\x30\x01\x12\x42\n\x06Status\x12\x1c.momentumps.v1.StatusRequest\x1a\x1a.momentumps.v1.StatusReply\x12N\n\nDeregister\x12 .momentumps.v1.DeregisterRequest\x1a\x1e.momentumps.v1.DeregisterReply\x12H\n\x08PushPull\x12\x1e.momentumps.v1.PushPullRequest\x1a\x1c.momentumps.v1.PushPullReply2Z\n\x07Standby\x12O\n\tReplicate\x12\x1f.momentumps.v1.ReplicationFrame\x1a\x1d.momentumps.v1.ReplicationAck(\x01\x30\x01\x42.\n\x14\x64\x65v.momentumps.protoB\x14ParameterServerProtoP\x01\x62\x06proto3')
+  serialized_pb=_b('\n$momentumps/v1/parameter_server.proto\x12\rmomentumps.v1\")\n\nTensorSpec\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\r\n\x05shape\x18\x02 \x03(\x03\"9\n\x0bModelLayout\x12*\n\x07tensors\x18\x01 \x03(\x0b\x32\x19.momentumps.v1.TensorSpec\"%\n\x05\x43hunk\x12\x0e\n\x06offset\x18\x01 \x01(\x03\x12\x0c\n\x04\x64\x61ta\x18\x02 \x01(\x0c\"0\n\x08ShardMap\x12$\n\x06shards\x18\x01 \x03(\x0b\x32\x14.momentumps.v1.Shard\"C\n\x05Shard\x12\r\n\x05index\x18\x01 \x01(\x05\x12\x0f\n\x07\x61\x64\x64ress\x18\x02 \x01(\t\x12\r\n\x05\x62\x65gin\x18\x03 \x01(\x03\x12\x0b\n\x03\x65nd\x18\x04 \x01(\x03\"-\n\x0fRegisterRequest\x12\x0c\n\x04rank\x18\x01 \x01(\x05\x12\x0c\n\x04name\x18\x02 \x01(\t\"\xd8\x02\n\rRegisterReply\x12\x11\n\tworker_id\x18\x01 \x01(\x05\x12*\n\x06layout\x18\x02 \x01(\x0b\x32\x1a.momentumps.v1.ModelLayout\x12\x13\n\x0binitialized\x18\x03 \x01(\x08\x12,\n\x04mode\x18\x04 \x01(\x0e\x32\x1e.momentumps.v1.ConsistencyMode\x12*\n\tshard_map\x18\x05 \x01(\x0b\x32\x17.momentumps.v1.ShardMap\x12\x0f\n\x07version\x18\x06 \x01(\x03\x12\x13\n\x0b\x63hunk_bytes\x18\x07 \x01(\x05\x12\x13\n\x0bupdate_rule\x18\x08 \x01(\t\x12\x17\n\x0fstaleness_bound\x18\t \x01(\x05\x12\x0f\n\x07host_id\x18\n \x01(\t\x12\x34\n\x0epayload_socket\x18\x0b \x01(\x0b\x32\x1c.momentumps.v1.PayloadSocket\"-\n\rPayloadSocket\x12\x0c\n\x04port\x18\x01 \x01(\x05\x12\x0e\n\x06secret\x18\x02 \x01(\x0c\"\x83\x01\n\x10InitializeHeader\x12\x11\n\tworker_id\x18\x01 \x01(\x05\x12*\n\x06layout\x18\x02 \x01(\x0b\x32\x1a.momentumps.v1.ModelLayout\x12\x30\n\x0cmodel_layout\x18\x03 \x01(\x0b\x32\x1a.momentumps.v1.ModelLayout\"s\n\x0fInitializeFrame\x12\x31\n\x06header\x18\x01 \x01(\x0b\x32\x1f.momentumps.v1.InitializeHeaderH\x00\x12%\n\x05\x63hunk\x18\x02 \x01(\x0b\x32\x14.momentumps.v1.ChunkH\x00\x42\x06\n\x04part\"?\n\x0fInitializeReply\x12\x0f\n\x07version\x18\x01 \x01(\x03\x12\x1b\n\x13\x61lready_initialized\x18\x02 \x01(\x08\" \n\x0bPullRequest\x12\x11\n\tworker_id\x18\x01 \x01(\x05\"Z\n\rWeightsHeader\x12\x0f\n\x07version\x18\x01 \x01(\x03\x12\x11\n\tstaleness\x18\x02 \x01(\x03\x12\x0f\n\x07\x61pplied\x18\x03 \x01(\x08\x12\x14\n\x0cnum_elements\x18\x04 \x01(\x03\"m\n\x0cWeightsFrame\x12.\n\x06header\x18\x01 \x01(\x0b\x32\x1c.momentumps.v1.WeightsHeaderH\x00\x12%\n\x05\x63hunk\x18\x02 \x01(\x0b\x32\x14.momentumps.v1.ChunkH\x00\x42\x06\n\x04part\"\xee\x01\n\x0eGradientHeader\x12\x11\n\tworker_id\x18\x01 \x01(\x05\x12\x14\n\x0c\x62\x61se_version\x18\x02 \x01(\x03\x12\x16\n\x0ereturn_weights\x18\x03 \x01(\x08\x12\x0c\n\x04loss\x18\x04 \x01(\x01\x12\x12\n\nbatch_size\x18\x05 \x01(\x05\x12\x10\n\x08sequence\x18\x06 \x01(\x03\x12\x34\n\x0evalue_encoding\x18\x07 \x01(\x0e\x32\x1c.momentumps.v1.ValueEncoding\x12\x31\n\x06sparse\x18\x08 \x01(\x0b\x32!.momentumps.v1.SparseStreamHeader\"&\n\x12SparseStreamHeader\x12\x10\n\x08num_rows\x18\x01 \x01(\x03\".\n\x0bSparseChunk\x12\x0f\n\x07indices\x18\x01 \x01(\x0c\x12\x0e\n\x06values\x18\x02 \x01(\x0c\"\xa3\x01\n\rGradientFrame\x12/\n\x06header\x18\x01 \x01(\x0b\x32\x1d.momentumps.v1.GradientHeaderH\x00\x12%\n\x05\x63hunk\x18\x02 \x01(\x0b\x32\x14.momentumps.v1.ChunkH\x00\x12\x32\n\x0csparse_chunk\x18\x03 \x01(\x0b\x32\x1a.momentumps.v1.SparseChunkH\x00\x42\x06\n\x04part\"M\n\rStatusRequest\x12\x14\n\x0c\x66irst_worker\x18\x01 \x01(\x05\x12\x13\n\x0b\x66rom_worker\x18\x02 \x01(\x08\x12\x11\n\tworker_id\x18\x03 \x01(\x05\"\xa8\x01\n\x0cWorkerStatus\x12\x11\n\tworker_id\x18\x01 \x01(\x05\x12\x0c\n\x04rank\x18\x02 \x01(\x05\x12\x0c\n\x04name\x18\x03 \x01(\t\x12\x0e\n\x06pushes\x18\x04 \x01(\x03\x12\r\n\x05\x61live\x18\x05 \x01(\x08\x12\x16\n\x0emean_staleness\x18\x06 \x01(\x01\x12\x15\n\rmax_staleness\x18\x07 \x01(\x03\x12\x1b\n\x13staleness_histogram\x18\x08 \x03(\x03\"\x92\x04\n\x0bStatusReply\x12\x0f\n\x07version\x18\x01 \x01(\x03\x12\x19\n\x11gradients_applied\x18\x02 \x01(\x03\x12\x19\n\x11gradients_dropped\x18\x03 \x01(\x03\x12\x13\n\x0binitialized\x18\x04 \x01(\x08\x12,\n\x04mode\x18\x05 \x01(\x0e\x32\x1e.momentumps.v1.ConsistencyMode\x12\x13\n\x0bupdate_rule\x18\x06 \x01(\t\x12\x14\n\x0cnum_elements\x18\x07 \x01(\x03\x12,\n\x07workers\x18\x08 \x03(\x0b\x32\x1b.momentumps.v1.WorkerStatus\x12\x16\n\x0emean_staleness\x18\t \x01(\x01\x12\x15\n\rmax_staleness\x18\n \x01(\x03\x12\x1b\n\x13staleness_histogram\x18\x0b \x03(\x03\x12\x13\n\x0brecent_loss\x18\x0c \x01(\x01\x12\x17\n\x0fstaleness_bound\x18\r \x01(\x05\x12\x44\n\x0epushes_by_path\x18\x0e \x03(\x0b\x32,.momentumps.v1.StatusReply.PushesByPathEntry\x12\x15\n\rworkers_total\x18\x0f \x01(\x05\x12\x14\n\x0c\x66irst_worker\x18\x10 \x01(\x05\x1a\x33\n\x11PushesByPathEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\x03:\x02\x38\x01\"&\n\x11\x44\x65registerRequest\x12\x11\n\tworker_id\x18\x01 \x01(\x05\"\x11\n\x0f\x44\x65registerReply\"2\n\x0cSharedRegion\x12\x0c\n\x04path\x18\x01 \x01(\t\x12\x14\n\x0cnum_elements\x18\x02 \x01(\x03\"\x9e\x02\n\x0fPushPullRequest\x12-\n\x06header\x18\x01 \x01(\x0b\x32\x1d.momentumps.v1.GradientHeader\x12\x12\n\x08gradient\x18\x02 \x01(\x0cH\x00\x12\x34\n\rshared_region\x18\x03 \x01(\x0b\x32\x1b.momentumps.v1.SharedRegionH\x00\x12\x38\n\x0fsparse_gradient\x18\x04 \x01(\x0b\x32\x1d.momentumps.v1.SparseGradientH\x00\x12\x37\n\x11gradient_encoding\x18\x05 \x01(\x0e\x32\x1c.momentumps.v1.ValueEncoding\x12\x14\n\x0csparse_reply\x18\x06 \x01(\x08\x42\t\n\x07payload\"a\n\x0eSparseGradient\x12\x0f\n\x07indices\x18\x01 \x01(\x0c\x12\x0e\n\x06values\x18\x02 \x01(\x0c\x12.\n\x08\x65ncoding\x18\x03 \x01(\x0e\x32\x1c.momentumps.v1.ValueEncoding\"N\n\rPushPullReply\x12,\n\x06header\x18\x01 \x01(\x0b\x32\x1c.momentumps.v1.WeightsHeader\x12\x0f\n\x07weights\x18\x02 \x01(\x0c\"~\n\x0cReplicaHello\x12\x13\n\x0bupdate_rule\x18\x01 \x01(\t\x12,\n\x04mode\x18\x02 \x01(\x0e\x32\x1e.momentumps.v1.ConsistencyMode\x12\x17\n\x0fstaleness_bound\x18\x03 \x01(\x05\x12\x12\n\nnon_finite\x18\x04 \x01(\t\"@\n\x0fReplicaRegister\x12\x0c\n\x04rank\x18\x01 \x01(\x05\x12\x0c\n\x04name\x18\x02 \x01(\t\x12\x11\n\tworker_id\x18\x03 \x01(\x05\"&\n\x11ReplicaDeregister\x12\x11\n\tworker_id\x18\x01 \x01(\x05\"R\n\x11ReplicaInitialize\x12\x11\n\tworker_id\x18\x01 \x01(\x05\x12*\n\x06layout\x18\x02 \x01(\x0b\x32\x1a.momentumps.v1.ModelLayout\"\x88\x01\n\x0bReplicaPush\x12\x11\n\tworker_id\x18\x01 \x01(\x05\x12\x14\n\x0c\x62\x61se_version\x18\x02 \x01(\x03\x12\x10\n\x08sequence\x18\x03 \x01(\x03\x12\x0c\n\x04loss\x18\x04 \x01(\x01\x12\x12\n\nbatch_size\x18\x05 \x01(\x05\x12\x0e\n\x06sparse\x18\x06 \x01(\x08\x12\x0c\n\x04path\x18\x07 \x01(\t\" \n\x0bReplicaPull\x12\x11\n\tworker_id\x18\x01 \x01(\x05\"\x11\n\x0fReplicaSnapshot\"\xb1\x03\n\x10ReplicationFrame\x12\r\n\x05index\x18\x01 \x01(\x03\x12,\n\x05hello\x18\x02 \x01(\x0b\x32\x1b.momentumps.v1.ReplicaHelloH\x00\x12\x32\n\x08register\x18\x03 \x01(\x0b\x32\x1e.momentumps.v1.ReplicaRegisterH\x00\x12\x36\n\nderegister\x18\x04 \x01(\x0b\x32 .momentumps.v1.ReplicaDeregisterH\x00\x12\x36\n\ninitialize\x18\x05 \x01(\x0b\x32 .momentumps.v1.ReplicaInitializeH\x00\x12*\n\x04push\x18\x06 \x01(\x0b\x32\x1a.momentumps.v1.ReplicaPushH\x00\x12*\n\x04pull\x18\x07 \x01(\x0b\x32\x1a.momentumps.v1.ReplicaPullH\x00\x12\x32\n\x08snapshot\x18\x08 \x01(\x0b\x32\x1e.momentumps.v1.ReplicaSnapshotH\x00\x12\x0e\n\x06values\x18\t \x01(\x0c\x12\x0c\n\x04rows\x18\n \x01(\x0c\x12\x0c\n\x04more\x18\x0b \x01(\x08\x42\x04\n\x02op\"\x1f\n\x0eReplicationAck\x12\r\n\x05index\x18\x01 \x01(\x03*\x81\x01\n\x0f\x43onsistencyMode\x12 \n\x1c\x43ONSISTENCY_MODE_UNSPECIFIED\x10\x00\x12\x10\n\x0c\x41SYNCHRONOUS\x10\x01\x12\x0f\n\x0bSYNCHRONOUS\x10\x02\x12\x15\n\x11STALE_SYNCHRONOUS\x10\x03\x12\x12\n\x0e\x42\x41\x43KUP_WORKERS\x10\x04*J\n\x0b\x45rrorReason\x12\x1c\n\x18\x45RROR_REASON_UNSPECIFIED\x10\x00\x12\x1d\n\x19SHARED_REGION_UNAVAILABLE\x10\x01*)\n\rValueEncoding\x12\x0b\n\x07\x46LOAT32\x10\x00\x12\x0b\n\x07\x46LOAT16\x10\x01\x32\x93\x04\n\x0fParameterServer\x12H\n\x08Register\x12\x1e.momentumps.v1.RegisterRequest\x1a\x1c.momentumps.v1.RegisterReply\x12N\n\nInitialize\x12\x1e.momentumps.v1.InitializeFrame\x1a\x1e.momentumps.v1.InitializeReply(\x01\x12\x41\n\x04Pull\x12\x1a.momentumps.v1.PullRequest\x1a\x1b.momentumps.v1.WeightsFrame0\x01\x12\x45\n\x04Push\x12\x1c.momentumps.v1.GradientFrame\x1a\x1b.momentumps.v1.WeightsFrame(\x01\x30\x01\x12\x42\n\x06Status\x12\x1c.momentumps.v1.StatusRequest\x1a\x1a.momentumps.v1.StatusReply\x12N\n\nDeregister\x12 .momentumps.v1.DeregisterRequest\x1a\x1e.momentumps.v1.DeregisterReply\x12H\n\x08PushPull\x12\x1e.momentumps.v1.PushPullRequest\x1a\x1c.momentumps.v1.PushPullReply2Z\n\x07Standby\x12O\n\tReplicate\x12\x1f.momentumps.v1.ReplicationFrame\x1a\x1d.momentumps.v1.ReplicationAck(\x01\x30\x01\x42.\n\x14\x64\x65v.momentumps.protoB\x14ParameterServerProtoP\x01\x62\x06proto3')
 )
 
 _CONSISTENCYMODE = _descriptor.EnumDescriptor(
@@ -52,8 +52,8 @@ _CONSISTENCYMODE = _descriptor.EnumDescriptor(
   ],
   containing_type=None,
   options=None,
-  serialized_start=4106,
-  serialized_end=4235,
+  serialized_start=4146,
+  serialized_end=4275,
 )
 _sym_db.RegisterEnumDescriptor(_CONSISTENCYMODE)
 
@@ -75,8 +75,8 @@ _ERRORREASON = _descriptor.EnumDescriptor(
   ],
   containing_type=None,
   options=None,
-  serialized_start=4237,
-  serialized_end=4311,
+  serialized_start=4277,
+  serialized_end=4351,
 )
 _sym_db.RegisterEnumDescriptor(_ERRORREASON)
 
@@ -98,8 +98,8 @@ _VALUEENCODING = _descriptor.EnumDescriptor(
   ],
   containing_type=None,
   options=None,
-  serialized_start=4313,
-  serialized_end=4354,
+  serialized_start=4353,
+  serialized_end=4394,
 )
 _sym_db.RegisterEnumDescriptor(_VALUEENCODING)
 
@@ -942,6 +942,20 @@ _STATUSREQUEST = _descriptor.Descriptor(
       message_type=None, enum_type=None, containing_type=None,
       is_extension=False, extension_scope=None,
       options=None, file=DESCRIPTOR),
+    _descriptor.FieldDescriptor(
+      name='from_worker', full_name='momentumps.v1.StatusRequest.from_worker', index=1,
+      number=2, type=8, cpp_type=7, label=1,
+      has_default_value=False, default_value=False,
+      message_type=None, enum_type=None, containing_type=None,
+      is_extension=False, extension_scope=None,
+      options=None, file=DESCRIPTOR),
+    _descriptor.FieldDescriptor(
+      name='worker_id', full_name='momentumps.v1.StatusRequest.worker_id', index=2,
+      number=3, type=5, cpp_type=1, label=1,
+      has_default_value=False, default_value=0,
+      message_type=None, enum_type=None, containing_type=None,
+      is_extension=False, extension_scope=None,
+      options=None, file=DESCRIPTOR),
   ],
   extensions=[
   ],
@@ -955,7 +969,7 @@ _STATUSREQUEST = _descriptor.Descriptor(
   oneofs=[
   ],
   serialized_start=1804,
-  serialized_end=1841,
+  serialized_end=1881,
 )
 
 
@@ -1034,8 +1048,8 @@ _WORKERSTATUS = _descriptor.Descriptor(
   extension_ranges=[],
   oneofs=[
   ],
-  serialized_start=1844,
-  serialized_end=2012,
+  serialized_start=1884,
+  serialized_end=2052,
 )
 
 
@@ -1072,8 +1086,8 @@ _STATUSREPLY_PUSHESBYPATHENTRY = _descriptor.Descriptor(
   extension_ranges=[],
   oneofs=[
   ],
-  serialized_start=2494,
-  serialized_end=2545,
+  serialized_start=2534,
+  serialized_end=2585,
 )
 
 _STATUSREPLY = _descriptor.Descriptor(
@@ -1207,8 +1221,8 @@ _STATUSREPLY = _descriptor.Descriptor(
   extension_ranges=[],
   oneofs=[
   ],
-  serialized_start=2015,
-  serialized_end=2545,
+  serialized_start=2055,
+  serialized_end=2585,
 )
 
 
@@ -1238,8 +1252,8 @@ _DEREGISTERREQUEST = _descriptor.Descriptor(
   extension_ranges=[],
   oneofs=[
   ],
-  serialized_start=2547,
-  serialized_end=2585,
+  serialized_start=2587,
+  serialized_end=2625,
 )
 
 
@@ -1262,8 +1276,8 @@ _DEREGISTERREPLY = _descriptor.Descriptor(
   extension_ranges=[],
   oneofs=[
   ],
-  serialized_start=2587,
-  serialized_end=2604,
+  serialized_start=2627,
+  serialized_end=2644,
 )
 
 
@@ -1300,8 +1314,8 @@ _SHAREDREGION = _descriptor.Descriptor(
   extension_ranges=[],
   oneofs=[
   ],
-  serialized_start=2606,
-  serialized_end=2656,
+  serialized_start=2646,
+  serialized_end=2696,
 )
 
 
@@ -1369,8 +1383,8 @@ _PUSHPULLREQUEST = _descriptor.Descriptor(
       name='payload', full_name='momentumps.v1.PushPullRequest.payload',
       index=0, containing_type=None, fields=[]),
   ],
-  serialized_start=2659,
-  serialized_end=2945,
+  serialized_start=2699,
+  serialized_end=2985,
 )
 
 
@@ -1414,8 +1428,8 @@ _SPARSEGRADIENT = _descriptor.Descriptor(
   extension_ranges=[],
   oneofs=[
   ],
-  serialized_start=2947,
-  serialized_end=3044,
+  serialized_start=2987,
+  serialized_end=3084,
 )
 
 
@@ -1452,8 +1466,8 @@ _PUSHPULLREPLY = _descriptor.Descriptor(
   extension_ranges=[],
   oneofs=[
   ],
-  serialized_start=3046,
-  serialized_end=3124,
+  serialized_start=3086,
+  serialized_end=3164,
 )
 
 
@@ -1504,8 +1518,8 @@ _REPLICAHELLO = _descriptor.Descriptor(
   extension_ranges=[],
   oneofs=[
   ],
-  serialized_start=3126,
-  serialized_end=3252,
+  serialized_start=3166,
+  serialized_end=3292,
 )
 
 
@@ -1549,8 +1563,8 @@ _REPLICAREGISTER = _descriptor.Descriptor(
   extension_ranges=[],
   oneofs=[
   ],
-  serialized_start=3254,
-  serialized_end=3318,
+  serialized_start=3294,
+  serialized_end=3358,
 )
 
 
@@ -1580,8 +1594,8 @@ _REPLICADEREGISTER = _descriptor.Descriptor(
   extension_ranges=[],
   oneofs=[
   ],
-  serialized_start=3320,
-  serialized_end=3358,
+  serialized_start=3360,
+  serialized_end=3398,
 )
 
 
@@ -1618,8 +1632,8 @@ _REPLICAINITIALIZE = _descriptor.Descriptor(
   extension_ranges=[],
   oneofs=[
   ],
-  serialized_start=3360,
-  serialized_end=3442,
+  serialized_start=3400,
+  serialized_end=3482,
 )
 
 
@@ -1691,8 +1705,8 @@ _REPLICAPUSH = _descriptor.Descriptor(
   extension_ranges=[],
   oneofs=[
   ],
-  serialized_start=3445,
-  serialized_end=3581,
+  serialized_start=3485,
+  serialized_end=3621,
 )
 
 
@@ -1722,8 +1736,8 @@ _REPLICAPULL = _descriptor.Descriptor(
   extension_ranges=[],
   oneofs=[
   ],
-  serialized_start=3583,
-  serialized_end=3615,
+  serialized_start=3623,
+  serialized_end=3655,
 )
 
 
@@ -1746,8 +1760,8 @@ _REPLICASNAPSHOT = _descriptor.Descriptor(
   extension_ranges=[],
   oneofs=[
   ],
-  serialized_start=3617,
-  serialized_end=3634,
+  serialized_start=3657,
+  serialized_end=3674,
 )
 
 
@@ -1850,8 +1864,8 @@ _REPLICATIONFRAME = _descriptor.Descriptor(
       name='op', full_name='momentumps.v1.ReplicationFrame.op',
       index=0, containing_type=None, fields=[]),
   ],
-  serialized_start=3637,
-  serialized_end=4070,
+  serialized_start=3677,
+  serialized_end=4110,
 )
 
 
@@ -1881,8 +1895,8 @@ _REPLICATIONACK = _descriptor.Descriptor(
   extension_ranges=[],
   oneofs=[
   ],
-  serialized_start=4072,
-  serialized_end=4103,
+  serialized_start=4112,
+  serialized_end=4143,
 )
 
 _MODELLAYOUT.fields_by_name['tensors'].message_type = _TENSORSPEC
@@ -2285,8 +2299,8 @@ _PARAMETERSERVER = _descriptor.ServiceDescriptor(
   file=DESCRIPTOR,
   index=0,
   options=None,
-  serialized_start=4357,
-  serialized_end=4888,
+  serialized_start=4397,
+  serialized_end=4928,
   methods=[
   _descriptor.MethodDescriptor(
     name='Register',
@@ -2363,8 +2377,8 @@ _STANDBY = _descriptor.ServiceDescriptor(
   file=DESCRIPTOR,
   index=1,
   options=None,
-  serialized_start=4890,
-  serialized_end=4980,
+  serialized_start=4930,
+  serialized_end=5020,
   methods=[
   _descriptor.MethodDescriptor(
     name='Replicate',

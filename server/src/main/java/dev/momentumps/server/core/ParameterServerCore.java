@@ -174,6 +174,17 @@ public final class ParameterServerCore implements AutoCloseable {
         }
     }
 
+    /**
+     * A sign of life from a worker that asks for the Status (one waiting for the others to register): renews
+     * the lease of a live worker; an unknown id (a server restarted without its workers) or a gone worker is
+     * left alone, so the Status is answered either way.
+     */
+    public synchronized void renewLease(int workerId) {
+        if (workerId >= 0 && workerId < workers.size() && workers.get(workerId).alive) {
+            workers.touch(workers.get(workerId));
+        }
+    }
+
     /** A sign of life from a worker (a call in progress): renews its lease. Unknown ids are refused. */
     public synchronized void touch(int workerId) {
         workers.touch(workers.get(workerId));

@@ -389,8 +389,10 @@ public final class GrpcParameterClient implements ParameterClient {
 
     @Override
     public ServerStatus status() {
+        int id = workerId;
+        // once registered, a Status is this worker's sign of life: it renews the lease (while --await-workers waits)
         return ProtoMapping.statusFromPages(first -> blocking().status(StatusRequest.newBuilder()
-                .setFirstWorker(first).build()));
+                .setFirstWorker(first).setFromWorker(id >= 0 && first == 0).setWorkerId(Math.max(id, 0)).build()));
     }
 
     @Override
