@@ -43,8 +43,8 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * Every transport goes through the core's one pull and one push path, so it must end in exactly the state
- * the in-process client reaches: for every transport (inline PushPull, streamed Push, shared-memory region,
- * two shards, the payload socket) × every update rule × every staleness compensation (and a look-ahead) ×
+ * the in-process client reaches: for every transport (inline PushPull, streamed Push, shared-memory region
+ * copied and read in place, two shards, the payload socket) × every update rule × every staleness compensation (and a look-ahead) ×
  * synchronous and fixed-order asynchronous training, the weights, every optimizer state vector, the DC-ASGD backups and
  * mean squares, the weights each worker was last sent and every push's version and staleness are
  * bit-identical to the in-process run. A transport that skips a step of the bookkeeping (the shared region's
@@ -65,7 +65,8 @@ class TransportEquivalenceTest {
     private static final TensorLayout LAYOUT = TensorLayout.builder().add("a", 6).add("b", 3).build();
     private static final ExecutorService THREADS = Executors.newFixedThreadPool(WORKERS);
 
-    enum Path { IN_PROCESS, INLINE, STREAM, SHARED_REGION, SHARDED, SOCKET }
+    /** SHARED_REGION copies the region (a small model); SHARED_REGION_IN_PLACE applies it in place as a big one */
+    enum Path { IN_PROCESS, INLINE, STREAM, SHARED_REGION, SHARED_REGION_IN_PLACE, SHARDED, SOCKET }
 
     enum Compensation {
         NONE(() -> StalenessCompensation.NONE),
@@ -144,6 +145,9 @@ class TransportEquivalenceTest {
             ParameterServerCore core = new ParameterServerCore(UpdateRules.create(cfg), UpdateRules.schedule(cfg), 0f,
                     sync ? new Synchronous() : new Asynchronous(), 1);
             core.setCompensation(compensation.make.get());
+            if (path == Path.SHARED_REGION_IN_PLACE) {
+                core.setInPlaceAbove(0);
+            }
             cores.add(core);
             if (path == Path.SOCKET) {
                 // gRPC over loopback TCP for the control calls, the payload socket for every tensor
@@ -188,7 +192,7 @@ class TransportEquivalenceTest {
             case IN_PROCESS -> new InProcessParameterClient(core, WAIT_MS);
             case INLINE -> grpc(names.get(0), Transport.UNARY);
             case STREAM -> grpc(names.get(0), Transport.STREAM);
-            case SHARED_REGION -> grpc(names.get(0), Transport.SHARED_MEMORY);
+            case SHARED_REGION, SHARED_REGION_IN_PLACE -> grpc(names.get(0), Transport.SHARED_MEMORY);
             case SOCKET -> new GrpcParameterClient(NettyChannelBuilder.forAddress("127.0.0.1",
                     Integer.parseInt(names.get(0))).usePlaintext().build(), true, WAIT_MS, Transport.SOCKET);
             case SHARDED -> {

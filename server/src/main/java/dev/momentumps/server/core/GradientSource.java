@@ -1,5 +1,6 @@
 package dev.momentumps.server.core;
 
+import dev.momentumps.wire.codec.FiniteScan;
 import java.nio.FloatBuffer;
 import java.util.function.IntFunction;
 
@@ -90,13 +91,15 @@ public final class GradientSource {
         return knownFinite;
     }
 
-    /** Copies a borrowed buffer into an array of the transport's, which the core owns from now on. */
+    /**
+     * Copies a borrowed buffer into an array of the transport's, which the core owns from now on, each block
+     * checked right after it lands (the copy is what is checked, whatever the sender writes meanwhile).
+     */
     void copyIntoArray() {
         if (array == null) {
             float[] a = arrays.apply(length);
-            borrowed.get(0, a, 0, length);
+            knownFinite = FiniteScan.copyChecked(borrowed, a, length, new float[Math.min(FiniteScan.BLOCK, length)]);
             array = a;
-            knownFinite = false;
         }
     }
 }

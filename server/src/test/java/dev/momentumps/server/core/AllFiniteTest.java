@@ -41,6 +41,7 @@ class AllFiniteTest {
                 a[i] = (i % 3 == 0 ? -1f : 1f) * (i + 1) * 1e30f; // -0 and large values are finite
             }
             assertTrue(PushChecks.allFinite(a), "n=" + n);
+            assertTrue(copyChecked(a), "copied, n=" + n);
             for (int pos : new int[] {0, b - 1, b, n - 1}) {
                 if (pos < 0 || pos >= n) {
                     continue;
@@ -52,9 +53,21 @@ class AllFiniteTest {
                     final int p = pos;
                     assertFalse(PushChecks.allFinite(a), () -> "n=" + n + " pos=" + p + " " + bad);
                     assertFalse(FiniteScan.allFiniteScalar(a), () -> "scalar n=" + n + " pos=" + p + " " + bad);
+                    assertFalse(copyChecked(a), () -> "copied n=" + n + " pos=" + p + " " + bad);
                     a[pos] = old;
                 }
             }
         }
+    }
+
+    /** FiniteScan.copyChecked from a buffer laid out as a shared region; the copy must equal the values, bit for bit */
+    private static boolean copyChecked(float[] a) {
+        java.nio.FloatBuffer buf = java.nio.ByteBuffer.allocateDirect(Math.max(1, a.length) * Float.BYTES)
+                .order(java.nio.ByteOrder.LITTLE_ENDIAN).asFloatBuffer();
+        buf.put(0, a);
+        float[] out = new float[a.length];
+        boolean finite = FiniteScan.copyChecked(buf, out, a.length, new float[FiniteScan.BLOCK]);
+        org.junit.jupiter.api.Assertions.assertArrayEquals(a, out, "the copy");
+        return finite;
     }
 }

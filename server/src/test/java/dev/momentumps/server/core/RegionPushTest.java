@@ -43,6 +43,7 @@ class RegionPushTest {
                 : OptimizerConfig.defaults(ruleName);
         UpdateRule rule = UpdateRules.create(cfg);
         ParameterServerCore core = new ParameterServerCore(rule, t -> 0.01f * (1 + t % 3), 0, mode, threads);
+        core.setInPlaceAbove(0); // these small models take the in-place path of big ones
         core.register(0, "w0");
         core.register(1, "w1");
         core.initialize(0, TensorLayout.of("x", n), values(n, 1, 1f));
@@ -181,6 +182,36 @@ class RegionPushTest {
             for (float w : inPlace.weights()) {
                 assertTrue(Float.isFinite(w));
             }
+        }
+    }
+
+    @Test
+    void atOrBelowTheInPlaceThresholdTheBufferIsCopiedOnceAndTheCopyIsWhatIsCheckedAndApplied() {
+        float[] g = values(N, 11, 1f);
+        try (ParameterServerCore arrays = core("momentum", new Asynchronous(), N, 1);
+             ParameterServerCore copied = core("momentum", new Asynchronous(), N, 1)) {
+            copied.setInPlaceAbove(N);
+            AtomicInteger copies = new AtomicInteger();
+            GradientSource src = GradientSource.borrowed(region(g), N, n -> {
+                copies.incrementAndGet();
+                return new float[n];
+            });
+            assertTrue(copied.push(0, 0, 1, src, 0, 1).applied());
+            arrays.push(0, 0, 1, g.clone(), 0, 1);
+            assertEquals(1, copies.get(), "one copy of the region");
+            assertArrayEquals(g, src.array(), "the transport's array holds the gradient");
+            assertSameState(arrays, copied, "copied");
+
+            float[] bad = g.clone();
+            bad[2 * FiniteScan.BLOCK + 3] = Float.NEGATIVE_INFINITY;
+            float[] w1 = copied.weights();
+            RequestException e = assertThrows(RequestException.class, () -> copied.push(0, 1, 2,
+                    GradientSource.borrowed(region(bad), N, n -> new float[n]), 0, 1));
+            assertEquals("gradient[" + (2 * FiniteScan.BLOCK + 3) + "] is -Infinity: only finite values are accepted",
+                    e.getMessage());
+            assertArrayEquals(w1, copied.weights(), "refused: nothing changed");
+            assertEquals(1, copied.version());
+            assertThrows(IllegalArgumentException.class, () -> copied.setInPlaceAbove(-1));
         }
     }
 

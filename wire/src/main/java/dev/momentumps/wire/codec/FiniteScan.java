@@ -71,6 +71,21 @@ public final class FiniteScan {
     }
 
     /**
+     * Copies {@code values[0, n)} (absolute indices; the buffer's position is ignored) into {@code out[0, n)} block
+     * by block, checking each block of {@code out} right after it lands, while it is still in L1. @return true when
+     * every value copied is finite ({@code block}: at least min({@link #BLOCK}, n) values of scratch)
+     */
+    public static boolean copyChecked(FloatBuffer values, float[] out, int n, float[] block) {
+        boolean finite = true;
+        for (int at = 0; at < n; at += BLOCK) {
+            int len = Math.min(BLOCK, n - at);
+            values.get(at, out, at, len);
+            finite = finite && allFinite(out, at, at + len, block);
+        }
+        return finite;
+    }
+
+    /**
      * The same answer by one scalar pass (an OR of exponent bits, carried into the sign bit when all ones):
      * the reference {@link #allFinite} is tested and benchmarked against.
      */

@@ -53,6 +53,14 @@ public final class ConfigKeys {
     public static final ConfigKey.IntKey MAX_CALLS_PER_CONNECTION = new ConfigKey.IntKey(
             "mps.maxCallsPerConnection", 16, 2, 1 << 16, "calls one connection may have open at once");
 
+    /**
+     * An asynchronous server applies a shared-memory push in place, block by block from the worker's region, only
+     * for models of more than this many elements; smaller pushes are copied into a pooled array first (each
+     * block checked as it lands) and applied from there. Read when the core's class loads.
+     */
+    public static final ConfigKey.IntKey IN_PLACE_ABOVE = new ConfigKey.IntKey("mps.inPlaceAbove", 1 << 24, 0,
+            Integer.MAX_VALUE, "shared-memory pushes of more elements than this are applied in place, elements");
+
     private ConfigKeys() {
     }
 
@@ -60,6 +68,6 @@ public final class ConfigKeys {
     public static List<ConfigKey<?>> all() {
         return List.of(FLOW_CONTROL_WINDOW, SOCKET_READ_BYTES, WRITE_BUFFER_LOW, WRITE_BUFFER_HIGH,
                 HTTP2_MAX_FRAME_SIZE, COMPOSITE_CUMULATOR, GC_AFTER_INITIALIZE, STREAM_IDLE_MS, MAX_CONNECTIONS,
-                MAX_CALLS_PER_CONNECTION);
+                MAX_CALLS_PER_CONNECTION, IN_PLACE_ABOVE);
     }
 }

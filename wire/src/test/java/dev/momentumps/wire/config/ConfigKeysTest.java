@@ -64,7 +64,7 @@ class ConfigKeysTest {
             assertEquals(k.defaultValue(), k.parse(String.valueOf(k.defaultValue())), k.name());
             assertTrue(doc.contains("`" + k.name() + "`"), "docs/configuration.md names " + k.name());
         }
-        assertEquals(10, names.size(), "the ten mps.* properties");
+        assertEquals(11, names.size(), "the eleven mps.* properties");
     }
 
     @Test
@@ -73,6 +73,7 @@ class ConfigKeysTest {
         assertTrue(refusal(ConfigKeys.HTTP2_MAX_FRAME_SIZE, "16777216").startsWith("mps.http2MaxFrameSize must be in"));
         assertTrue(refusal(ConfigKeys.SOCKET_READ_BYTES, "1000").startsWith("mps.socketReadBytes must be in"));
         assertTrue(refusal(ConfigKeys.GC_AFTER_INITIALIZE, "on").startsWith("mps.gcAfterInitialize must be"));
+        assertTrue(refusal(ConfigKeys.IN_PLACE_ABOVE, "-1").startsWith("mps.inPlaceAbove must be in"));
         assertEquals("mps.streamIdleMs must be in [100, 2147483647], got 0", refusal(ConfigKeys.STREAM_IDLE_MS, "0"));
     }
 
