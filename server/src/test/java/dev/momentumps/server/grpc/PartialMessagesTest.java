@@ -34,9 +34,9 @@ import org.junit.jupiter.api.Timeout;
  * {@code mps.maxConnections} 3 and {@code mps.maxCallsPerConnection} 4, only two attacking connections are
  * admitted (the legitimate worker holds the third), each keeps eight calls (twice the advertised four) and has
  * the rest refused, every call on the other three connections is refused, the server's direct memory grows by
- * less than four times the bound (Netty's buffers for a message take up to about four times its bytes; the 60
- * streams would take 931 MB, the 16 admitted ones take 243 MB), and a legitimate worker's push is applied while
- * the attack holds its streams open.
+ * less than twice the bound (Netty's buffers for a message take about twice its bytes: the 16 admitted streams
+ * of 4,128,768 bytes take 134 MB), and a legitimate worker's push is applied while the attack holds its streams
+ * open.
  */
 class PartialMessagesTest {
     private static final int N = 1 << 10;
@@ -45,16 +45,23 @@ class PartialMessagesTest {
     private static final int ATTACKERS = 5;
     private static final int STREAMS = 12;
 
-    /** Netty's direct memory: its own counter when it allocates without cleaners, else the JDK's pool. */
+    /**
+     * Netty's direct memory: its own counter when it keeps one, else the JDK's direct pool. Not their sum: here
+     * the JDK's pool reports the bytes Netty's counter does (the two differ by 17 KB whatever the attack holds),
+     * so a sum counts every buffer twice.
+     */
     private static long directBytes() {
         long netty = PlatformDependent.usedDirectMemory();
+        if (netty >= 0) {
+            return netty;
+        }
         long jdk = 0;
         for (BufferPoolMXBean pool : ManagementFactory.getPlatformMXBeans(BufferPoolMXBean.class)) {
             if (pool.getName().equals("direct")) {
                 jdk += pool.getMemoryUsed();
             }
         }
-        return Math.max(netty, 0) + jdk;
+        return jdk;
     }
 
     private static List<GradientFrame> pushFrames(int worker, long base, long seq) {
@@ -128,9 +135,9 @@ class PartialMessagesTest {
             assertEquals(CONNECTIONS - 1, admitted, "attacking connections admitted beside the worker's");
             assertEquals((CONNECTIONS - 1) * 2 * CALLS, streamsHeld);
             assertEquals(CONNECTIONS, host.connectionsOpen());
-            // Netty keeps each unfinished message in the pooled buffers its socket reads filled: about 15 MB of
-            // direct memory per 4 MiB message here (60 such streams without the limits: 931 MB)
-            assertTrue(held < 4 * bound, "direct memory grew by " + held + " bytes; bound " + bound);
+            // Netty keeps each unfinished message in the pooled buffers its socket reads filled: about 8 MB of
+            // direct memory per 4 MiB message here, 1.2 times the bound for the 16 streams held
+            assertTrue(held < 2 * bound, "direct memory grew by " + held + " bytes; bound " + bound);
 
             // the worker's connection still serves it
             assertTrue(RawStreams.push(ch, 30, pushFrames(me, core.version(), 2)).isOk());
