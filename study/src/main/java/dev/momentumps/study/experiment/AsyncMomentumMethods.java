@@ -20,10 +20,8 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.function.IntFunction;
 import java.util.function.Supplier;
 
 /**
@@ -33,11 +31,13 @@ import java.util.function.Supplier;
  * workers, H local steps) and SlowMo (H local SGD steps, outer slow momentum), under M simulated workers
  * with Gamma(2, 0.5) compute times (mean 1), on a real network ({@link NetworkTask}: the MLP 64-32-10 on
  * optdigits, {@code async-momentum-methods}, or the MNIST CNN on a subset, {@code async-momentum-methods-cnn}).
- * Each method has its best η (for EASGD and SlowMo: the workers' local learning rate) by mean final test loss
- * over paired seeds, from a grid that grows while the winner sits on its edge. Every method computes the same
- * number of minibatch gradients: the local-step methods push once every H of them. One worker with heavy ball
- * is the reference; its interval, like every other, is over the seeds (which draw the minibatches and the
- * schedule). Reported: final test accuracy and loss with 95 % t intervals, and each method's mean gap
+ * Each method has its best η (for EASGD and SlowMo: the workers' local learning rate, with EASGD's moving
+ * rate α and SlowMo's slow momentum β tuned with it: {@link Knob}) by mean final test loss over paired seeds,
+ * from grids that widen while a winner sits on their edge ({@link #tune}). Every method computes the same
+ * number of minibatch gradients: the local-step methods push once every H of them. One worker with heavy
+ * ball is the reference. Every cell runs on the same seeds (which draw the minibatches and the schedule), so
+ * methods are compared seed by seed: final test accuracy and loss with 95 % t intervals, paired 95 % intervals
+ * on the differences (NAG against DANA, each method against the best at its M), and each method's mean gap
  * ‖θ_apply − θ_computed‖ ({@link GapMeter}).
  */
 public final class AsyncMomentumMethods implements Experiment {
@@ -45,23 +45,31 @@ public final class AsyncMomentumMethods implements Experiment {
     /** H, the local steps per push of EASGD and SlowMo. */
     static final int LOCAL_STEPS = 4;
     static final double BETA = 0.9;
-    /** SlowMo's outer step: α (under asynchrony each displacement lands on its own) and the slow momentum. */
+    /**
+     * SlowMo's outer α. Under asynchrony each worker's displacement lands on its own, from stale weights: the
+     * paper's α = 1 diverges where 0.5 does not ({@code AsyncMethodsCommandTest}).
+     */
     static final double SLOWMO_LR = 0.5;
-    static final double SLOWMO_BETA = 0.5;
-    /** At most this many grid extensions per cell (one η beyond the edge each). */
-    static final int MAX_WIDEN = 2;
+    /** nag's EMA form scales its step by (1 − β): its η grid is the other momentum rules' times 1/(1 − β). */
+    static final double NAG_LR_SCALE = 10;
+    /** At most this many widening passes (each adds one value beyond every edge a winner sits on). */
+    static final int MAX_WIDEN = 4;
+    /** EASGD's moving rate α, in (0, 1) (the elastic worker takes xᵢ ← xᵢ − α(xᵢ − x̃)). */
+    static final Knob ELASTIC_ALPHA = new Knob("alpha", new double[] {0.1, 0.3, 0.9}, 0, 0.99, true);
+    /** SlowMo's slow momentum β, in [0, 1). */
+    static final Knob SLOW_MOMENTUM = new Knob("beta", new double[] {0.2, 0.5, 0.8}, 0, 0.99, false);
 
     /**
      * One network's setting.
      *
-     * @param sgdLrs    the η grid of ASGD, DANA-Slim's and the local-step methods' (local) learning rate
-     * @param momentumLrs the η grid of the momentum rules
+     * @param sgdLrs    the η grid of ASGD and the local-step methods' local learning rate
+     * @param momentumLrs the η grid of the momentum rules (nag's times {@link #NAG_LR_SCALE})
      */
     record Setting(NetworkTask net, int[] workers, double[] sgdLrs, double[] momentumLrs, int seeds) {
     }
 
     static final Setting MLP = new Setting(new NetworkTask("mlp", 0, 0, 32, 800), new int[] {4, 16, 32},
-            new double[] {0.1, 0.3, 1}, new double[] {0.01, 0.03, 0.1}, 3);
+            new double[] {0.1, 0.3, 1}, new double[] {0.01, 0.03, 0.1}, 8);
     static final Setting MLP_QUICK = new Setting(new NetworkTask("mlp", 0, 0, 32, 160), new int[] {4, 16},
             new double[] {0.3, 1}, new double[] {0.03, 0.1}, 2);
     static final Setting CNN = new Setting(new NetworkTask("cnn", 2000, 500, 16, 80), new int[] {4, 16},
@@ -90,9 +98,30 @@ public final class AsyncMomentumMethods implements Experiment {
         return cnn ? (quick ? CNN_QUICK : CNN) : (quick ? MLP_QUICK : MLP);
     }
 
-    /** One method at one M, at its best η. */
-    public record Run(String method, int workers, double lr, boolean lrOnGridEdge, Interval testAccuracy,
-                      Interval testLoss, double meanGap, int diverged) {
+    /**
+     * One method at one M, at its best η (and second parameter).
+     *
+     * @param lrWidened      how many η were added beyond the starting grid's edges
+     * @param knob           the second parameter's name ({@code alpha}, {@code beta}), empty when the method has none
+     * @param knobAtLimit    the best second parameter is at the method's bound (not a grid edge)
+     * @param knobWidened    how many values of the second parameter were added beyond its starting grid
+     * @param seedAccuracy   the test accuracy on each seed (every run's seeds are the same: paired)
+     */
+    public record Run(String method, int workers, double lr, boolean lrOnGridEdge, double[] lrGrid, int lrWidened,
+                      String knob, double knobValue, boolean knobOnGridEdge, boolean knobAtLimit, double[] knobGrid,
+                      int knobWidened, Interval testAccuracy, Interval testLoss, double meanGap, int diverged,
+                      double[] seedAccuracy) {
+    }
+
+    /** A paired comparison: accuracy of {@code a} − accuracy of {@code b} at M workers, over the same seeds. */
+    public record Paired(String a, String b, int workers, Interval difference) {
+        /** {@code inside the noise}, {@code a higher}, {@code b higher} or {@code diverged}. */
+        String verdict() {
+            if (difference.nonFinite() > 0 || difference.n() < 2) {
+                return difference.nonFinite() > 0 ? "a run diverged" : "one seed: no interval";
+            }
+            return !difference.excludes(0) ? "inside the noise" : difference.mean() > 0 ? a + " higher" : b + " higher";
+        }
     }
 
     @Override
@@ -106,77 +135,136 @@ public final class AsyncMomentumMethods implements Experiment {
                 + "tuned eta, gamma-timed async workers, " + (cnn ? "the MNIST CNN (a subset)" : "MLP on optdigits");
     }
 
-    /** What a worker does besides computing one gradient a push (EASGD's elastic worker, local SGD, DANA-Slim). */
-    interface WorkerSide {
-        GradientSource wrap(GradientSource g, int workers, double lr);
+    /**
+     * A method's second hyper-parameter, tuned with η: for each of its values the best η, then the value whose
+     * best η has the lowest mean loss. Its grid widens past an edge its winner sits on, by the grid's step (a
+     * ratio when {@code log}), never past [lo, hi]: a winner at a bound is at the method's limit, not on an edge.
+     */
+    record Knob(String name, double[] grid, double lo, double hi, boolean log) {
+        Knob {
+            if (grid.length < 2) {
+                throw new IllegalArgumentException(name + ": a grid of at least two values");
+            }
+        }
+
+        /** The value beyond the top (or bottom) end of {@code values}, or NaN when that end is at its bound. */
+        double beyond(double[] values, boolean top) {
+            double v = Math.max(lo, Math.min(hi, AsyncMomentumMethods.beyond(values, top, log)));
+            return v == (top ? values[values.length - 1] : values[0]) ? Double.NaN : v;
+        }
+
+        boolean atLimit(double v) {
+            return v <= lo || v >= hi;
+        }
     }
 
-    static final WorkerSide PLAIN = (g, m, lr) -> g;
+    /**
+     * The next value past one end of an ordered grid, continuing its pattern: two values from the end, moved
+     * by the span of the last two steps (a ratio when {@code log}), so a grid of 0.01, 0.03, 0.1 grows to 0.3, 1
+     * and one of 0.1, 0.3, 0.9 to 2.7; a two-value grid repeats its step, a one-value grid steps by a ratio of
+     * 3. Rounded to 6 decimals.
+     */
+    static double beyond(double[] values, boolean top, boolean log) {
+        int n = values.length;
+        double v;
+        if (n == 1) {
+            v = top ? values[0] * 3 : values[0] / 3;
+        } else if (n == 2) {
+            v = log ? (top ? values[1] * (values[1] / values[0]) : values[0] / (values[1] / values[0]))
+                    : (top ? values[1] + (values[1] - values[0]) : values[0] - (values[1] - values[0]));
+        } else if (log) {
+            v = top ? values[n - 2] * (values[n - 1] / values[n - 3]) : values[1] / (values[2] / values[0]);
+        } else {
+            v = top ? values[n - 2] + (values[n - 1] - values[n - 3]) : values[1] - (values[2] - values[0]);
+        }
+        return Math.round(v * 1e6) / 1e6;
+    }
+
+    /** The server's rule for M workers at the method's second parameter (NaN when it has none). */
+    interface Rule {
+        OptimizerConfig.Builder at(int workers, double knob);
+    }
+
+    /** What a worker does besides computing one gradient a push (EASGD's elastic worker, local SGD, DANA-Slim). */
+    interface WorkerSide {
+        GradientSource wrap(GradientSource g, int workers, double lr, double knob);
+    }
+
+    static final WorkerSide PLAIN = (g, m, lr, k) -> g;
 
     /**
      * @param sgd       whether η comes from the SGD grid (the worker's local learning rate for local-step methods)
+     * @param lrScale   the factor on that grid
      * @param steps     minibatch gradients per push
+     * @param knob      the second tuned parameter, or null
      */
-    record Method(String name, boolean sgd, IntFunction<OptimizerConfig.Builder> rule,
-                  Supplier<StalenessCompensation> compensation, WorkerSide worker, int steps) {
-        Method(String name, boolean sgd, IntFunction<OptimizerConfig.Builder> rule,
-               Supplier<StalenessCompensation> compensation) {
-            this(name, sgd, rule, compensation, PLAIN, 1);
+    record Method(String name, boolean sgd, double lrScale, Rule rule, Supplier<StalenessCompensation> compensation,
+                  WorkerSide worker, int steps, Knob knob) {
+        Method(String name, boolean sgd, Rule rule, Supplier<StalenessCompensation> compensation) {
+            this(name, sgd, 1, rule, compensation, PLAIN, 1, null);
         }
 
-        /** The server's rule at η (local-step methods: their fixed outer step; η is the workers'). */
-        OptimizerConfig config(int workers, double lr) {
-            OptimizerConfig.Builder b = rule.apply(workers);
+        /** The server's rule at η (local-step methods: their outer step; η is the workers'). */
+        OptimizerConfig config(int workers, double lr, double knob) {
+            OptimizerConfig.Builder b = rule.at(workers, knob);
             return steps > 1 ? b.build() : b.lr(lr).build();
         }
-    }
 
-    /** EASGD's moving rate: the paper's β = 0.9 spread over the M workers. */
-    static double elasticAlpha(int workers) {
-        return Math.min(0.9, 0.9 / workers);
+        /** The starting η grid of this method in a setting. */
+        double[] lrs(Setting s) {
+            double[] g = (sgd ? s.sgdLrs() : s.momentumLrs()).clone();
+            for (int i = 0; i < g.length; i++) {
+                g[i] = Math.round(g[i] * lrScale * 1e6) / 1e6;
+            }
+            return g;
+        }
+
+        /** The starting values of the second parameter (NaN: none; --quick: the grid's middle one). */
+        double[] knobs(boolean quick) {
+            return knob == null ? new double[] {Double.NaN}
+                    : quick ? new double[] {knob.grid()[knob.grid().length / 2]} : knob.grid();
+        }
     }
 
     static List<Method> methods() {
+        Supplier<StalenessCompensation> none = () -> StalenessCompensation.NONE;
         return List.of(
-                new Method("ASGD", true, m -> OptimizerConfig.builder("sgd"), () -> StalenessCompensation.NONE),
-                new Method("heavy ball", false, m -> OptimizerConfig.builder("momentum").beta(BETA),
-                        () -> StalenessCompensation.NONE),
-                new Method("NAG-ASGD (torch nesterov)", false, m -> OptimizerConfig.builder("nesterov").beta(BETA),
-                        () -> StalenessCompensation.NONE),
-                new Method("nag (look-ahead)", false, m -> OptimizerConfig.builder("nag").beta(BETA),
-                        () -> StalenessCompensation.NONE),
-                new Method("DANA-Zero", false, m -> OptimizerConfig.builder("dana").beta(BETA).workers(m),
-                        () -> StalenessCompensation.NONE),
-                new Method("DANA-Slim", false, m -> OptimizerConfig.builder("sgd"), () -> StalenessCompensation.NONE,
-                        (g, m, lr) -> new DanaSlim(g, BETA), 1),
-                new Method("Gap-Aware (heavy ball)", false, m -> OptimizerConfig.builder("momentum").beta(BETA),
+                new Method("ASGD", true, (m, k) -> OptimizerConfig.builder("sgd"), none),
+                new Method("heavy ball", false, (m, k) -> OptimizerConfig.builder("momentum").beta(BETA), none),
+                new Method("NAG-ASGD (torch nesterov)", false,
+                        (m, k) -> OptimizerConfig.builder("nesterov").beta(BETA), none),
+                new Method("nag (look-ahead)", false, NAG_LR_SCALE, (m, k) -> OptimizerConfig.builder("nag").beta(BETA),
+                        none, PLAIN, 1, null),
+                new Method("DANA-Zero", false, (m, k) -> OptimizerConfig.builder("dana").beta(BETA).workers(m), none),
+                new Method("DANA-Slim", false, 1, (m, k) -> OptimizerConfig.builder("sgd"), none,
+                        (g, m, lr, k) -> new DanaSlim(g, BETA), 1, null),
+                new Method("Gap-Aware (heavy ball)", false, (m, k) -> OptimizerConfig.builder("momentum").beta(BETA),
                         GapAware::new),
-                new Method("DC-ASGD-a 0.5 (heavy ball)", false, m -> OptimizerConfig.builder("momentum").beta(BETA),
-                        () -> new DelayCompensation(0.5f, true)),
+                new Method("DC-ASGD-a 0.5 (heavy ball)", false,
+                        (m, k) -> OptimizerConfig.builder("momentum").beta(BETA), () -> new DelayCompensation(0.5f, true)),
                 new Method("closed-loop (target 0.9)", false,
-                        m -> OptimizerConfig.builder("closed-loop").beta(BETA).target(BETA).gain(0.01),
-                        () -> StalenessCompensation.NONE),
-                new Method("EASGD (H = " + LOCAL_STEPS + ", alpha = 0.9/M)", true,
-                        m -> OptimizerConfig.builder("easgd").lr(elasticAlpha(m)), () -> StalenessCompensation.NONE,
-                        (g, m, lr) -> new ElasticWorker(g, LOCAL_STEPS, lr, elasticAlpha(m), 0), LOCAL_STEPS),
-                new Method("SlowMo (H = " + LOCAL_STEPS + ", alpha " + SLOWMO_LR + ", beta " + SLOWMO_BETA + ")", true,
-                        m -> OptimizerConfig.builder("slowmo").lr(SLOWMO_LR).beta(SLOWMO_BETA),
-                        () -> StalenessCompensation.NONE,
-                        (g, m, lr) -> new LocalSgd(g, LOCAL_STEPS, lr, 0), LOCAL_STEPS));
+                        (m, k) -> OptimizerConfig.builder("closed-loop").beta(BETA).target(BETA).gain(0.01), none),
+                new Method("EASGD (H = " + LOCAL_STEPS + ")", true, 1,
+                        (m, alpha) -> OptimizerConfig.builder("easgd").lr(alpha), none,
+                        (g, m, lr, alpha) -> new ElasticWorker(g, LOCAL_STEPS, lr, alpha, 0), LOCAL_STEPS,
+                        ELASTIC_ALPHA),
+                new Method("SlowMo (H = " + LOCAL_STEPS + ", alpha " + SLOWMO_LR + ")", true, 1,
+                        (m, beta) -> OptimizerConfig.builder("slowmo").lr(SLOWMO_LR).beta(beta), none,
+                        (g, m, lr, beta) -> new LocalSgd(g, LOCAL_STEPS, lr, 0), LOCAL_STEPS, SLOW_MOMENTUM));
     }
 
     /** {test accuracy, test loss, mean gap}; loss +inf when the run diverged. */
-    static double[] evaluate(NetworkTask net, Task task, Path data, Method m, int workers, double lr, long seed,
-                             TimeDistribution computeTime) {
+    static double[] evaluate(NetworkTask net, Task task, Path data, Method m, int workers, double lr, double knob,
+                             long seed, TimeDistribution computeTime) {
         TaskSpec spec = net.spec(data, seed);
-        OptimizerConfig c = m.config(workers, lr);
+        OptimizerConfig c = m.config(workers, lr, knob);
         GapMeter gaps = new GapMeter();
         try (ParameterServerCore core = InProcessServer.core(c)) {
             core.setCompensation(Compensations.of(List.of(m.compensation().get(), gaps)));
             SimulationConfig config = SimulationConfig.defaults().withComputeTime(computeTime).withSeed(seed * 131L);
             AsyncRuns.Outcome o = AsyncRuns.run(core, workers,
-                    r -> m.worker().wrap(task.worker(spec, r, workers), workers, lr), net.updates() / m.steps(), config,
-                    sim -> { });
+                    r -> m.worker().wrap(task.worker(spec, r, workers), workers, lr, knob), net.updates() / m.steps(),
+                    config, sim -> { });
             if (o.diverged() || !finite(o.weights())) {
                 return new double[] {Double.NaN, Double.POSITIVE_INFINITY, Double.NaN};
             }
@@ -195,17 +283,24 @@ public final class AsyncMomentumMethods implements Experiment {
         return true;
     }
 
-    /** One cell (a method at one M): its η grid, as grown, and every η's runs over the seeds. */
-    private static final class Cell {
-        final Method method;
-        final int workers;
-        double[] lrs;
-        List<double[][]> results = new ArrayList<>(); // per η: per seed {acc, loss, gap}
+    /** One run of the grid: {test accuracy, test loss, mean gap} of a method at M, η, its second parameter, seed. */
+    interface Evaluator {
+        double[] at(Method m, int workers, double lr, double knob, int seed);
+    }
 
-        Cell(Method method, int workers, double[] lrs) {
-            this.method = method;
-            this.workers = workers;
+    /** One method at one value of its second parameter and M: its η grid, as grown, and every η's runs. */
+    static final class Cell {
+        final double knob;
+        double[] lrs;
+        final List<double[][]> results = new ArrayList<>(); // per η: per seed {acc, loss, gap}
+        int lrWidened;
+
+        Cell(double knob, double[] lrs) {
+            this.knob = knob;
             this.lrs = lrs.clone();
+            for (int l = 0; l < lrs.length; l++) {
+                results.add(null);
+            }
         }
 
         double[][] losses() {
@@ -219,6 +314,154 @@ public final class AsyncMomentumMethods implements Experiment {
             }
             return loss;
         }
+
+        int bestLr() {
+            return GridBest.of(losses()).best();
+        }
+    }
+
+    /** One method at one M: a cell per value of its second parameter, ascending (one cell when it has none). */
+    static final class Tuning {
+        final Method method;
+        final int workers;
+        final List<Cell> cells = new ArrayList<>();
+        int knobWidened;
+
+        Tuning(Method method, int workers, double[] lrs, boolean quick) {
+            this.method = method;
+            this.workers = workers;
+            for (double k : method.knobs(quick)) {
+                cells.add(new Cell(k, lrs));
+            }
+        }
+
+        /** The index of the cell whose best η has the lowest mean loss. */
+        int best() {
+            double[][] scores = new double[cells.size()][];
+            for (int c = 0; c < scores.length; c++) {
+                Cell cell = cells.get(c);
+                scores[c] = cell.losses()[cell.bestLr()];
+            }
+            return GridBest.of(scores).best();
+        }
+
+        double[] knobs() {
+            double[] k = new double[cells.size()];
+            for (int c = 0; c < k.length; c++) {
+                k[c] = cells.get(c).knob;
+            }
+            return k;
+        }
+    }
+
+    private record Job(Tuning tuning, Cell cell, double lr) {
+    }
+
+    /**
+     * Runs every cell's η grid over the seeds, then, at most {@code maxWiden} times, adds one η beyond each edge
+     * a cell's winner sits on, and for a method with a second parameter one value beyond the edge its winner
+     * sits on (unless at the parameter's bound), with the η grid around the neighbouring winner's η, and runs
+     * what was added. Every run of every cell uses the same seeds 0 … seeds − 1 of {@code eval}.
+     */
+    static void tune(List<Tuning> tunings, int seeds, Evaluator eval, int maxWiden) {
+        List<Job> pending = new ArrayList<>();
+        for (Tuning t : tunings) {
+            for (Cell c : t.cells) {
+                for (double lr : c.lrs) {
+                    pending.add(new Job(t, c, lr));
+                }
+            }
+        }
+        for (int pass = 0; !pending.isEmpty(); pass++) {
+            List<Job> todo = pending;
+            List<double[]> flat = Replicates.map(todo.size() * seeds, k -> {
+                Job j = todo.get(k / seeds);
+                return eval.at(j.tuning().method, j.tuning().workers, j.lr(), j.cell().knob, k % seeds);
+            });
+            for (int j = 0; j < todo.size(); j++) {
+                Cell cell = todo.get(j).cell();
+                double[][] r = new double[seeds][];
+                for (int s = 0; s < seeds; s++) {
+                    r[s] = flat.get(j * seeds + s);
+                }
+                cell.results.set(indexOf(cell.lrs, todo.get(j).lr()), r);
+            }
+            pending = new ArrayList<>();
+            if (pass >= maxWiden) {
+                break;
+            }
+            for (Tuning t : tunings) {
+                int bestKnob = t.best(); // before any η is added: every cell's grid has run
+                Cell from = t.cells.get(bestKnob);
+                double fromLr = from.lrs[from.bestLr()];
+                double ratio = from.lrs.length > 1 ? from.lrs[1] / from.lrs[0] : 3;
+                for (Cell cell : t.cells) {
+                    int best = cell.bestLr();
+                    int last = cell.lrs.length - 1;
+                    if (best == last || best == 0) {
+                        boolean top = best == last; // a one-η grid grows upward
+                        double extra = beyond(cell.lrs, top, true);
+                        cell.lrs = insert(cell.lrs, top, extra);
+                        cell.results.add(top ? cell.results.size() : 0, null);
+                        cell.lrWidened++;
+                        pending.add(new Job(t, cell, extra));
+                    }
+                }
+                Knob knob = t.method.knob;
+                if (knob != null && (bestKnob == 0 || bestKnob == t.cells.size() - 1)) {
+                    boolean top = bestKnob == t.cells.size() - 1;
+                    double v = knob.beyond(t.knobs(), top);
+                    if (!Double.isNaN(v)) {
+                        Cell added = new Cell(v, new double[] {Math.round(fromLr / ratio * 1e6) / 1e6, fromLr,
+                                Math.round(fromLr * ratio * 1e6) / 1e6});
+                        t.cells.add(top ? t.cells.size() : 0, added);
+                        t.knobWidened++;
+                        for (double l : added.lrs) {
+                            pending.add(new Job(t, added, l));
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    private static double[] insert(double[] grid, boolean top, double v) {
+        double[] grown = new double[grid.length + 1];
+        System.arraycopy(grid, 0, grown, top ? 0 : 1, grid.length);
+        grown[top ? grown.length - 1 : 0] = v;
+        return grown;
+    }
+
+    private static int indexOf(double[] grid, double v) {
+        for (int i = 0; i < grid.length; i++) {
+            if (grid[i] == v) {
+                return i;
+            }
+        }
+        throw new IllegalStateException(v + " not in " + Arrays.toString(grid));
+    }
+
+    /** A tuned method at one M as a row: its best cell at its best η. */
+    static Run result(Tuning t, String name, int seeds) {
+        int bk = t.best();
+        Cell cell = t.cells.get(bk);
+        int best = cell.bestLr();
+        double[][] loss = cell.losses();
+        double[] acc = new double[seeds];
+        double gap = 0;
+        int diverged = 0;
+        for (int s = 0; s < seeds; s++) {
+            double[] e = cell.results.get(best)[s];
+            acc[s] = e[0];
+            gap += e[2] / seeds;
+            diverged += Double.isFinite(e[1]) ? 0 : 1;
+        }
+        Knob knob = t.method.knob;
+        boolean knobEnd = t.cells.size() > 1 && (bk == 0 || bk == t.cells.size() - 1);
+        boolean atLimit = knob != null && knobEnd && knob.atLimit(cell.knob);
+        return new Run(name, t.workers, cell.lrs[best], best == 0 || best == cell.lrs.length - 1, cell.lrs,
+                cell.lrWidened, knob == null ? "" : knob.name(), cell.knob, knobEnd && !atLimit, atLimit, t.knobs(),
+                t.knobWidened, Interval.of(acc), Interval.of(loss[best]), gap, diverged, acc);
     }
 
     @Override
@@ -234,88 +477,37 @@ public final class AsyncMomentumMethods implements Experiment {
         TimeDistribution computeTime = run.computeTime() instanceof TimeDistribution.Exponential
                 ? new TimeDistribution.Gamma(2, 0.5) : run.computeTime();
         List<Method> methods = methods();
-        // cells: the single-worker reference first, then method × M
-        List<Cell> cells = new ArrayList<>();
-        cells.add(new Cell(methods.get(1), 1, set.momentumLrs()));
+        // the single-worker reference first, then method × M
+        List<Tuning> tunings = new ArrayList<>();
+        tunings.add(new Tuning(methods.get(1), 1, methods.get(1).lrs(set), run.quick()));
         for (Method m : methods) {
             for (int w : ms) {
-                cells.add(new Cell(m, w, m.sgd() ? set.sgdLrs() : set.momentumLrs()));
+                tunings.add(new Tuning(m, w, m.lrs(set), run.quick()));
             }
         }
-        // the first pass runs every cell's grid; each further pass adds one η beyond the edge its winner sits on
-        List<int[]> pending = new ArrayList<>(); // {cell, η index}
-        for (int c = 0; c < cells.size(); c++) {
-            for (int l = 0; l < cells.get(c).lrs.length; l++) {
-                pending.add(new int[] {c, l});
-            }
-        }
-        for (int pass = 0; !pending.isEmpty(); pass++) {
-            List<int[]> todo = pending;
-            List<double[]> flat = Replicates.map(todo.size() * n, k -> {
-                int[] job = todo.get(k / n);
-                Cell cell = cells.get(job[0]);
-                return evaluate(net, task, data, cell.method, cell.workers, cell.lrs[job[1]], seeds[k % n], computeTime);
-            });
-            for (int j = 0; j < todo.size(); j++) {
-                Cell cell = cells.get(todo.get(j)[0]);
-                double[][] r = new double[n][];
-                for (int s = 0; s < n; s++) {
-                    r[s] = flat.get(j * n + s);
-                }
-                int l = todo.get(j)[1];
-                while (cell.results.size() <= l) {
-                    cell.results.add(null);
-                }
-                cell.results.set(l, r);
-            }
-            pending = new ArrayList<>();
-            if (pass >= (run.quick() ? 0 : MAX_WIDEN)) { // --quick: its grid as it is
-                break;
-            }
-            for (int c = 0; c < cells.size(); c++) {
-                Cell cell = cells.get(c);
-                int best = GridBest.of(cell.losses()).best();
-                int last = cell.lrs.length - 1;
-                if (best == last || best == 0) {
-                    boolean top = best == last; // a one-η grid grows upward
-                    double ratio = cell.lrs.length > 1 ? cell.lrs[1] / cell.lrs[0] : 3;
-                    double extra = top ? cell.lrs[last] * ratio : cell.lrs[0] / ratio;
-                    double[] grown = new double[cell.lrs.length + 1];
-                    System.arraycopy(cell.lrs, 0, grown, top ? 0 : 1, cell.lrs.length);
-                    grown[top ? grown.length - 1 : 0] = Math.round(extra * 1e6) / 1e6;
-                    cell.lrs = grown;
-                    if (!top) {
-                        cell.results.add(0, null);
-                    }
-                    pending.add(new int[] {c, top ? grown.length - 1 : 0});
-                }
-            }
-        }
-        Table table = new Table("method", "workers M", "best eta", "eta grid", "test accuracy", "95% interval",
-                "test loss", "mean gap", "diverged");
+        int maxWiden = run.quick() ? 0 : MAX_WIDEN; // --quick: its grids as they are
+        tune(tunings, n, (m, w, lr, knob, s) -> evaluate(net, task, data, m, w, lr, knob, seeds[s], computeTime),
+                maxWiden);
+        Table table = new Table("method", "workers M", "best eta", "eta grid", "second parameter", "widened",
+                "test accuracy", "95% interval", "test loss", "mean gap", "diverged");
         List<Run> runs = new ArrayList<>();
-        for (Cell cell : cells) {
-            double[][] loss = cell.losses();
-            int best = GridBest.of(loss).best();
-            double[] acc = new double[n];
-            double gap = 0;
-            int diverged = 0;
-            for (int s = 0; s < n; s++) {
-                double[] e = cell.results.get(best)[s];
-                acc[s] = e[0];
-                gap += e[2] / n;
-                diverged += Double.isFinite(e[1]) ? 0 : 1;
-            }
-            double lr = cell.lrs[best];
-            boolean single = cell.workers == 1;
-            String name = single ? "single worker (heavy ball)" : cell.method.name();
-            Run r = new Run(name, cell.workers, lr, best == 0 || best == cell.lrs.length - 1, Interval.of(acc),
-                    Interval.of(loss[best]), gap, diverged);
+        for (Tuning t : tunings) {
+            Run r = result(t, t.workers == 1 ? "single worker (heavy ball)" : t.method.name(), n);
             runs.add(r);
-            table.row(name, cell.workers, Table.num(lr) + (r.lrOnGridEdge() ? " (edge)" : ""),
-                    Table.num(cell.lrs[0]) + " .. " + Table.num(cell.lrs[cell.lrs.length - 1]),
+            String second = r.knob().isEmpty() ? "" : r.knob() + " " + Table.num(r.knobValue())
+                    + (r.knobOnGridEdge() ? " (edge)" : r.knobAtLimit() ? " (bound)" : "") + " of "
+                    + range(r.knobGrid());
+            List<String> widened = new ArrayList<>();
+            if (r.lrWidened() > 0) {
+                widened.add("eta +" + r.lrWidened());
+            }
+            if (r.knobWidened() > 0) {
+                widened.add(r.knob() + " +" + r.knobWidened());
+            }
+            table.row(r.method(), r.workers(), Table.num(r.lr()) + (r.lrOnGridEdge() ? " (edge)" : ""),
+                    range(r.lrGrid()), second, widened.isEmpty() ? "no" : String.join(", ", widened),
                     r.testAccuracy().format(4), r.testAccuracy().formatRange(), r.testLoss().format(4),
-                    Double.isFinite(gap) ? Table.num(gap) : "n/a", diverged + " of " + n);
+                    Double.isFinite(r.meanGap()) ? Table.num(r.meanGap()) : "n/a", r.diverged() + " of " + n);
         }
         table.writeCsv(run.file("results.csv"));
         List<Plots.Line> lines = new ArrayList<>();
@@ -334,31 +526,61 @@ public final class AsyncMomentumMethods implements Experiment {
         Run single = runs.get(0);
         Plots.lines(run.file("accuracy.png"), "Test accuracy at the best eta against workers (single worker: "
                 + Table.num(single.testAccuracy().mean()) + ")", "workers M", "test accuracy", lines, false);
+        List<Paired> paired = paired(runs, ms);
         Map<String, Object> summary = net.summary(task, n);
         summary.put("compute_time", computeTime.toString());
         summary.put("local_steps", LOCAL_STEPS);
         summary.put("momentum_lrs", set.momentumLrs());
         summary.put("sgd_lrs", set.sgdLrs());
+        summary.put("seeds", seeds);
+        summary.put("max_widen", maxWiden);
         summary.put("runs", runs);
+        summary.put("paired", paired);
         run.summary(name(), summary);
         run.report("Momentum methods built for asynchrony" + (cnn ? " (MNIST CNN)" : ""),
                 net.describe(task) + "; M simulated workers with " + computeTime + " compute times. β = " + BETA
                         + " for every momentum method (DANA-Slim: the workers' γ; closed-loop: its starting β and "
                         + "target total); EASGD and SlowMo push every H = " + LOCAL_STEPS + " local steps (the same "
-                        + "number of minibatch gradients in all: " + net.updates() / LOCAL_STEPS + " pushes), EASGD "
-                        + "with moving rate α = 0.9/M, SlowMo with outer α = " + SLOWMO_LR + " and slow momentum "
-                        + SLOWMO_BETA + ", and their η is the workers' local learning rate. η the best by mean "
-                        + "final test loss over " + n + " paired seeds, starting from " + Arrays.toString(
-                        set.momentumLrs()) + " (ASGD, DANA-Slim's server SGD, EASGD and SlowMo: " + Arrays.toString(
-                        set.sgdLrs()) + ") and growing by one η beyond the edge its winner sits on, at most "
-                        + (run.quick() ? 0 : MAX_WIDEN) + " times (\"edge\": still on it). Test accuracy and loss: mean ± se over the seeds "
-                        + "with 95 % t intervals; every row's interval, the single worker's included, is over the "
-                        + "seeds, which draw the minibatches and the compute times. Mean gap: the mean of "
-                        + "‖θ_apply − θ_computed‖ over the run's gradients, at the best η (EASGD and SlowMo push "
-                        + "weights or displacements: their gap is the center's move between a worker's read and its "
-                        + "push).",
-                table, findings(runs, ms), List.of("accuracy.png"));
+                        + "number of minibatch gradients in all: " + net.updates() / LOCAL_STEPS + " pushes), SlowMo "
+                        + "with outer α = " + SLOWMO_LR + ", and their η is the workers' local learning rate. η the "
+                        + "best by mean final test loss over " + n + " paired seeds, starting from "
+                        + Arrays.toString(set.momentumLrs()) + " (nag: ×" + Table.num(NAG_LR_SCALE)
+                        + ", its EMA form scales the step by 1 − β; ASGD, EASGD and SlowMo: "
+                        + Arrays.toString(set.sgdLrs()) + "); EASGD's moving rate α from "
+                        + Arrays.toString(ELASTIC_ALPHA.grid()) + " and SlowMo's slow momentum β from "
+                        + Arrays.toString(SLOW_MOMENTUM.grid()) + " are tuned with it (for each value its best η). "
+                        + "Every grid grows by one value beyond the edge its winner sits on, at most " + maxWiden
+                        + " times (\"widened\": values added; \"edge\": still on it; \"bound\": α or β at the "
+                        + "method's limit, 0.99). Test accuracy and loss: mean ± se over the seeds with 95 % t "
+                        + "intervals; every row's interval, the single worker's included, is over the seeds, which "
+                        + "draw the minibatches and the compute times and are the same for every row, so "
+                        + "differences are paired. Mean gap: the mean of ‖θ_apply − θ_computed‖ over the run's "
+                        + "gradients, at the best η (EASGD and SlowMo push weights or displacements: their gap is "
+                        + "the center's move between a worker's read and its push).",
+                table, findings(runs, ms, paired), List.of("accuracy.png"));
         return table;
+    }
+
+    private static String range(double[] grid) {
+        return grid.length == 1 ? Table.num(grid[0])
+                : Table.num(grid[0]) + " .. " + Table.num(grid[grid.length - 1]) + " (" + grid.length + ")";
+    }
+
+    /** The comparisons between NAG and DANA the papers make, at every M: accuracy differences over the seeds. */
+    static final String[][] NAG_VS_DANA = {
+            {"NAG-ASGD (torch nesterov)", "DANA-Zero"},
+            {"NAG-ASGD (torch nesterov)", "DANA-Slim"},
+            {"nag (look-ahead)", "DANA-Zero"}};
+
+    static List<Paired> paired(List<Run> runs, int[] ms) {
+        List<Paired> out = new ArrayList<>();
+        for (String[] p : NAG_VS_DANA) {
+            for (int m : ms) {
+                out.add(new Paired(p[0], p[1], m,
+                        Interval.paired(find(runs, p[0], m).seedAccuracy(), find(runs, p[1], m).seedAccuracy())));
+            }
+        }
+        return out;
     }
 
     static Run find(List<Run> runs, String method, int workers) {
@@ -370,23 +592,31 @@ public final class AsyncMomentumMethods implements Experiment {
         throw new IllegalArgumentException(method + " at " + workers);
     }
 
-    static String findings(List<Run> runs, int[] ms) {
+    static String findings(List<Run> runs, int[] ms, List<Paired> paired) {
         Run single = runs.get(0);
         int high = ms[ms.length - 1];
         Run nag = find(runs, "NAG-ASGD (torch nesterov)", high);
         Run dana = find(runs, "DANA-Zero", high);
         Run slim = find(runs, "DANA-Slim", high);
+        Interval nagVsOne = Interval.paired(nag.seedAccuracy(), single.seedAccuracy());
+        Interval danaVsOne = Interval.paired(dana.seedAccuracy(), single.seedAccuracy());
         StringBuilder b = new StringBuilder("One worker reaches ").append(single.testAccuracy().format(4))
                 .append(' ').append(single.testAccuracy().formatRange()).append(" (over the seeds). At M = ")
                 .append(high).append(": NAG-ASGD ").append(nag.testAccuracy().format(4)).append(", DANA-Zero ")
                 .append(dana.testAccuracy().format(4)).append(", DANA-Slim ").append(slim.testAccuracy().format(4))
                 .append(". ");
-        boolean nagFails = nag.diverged() > 0 || nag.testAccuracy().hi() < single.testAccuracy().lo();
-        boolean danaNear = dana.diverged() == 0 && dana.testAccuracy().hi() >= single.testAccuracy().lo();
+        boolean nagFails = nag.diverged() > 0 || nagVsOne.hi() < 0;
+        boolean danaNear = dana.diverged() == 0 && !(danaVsOne.hi() < 0);
         b.append("\"NAG-ASGD fails at high M while DANA stays near the single-worker accuracy\": ")
-                .append(nagFails && danaNear ? "reproduces here" : "does not reproduce here").append(" (NAG-ASGD ")
-                .append(nagFails ? "below" : "not below").append(" the single worker's interval, DANA-Zero ")
-                .append(danaNear ? "overlapping" : "below").append(" it). ");
+                .append(nagFails && danaNear ? "reproduces here" : "does not reproduce here")
+                .append(" (paired with the single worker, seed by seed: NAG-ASGD ").append(diff(nagVsOne))
+                .append(", DANA-Zero ").append(diff(danaVsOne)).append(").\n\n");
+        Table t = new Table("accuracy difference", "workers M", "mean ± se", "paired 95% interval", "verdict");
+        for (Paired p : paired) {
+            t.row(p.a() + " − " + p.b(), p.workers(), p.difference().format(4), p.difference().formatRange(),
+                    p.verdict());
+        }
+        b.append("NAG against DANA, seed by seed:\n\n").append(t.markdown()).append('\n');
         for (int m : ms) {
             Run best = null;
             for (Run r : runs) {
@@ -399,22 +629,34 @@ public final class AsyncMomentumMethods implements Experiment {
                 continue;
             }
             List<String> tied = new ArrayList<>();
+            List<String> below = new ArrayList<>();
             for (Run r : runs) {
-                if (r.workers() == m && r != best && r.diverged() == 0 && r.testAccuracy().hi() >= best.testAccuracy().lo()) {
-                    tied.add(r.method());
+                if (r.workers() == m && r != best) {
+                    Interval d = Interval.paired(r.seedAccuracy(), best.seedAccuracy());
+                    (r.diverged() == 0 && !(d.hi() < 0) ? tied : below).add(r.method());
                 }
             }
             b.append("M = ").append(m).append(": highest mean accuracy ").append(best.method()).append(" (")
                     .append(best.testAccuracy().format(4)).append(", mean gap ").append(Table.num(best.meanGap()))
-                    .append(")").append(tied.isEmpty() ? ", every other method's interval below its own. "
-                            : "; intervals overlapping it: " + String.join(", ", tied) + ". ");
+                    .append("); inside the noise of it (paired interval reaching 0): ")
+                    .append(tied.isEmpty() ? "none" : String.join(", ", tied)).append("; significantly below: ")
+                    .append(below.isEmpty() ? "none" : String.join(", ", below)).append(".\n\n");
         }
         boolean edges = false;
+        List<String> widened = new ArrayList<>();
         for (Run r : runs) {
-            edges |= r.lrOnGridEdge();
+            edges |= r.lrOnGridEdge() || r.knobOnGridEdge();
+            if (r.lrWidened() + r.knobWidened() > 0) {
+                widened.add(r.method() + " at M = " + r.workers());
+            }
         }
-        b.append(edges ? "Some best η are still on their grid's edge after widening (\"edge\" in the table)."
-                : "No best η sits on its grid's edge.");
+        b.append(widened.isEmpty() ? "No grid widened. " : "Grids widened for " + String.join(", ", widened) + ". ");
+        b.append(edges ? "Some winners are still on their grid's edge after widening (\"edge\" in the table)."
+                : "No winner sits on its grid's edge.");
         return b.toString();
+    }
+
+    private static String diff(Interval d) {
+        return d.format(4) + " " + d.formatRange();
     }
 }

@@ -1,6 +1,8 @@
 package dev.momentumps.study.experiment;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -97,6 +99,111 @@ class AsyncMethodsExperimentsTest {
         String report = Files.readString(dir.resolve("report.md"));
         assertTrue(report.contains("NAG-ASGD fails at high M") && report.contains("M = 16: highest mean accuracy"),
                 report);
+        // every run is on the same seeds, and the NAG–DANA differences are paired seed by seed
+        assertEquals("[42,43]", summary(dir).get("seeds").toString());
+        JsonNode paired = summary(dir).get("paired");
+        assertEquals(AsyncMomentumMethods.NAG_VS_DANA.length * AsyncMomentumMethods.QUICK_WORKERS.length, paired.size());
+        for (JsonNode p : paired) {
+            double[] a = seedAccuracy(runs, p.get("a").asText(), p.get("workers").asInt());
+            double[] b = seedAccuracy(runs, p.get("b").asText(), p.get("workers").asInt());
+            assertEquals(((a[0] - b[0]) + (a[1] - b[1])) / 2, p.at("/difference/mean").asDouble(), 1e-12, p.toString());
+            assertEquals(Math.abs((a[0] - b[0]) - (a[1] - b[1])) / 2, p.at("/difference/se").asDouble(), 1e-12);
+        }
+        assertTrue(report.contains("NAG against DANA, seed by seed") && report.contains("DANA-Zero"), report);
+        // the second parameters: EASGD's alpha and SlowMo's slow momentum, under --quick their grid's middle value
+        for (JsonNode r : runs) {
+            String m = r.get("method").asText();
+            String knob = m.startsWith("EASGD") ? "alpha" : m.startsWith("SlowMo") ? "beta" : "";
+            assertEquals(knob, r.get("knob").asText(), m);
+            assertEquals(1, r.get("knob_grid").size(), r.toString());
+            if (!knob.isEmpty()) {
+                assertEquals(knob.equals("alpha") ? 0.3 : 0.5, r.get("knob_value").asDouble(), 0, r.toString());
+            }
+            assertEquals(0, r.get("lr_widened").asInt() + r.get("knob_widened").asInt(), r.toString());
+        }
+    }
+
+    private static double[] seedAccuracy(JsonNode runs, String method, int workers) {
+        for (JsonNode r : runs) {
+            if (r.get("method").asText().equals(method) && r.get("workers").asInt() == workers) {
+                return new double[] {r.get("seed_accuracy").get(0).asDouble(), r.get("seed_accuracy").get(1).asDouble()};
+            }
+        }
+        throw new AssertionError(method + " at " + workers);
+    }
+
+    private static AsyncMomentumMethods.Method method(String prefix) {
+        return AsyncMomentumMethods.methods().stream().filter(m -> m.name().startsWith(prefix)).findFirst().orElseThrow();
+    }
+
+    @Test
+    void gridsWidenUntilNoWinnerIsOnAnEdgeOrAtABound() {
+        // a synthetic loss, lowest at eta = 0.5 and falling as alpha grows: eta's grid must grow twice upward,
+        // alpha's once, to 0.99 (EASGD's bound, not an edge); every run of every cell on seeds 0 and 1
+        java.util.Set<String> ran = java.util.concurrent.ConcurrentHashMap.newKeySet();
+        AsyncMomentumMethods.Evaluator eval = (m, w, lr, knob, s) -> {
+            assertTrue(ran.add(m.name() + w + "/" + lr + "/" + knob + "/" + s), "each run once");
+            double l = Math.log10(lr / 0.5);
+            double alpha = Double.isNaN(knob) ? 1 : knob;
+            return new double[] {0.5, l * l + (1 - alpha) + 0.001 * s, s};
+        };
+        AsyncMomentumMethods.Tuning asgd = new AsyncMomentumMethods.Tuning(method("ASGD"), 4,
+                new double[] {0.01, 0.03, 0.1}, false);
+        AsyncMomentumMethods.Tuning easgd = new AsyncMomentumMethods.Tuning(method("EASGD"), 4,
+                new double[] {0.1, 0.3, 1}, false);
+        AsyncMomentumMethods.Tuning capped = new AsyncMomentumMethods.Tuning(method("heavy ball"), 4,
+                new double[] {0.0001, 0.0003, 0.001}, false);
+        AsyncMomentumMethods.tune(java.util.List.of(asgd, easgd, capped), 2, eval, 2);
+        AsyncMomentumMethods.Run a = AsyncMomentumMethods.result(asgd, "ASGD", 2);
+        assertArrayEquals(new double[] {0.01, 0.03, 0.1, 0.3, 1}, a.lrGrid());
+        assertEquals(0.3, a.lr());
+        assertEquals(2, a.lrWidened());
+        assertFalse(a.lrOnGridEdge());
+        assertEquals("", a.knob());
+        AsyncMomentumMethods.Run e = AsyncMomentumMethods.result(easgd, "EASGD", 2);
+        assertArrayEquals(new double[] {0.1, 0.3, 0.9, 0.99}, e.knobGrid());
+        assertEquals(0.99, e.knobValue());
+        assertTrue(e.knobAtLimit());
+        assertFalse(e.knobOnGridEdge());
+        assertEquals(1, e.knobWidened());
+        assertEquals(0.3, e.lr(), "the added alpha's eta grid is around its neighbour's best eta");
+        assertArrayEquals(new double[] {0.1, 0.3, 0.9}, e.lrGrid());
+        // at most twice: a winner still on the edge says so
+        AsyncMomentumMethods.Run c = AsyncMomentumMethods.result(capped, "heavy ball", 2);
+        assertArrayEquals(new double[] {0.0001, 0.0003, 0.001, 0.003, 0.01}, c.lrGrid());
+        assertTrue(c.lrOnGridEdge());
+        // the seeds are paired: the gap column carries the seed index of every run
+        assertArrayEquals(new double[] {0.5, 0.5}, a.seedAccuracy());
+        assertEquals(0.5, a.meanGap(), 1e-12);
+        // ASGD 3 + 2 etas, EASGD 3 alphas x 3 etas + alpha 0.99 x 3, heavy ball 3 + 2: each on both seeds
+        assertEquals(12, easgdRuns(easgd));
+        assertEquals(2 * (5 + 12 + 5), ran.size());
+    }
+
+    private static int easgdRuns(AsyncMomentumMethods.Tuning t) {
+        int n = 0;
+        for (AsyncMomentumMethods.Cell c : t.cells) {
+            n += c.lrs.length;
+        }
+        return n;
+    }
+
+    @Test
+    void aGridWidensByItsOwnStepAndAKnobStopsAtItsBounds() {
+        assertEquals(0.9, AsyncMomentumMethods.beyond(new double[] {0.1, 0.3}, true, true), 1e-12);
+        assertEquals(0.01, AsyncMomentumMethods.beyond(new double[] {0.03, 0.09}, false, true), 1e-12);
+        assertEquals(0.3, AsyncMomentumMethods.beyond(new double[] {0.1}, true, true), 1e-12);
+        // a half-decade grid keeps its pattern both ways
+        assertEquals(0.3, AsyncMomentumMethods.beyond(new double[] {0.01, 0.03, 0.1}, true, true), 1e-12);
+        assertEquals(1, AsyncMomentumMethods.beyond(new double[] {0.01, 0.03, 0.1, 0.3}, true, true), 1e-12);
+        assertEquals(0.003, AsyncMomentumMethods.beyond(new double[] {0.01, 0.03, 0.1}, false, true), 1e-12);
+        assertEquals(2.7, AsyncMomentumMethods.beyond(new double[] {0.1, 0.3, 0.9}, true, true), 1e-12);
+        assertEquals(1.1, AsyncMomentumMethods.beyond(new double[] {0.5, 0.8}, true, false), 1e-12);
+        AsyncMomentumMethods.Knob slow = AsyncMomentumMethods.SLOW_MOMENTUM;
+        assertEquals(0.99, slow.beyond(new double[] {0.2, 0.5, 0.8}, true), 1e-12);
+        assertTrue(Double.isNaN(slow.beyond(new double[] {0.8, 0.99}, true)), "nothing past the bound");
+        assertEquals(0, slow.beyond(new double[] {0.2, 0.5}, false), 1e-12);
+        assertTrue(Double.isNaN(slow.beyond(new double[] {0, 0.2}, false)));
     }
 
     @Test
