@@ -66,7 +66,8 @@ class PromotedStandbyCheckpointsTest {
         List<CoreSnapshot.WorkerState> gone = s.workers().stream().map(w -> new CoreSnapshot.WorkerState(w.id(),
                 w.rank(), w.name(), w.pushes(), w.lastSequence(), false, w.stalenessHistogram())).toList();
         return new CoreSnapshot(s.layout(), s.weights(), s.version(), s.updateRule(), s.ruleState(),
-                s.gradientsApplied(), s.gradientsDropped(), s.stalenessHistogram(), gone, s.extensions());
+                s.gradientsApplied(), s.gradientsDropped(), s.stalenessHistogram(), gone, s.extensions(),
+                s.recentLosses(), s.pushesByPath());
     }
 
     private static List<Path> checkpoints(Path dir) throws Exception {
