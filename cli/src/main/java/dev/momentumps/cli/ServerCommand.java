@@ -61,12 +61,14 @@ final class ServerCommand implements Callable<Integer> {
                     + "Default: none.")
     int probePort;
 
-    @Option(names = "--payload-port", paramLabel = "PORT", defaultValue = "${env:MPS_PAYLOAD_PORT:--1}",
-            description = "Also offer the payload socket on this port (0 picks a free one): workers with --transport "
-                    + "socket send gradients and receive weights there on a plain TCP socket, without HTTP/2 or "
-                    + "protobuf, authenticated by a secret issued at registration. The bytes are plaintext, so a "
-                    + "server with TLS refuses it. Same address as --bind. Env MPS_PAYLOAD_PORT. Default: none.")
-    int payloadPort;
+    @Option(names = "--payload-port", paramLabel = "PORT|auto|none", defaultValue = "${env:MPS_PAYLOAD_PORT:-auto}",
+            description = "Also offer the payload socket on this port (0 picks a free one): workers on other hosts "
+                    + "(--transport auto or socket) send gradients and receive weights there on a plain TCP socket, "
+                    + "without HTTP/2 or protobuf, authenticated by a secret issued at registration. The bytes are "
+                    + "plaintext, so a server with TLS refuses a port. auto: a free port without TLS, none with TLS; "
+                    + "none: not offered (workers stay on gRPC). Same address as --bind. Env MPS_PAYLOAD_PORT. "
+                    + "Default: auto.")
+    String payloadPortOption;
 
     @Option(names = "--port-file", paramLabel = "FILE", description = "Write the bound port to this file once listening.")
     Path portFile;
@@ -120,6 +122,28 @@ final class ServerCommand implements Callable<Integer> {
             + "(written, failures, last error) to this JSON file whenever they change (mps train reads it).")
     Path checkpointReport;
 
+    /** --payload-port as a port, or -1 for none (auto: 0 without TLS, none with it). */
+    private int payloadPort() {
+        String v = payloadPortOption.trim();
+        if (v.equals("none")) {
+            return -1;
+        }
+        if (v.equals("auto")) {
+            return security.tls().enabled() ? -1 : 0;
+        }
+        int p;
+        try {
+            p = Integer.parseInt(v);
+        } catch (NumberFormatException e) {
+            p = -1;
+        }
+        if (p < 0 || p > 65535 || (p == port && port != 0)) {
+            throw new IllegalArgumentException("--payload-port must be a port in [0, 65535] other than --port, auto "
+                    + "or none, got '" + payloadPortOption + "'");
+        }
+        return p;
+    }
+
     @Override
     public Integer call() throws Exception {
         if (port < 0 || port > 65535) {
@@ -128,9 +152,7 @@ final class ServerCommand implements Callable<Integer> {
         if (probePort < -1 || probePort > 65535 || (probePort == port && port != 0)) {
             throw new IllegalArgumentException("--probe-port must be in [0, 65535] and not --port, got " + probePort);
         }
-        if (payloadPort < -1 || payloadPort > 65535 || (payloadPort == port && port != 0)) {
-            throw new IllegalArgumentException("--payload-port must be in [0, 65535] and not --port, got " + payloadPort);
-        }
+        int payloadPort = payloadPort();
         if (payloadPort >= 0 && security.tls().enabled()) {
             throw new IllegalArgumentException("--payload-port: the payload socket carries gradients and weights in "
                     + "plaintext, so a server with TLS (--tls-cert) does not offer it; drop --payload-port (workers "
@@ -200,7 +222,7 @@ final class ServerCommand implements Callable<Integer> {
         }
         if (payloadPort >= 0) {
             System.out.println("payload socket on " + bind + ":" + host.payloadPort()
-                    + " (plaintext, for workers with --transport socket)");
+                    + " (plaintext, for workers on other hosts: --transport auto or socket)");
         }
         if (role.count() > 1) {
             System.out.println("shard " + role.index() + " of " + role.count() + " (advertised as "

@@ -58,6 +58,7 @@ class BadCommandLineTest {
         mentions(fails("worker", "--transport", "socket", "--tls-ca", dir.resolve("ca.pem").toString()),
                 "--transport socket", "plaintext", "--tls-ca", "--transport tcp");
         mentions(fails("server", "--payload-port", "70000"), "--payload-port", "70000");
+        mentions(fails("server", "--payload-port", "sometimes"), "--payload-port", "auto or none", "sometimes");
         mentions(fails("bench", "compare", "--warmup-seconds", "-1"), "--warmup-seconds", "-1");
         mentions(fails("bench", "compare", "--scaling-workers", "1,two"), "--scaling-workers", "two");
         mentions(fails("bench", "compare", "--scaling-workers", "0"), "--scaling-workers", "0");

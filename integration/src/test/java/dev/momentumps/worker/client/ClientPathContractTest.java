@@ -38,7 +38,7 @@ abstract class ClientPathContractTest {
     static final int BIG = 100_003; // 400 KB: seven 64 KiB chunks, the last one partial
 
     ParameterServerCore core;
-    private ServerHost host;
+    ServerHost host;
     GrpcParameterClient client;
 
     /** The transport the client is told to use. */

@@ -173,6 +173,9 @@ public final class ParameterServerCore implements AutoCloseable {
             w.alive = false;
             replication.deregistered(workerId);
             consistency.onWorkerGone(workerId, sink);
+            for (UpdateListener l : listeners) {
+                l.onWorkerGone(workerId);
+            }
             notifyAll();
         }
     }

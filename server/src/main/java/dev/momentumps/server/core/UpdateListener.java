@@ -1,7 +1,7 @@
 package dev.momentumps.server.core;
 
 /**
- * Hears of every gradient the server applies, for metrics. Called under the core's lock: keep it cheap
+ * Hears of every gradient the server applies, for metrics, and of workers that leave. Called under the core's lock: keep it cheap
  * (append a line to a buffer) and never call back into the core.
  */
 public interface UpdateListener {
@@ -29,6 +29,13 @@ public interface UpdateListener {
         BACKUP_ROUND,
         /** it held NaN or ±Inf and the non-finite policy is {@code skip} */
         NON_FINITE
+    }
+
+    /**
+     * Hears of a worker marked gone: it deregistered or its lease expired (what it was given for its
+     * registration, such as its payload socket's secret, is retired). Default: nothing.
+     */
+    default void onWorkerGone(int workerId) {
     }
 
     /** Hears of every gradient accepted but not applied, and why. Default: nothing. */

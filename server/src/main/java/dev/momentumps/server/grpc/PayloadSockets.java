@@ -71,6 +71,16 @@ final class PayloadSockets implements AutoCloseable {
             throw new IOException("payload socket: cannot listen on " + address + ": " + e.getMessage(), e);
         }
         listener = l;
+        rpc.core.addListener(new dev.momentumps.server.core.UpdateListener() {
+            @Override
+            public void onApplied(long version, int workerId, long staleness, double loss, long nanos) {
+            }
+
+            @Override
+            public void onWorkerGone(int workerId) {
+                retire(workerId);
+            }
+        });
         acceptor = new Thread(this::acceptLoop, "mps-payload-accept");
         acceptor.setDaemon(true);
         acceptor.start();
@@ -92,6 +102,19 @@ final class PayloadSockets implements AutoCloseable {
         random.nextBytes(secret);
         secrets.put(workerId, secret);
         return PayloadSocket.newBuilder().setPort(port()).setSecret(ByteString.copyFrom(secret)).build();
+    }
+
+    /**
+     * A worker left (deregistered, or its lease expired): its secret is forgotten, so no socket opens with it
+     * again, and its socket is closed, at once when it waits between requests, else once the request in
+     * progress is answered. The worker gets a new secret when it registers again.
+     */
+    void retire(int workerId) {
+        secrets.remove(workerId);
+        Connection c = byWorker.get(workerId);
+        if (c != null) {
+            c.retire();
+        }
     }
 
     /** Sockets open now (authenticated or not). */
@@ -191,6 +214,10 @@ final class PayloadSockets implements AutoCloseable {
         private final float[] scanScratch = new float[FiniteScan.BLOCK];
         private ByteBuffer out;
         private int workerId = -1;
+        /** serving a request (guarded by this) */
+        private boolean busy;
+        /** its worker left: closed after the request in progress (guarded by this) */
+        private boolean retired;
 
         Connection(TimedChannel channel) {
             super("mps-payload-" + channel.peer());
@@ -212,7 +239,9 @@ final class PayloadSockets implements AutoCloseable {
                 in = PayloadFrames.direct(PayloadFrames.CHUNK_BYTES);
                 reply(new PayloadFrames.Reply(0, 0, 0, 0, 0, ""));
                 while (!closed && serve()) {
-                    // one request after another
+                    if (!idle()) {
+                        break;
+                    }
                 }
             } catch (Refused r) {
                 log.accept("payload socket " + channel.peer() + (workerId >= 0 ? " of worker " + workerId : "")
@@ -276,6 +305,9 @@ final class PayloadSockets implements AutoCloseable {
                 }
                 throw e;
             }
+            if (!begin()) {
+                return false;
+            }
             header.flip();
             PayloadFrames.Request r = PayloadFrames.Request.read(header);
             long deadline = TimedChannel.deadlineIn(rpc.waitMillis);
@@ -332,6 +364,26 @@ final class PayloadSockets implements AutoCloseable {
             } finally {
                 grant.close();
             }
+        }
+
+        /** Its worker left: closed now if it waits between requests, else after the one in progress. */
+        synchronized void retire() {
+            retired = true;
+            if (!busy) {
+                channel.close();
+            }
+        }
+
+        /** A request's header arrived: false when the worker has left meanwhile (the socket then closes). */
+        private synchronized boolean begin() {
+            busy = !retired;
+            return busy;
+        }
+
+        /** A request is answered: false when the worker has left meanwhile (the socket then closes). */
+        private synchronized boolean idle() {
+            busy = false;
+            return !retired;
         }
 
         /** The header's checks; returns the model's size. */

@@ -152,6 +152,50 @@ class PayloadSocketsTest {
     }
 
     @Test
+    void aWorkerThatLeavesHasItsSocketClosedAndItsSecretRefused() throws Exception {
+        start(new Asynchronous());
+        RegisterReply first = register(0);
+        RegisterReply second = register(1);
+        String[] message = new String[1];
+        // worker 0 deregisters, worker 1's lease expires: each one's open socket is closed by the server
+        for (RegisterReply r : new RegisterReply[] {first, second}) {
+            byte[] secret = r.getPayloadSocket().getSecret().toByteArray();
+            try (TimedChannel c = connect(r)) {
+                hello(c, r.getWorkerId(), secret);
+                assertEquals(0, reply(c, message)[0]);
+                request(c, PayloadFrames.KIND_PULL, r.getWorkerId(), 0, 0);
+                assertEquals(0, reply(c, message)[0]);
+                if (r == first) {
+                    ParameterServerGrpc.newBlockingStub(channel).deregister(dev.momentumps.proto.DeregisterRequest
+                            .newBuilder().setWorkerId(r.getWorkerId()).build());
+                } else {
+                    assertArrayEquals(new int[] {r.getWorkerId()}, core.expireLeases(0));
+                }
+                assertClosedByServer(c);
+            }
+            // the secret of the registration that ended opens no socket again
+            try (TimedChannel c = connect(r)) {
+                hello(c, r.getWorkerId(), secret);
+                int[] refused = reply(c, message);
+                assertEquals(Status.Code.UNAUTHENTICATED.value(), refused[0]);
+                assertTrue(message[0].contains("worker " + r.getWorkerId() + " did not present the secret"),
+                        message[0]);
+                assertClosedByServer(c);
+            }
+        }
+        // registering again issues a new secret, which is taken; the old one stays refused
+        RegisterReply again = register(1);
+        assertEquals(second.getWorkerId(), again.getWorkerId());
+        assertTrue(!again.getPayloadSocket().getSecret().equals(second.getPayloadSocket().getSecret()));
+        try (TimedChannel c = connect(again)) {
+            hello(c, again.getWorkerId(), again.getPayloadSocket().getSecret().toByteArray());
+            assertEquals(0, reply(c, message)[0]);
+            request(c, PayloadFrames.KIND_PULL, again.getWorkerId(), 0, 0);
+            assertEquals(0, reply(c, message)[0]);
+        }
+    }
+
+    @Test
     void aBadHeaderIsRefusedBeforeAnyValueIsReadAndChangesNothing() throws Exception {
         start(new Asynchronous());
         RegisterReply r = register(0);

@@ -63,6 +63,8 @@ public final class GrpcParameterClient implements ParameterClient {
     private boolean pushPullUnavailable;
     private SharedRegion region;
     private PayloadSocketClient payload;
+    /** AUTO found the payload socket offered but could not open it: tensors stay on gRPC for good */
+    private boolean payloadUnreachable;
     private Transport used;
 
     /**
@@ -111,7 +113,8 @@ public final class GrpcParameterClient implements ParameterClient {
         String here = SharedRegion.hostId();
         sameHost = !here.isEmpty() && here.equals(r.getHostId());
         closePayload();
-        if (preferred == Transport.SOCKET) {
+        if (preferred == Transport.SOCKET || (preferred == Transport.AUTO && !sameHost && r.hasPayloadSocket()
+                && !payloadUnreachable)) {
             if (!r.hasPayloadSocket()) {
                 throw Status.FAILED_PRECONDITION.withDescription("--transport socket: the server at "
                         + channel.authority() + " offers no payload socket (start it with mps server --payload-port "
@@ -119,7 +122,7 @@ public final class GrpcParameterClient implements ParameterClient {
             }
             payload = new PayloadSocketClient(new InetSocketAddress(host(channel.authority()),
                     r.getPayloadSocket().getPort()), workerId, r.getPayloadSocket().getSecret().toByteArray(),
-                    deadlineMillis);
+                    deadlineMillis, preferred == Transport.AUTO);
         }
         return new Registration(workerId, ProtoMapping.fromProto(r.getMode()).cliName(), r.getUpdateRule(), r.getStalenessBound(),
                 r.getVersion());
@@ -153,7 +156,11 @@ public final class GrpcParameterClient implements ParameterClient {
     @Override
     public long pull(float[] out) {
         if (payload != null) {
-            return payload.pull(out);
+            Long version = payload.pull(out);
+            if (version != null) {
+                return version;
+            }
+            payloadUnreachable();
         }
         WeightsReceiver receiver = new WeightsReceiver(out);
         ClientCalls.asyncServerStreamingCall(channel.newCall(FrameMarshallers.PULL, callOptions()),
@@ -169,8 +176,11 @@ public final class GrpcParameterClient implements ParameterClient {
                 .build();
         if (payload != null) {
             PushResult r = payload.push(baseVersion, sequence, gradient, loss, batchSize, weightsOut);
-            used = Transport.SOCKET;
-            return r;
+            if (r != null) {
+                used = Transport.SOCKET;
+                return r;
+            }
+            payloadUnreachable();
         }
         if (goesShared(gradient.length)) {
             PushResult r = pushShared(header, gradient, weightsOut);
@@ -410,6 +420,12 @@ public final class GrpcParameterClient implements ParameterClient {
             region.close();
             region = null;
         }
+    }
+
+    /** AUTO could not open the payload socket it was offered (a firewall, a proxy): gRPC from now on. */
+    private void payloadUnreachable() {
+        payloadUnreachable = true;
+        closePayload();
     }
 
     private void closePayload() {

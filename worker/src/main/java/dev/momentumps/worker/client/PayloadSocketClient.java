@@ -17,43 +17,65 @@ import java.nio.charset.StandardCharsets;
  * user-space copy); the weights are read into that buffer and copied into the caller's array. Every read and
  * write gives up at the call's deadline. Failures surface as {@link StatusRuntimeException}s with the
  * server's status and message, as on the gRPC paths; a socket the server closes (or that fails) is opened
- * again by the next call.
+ * again by the next call. An optional socket (the one {@link Transport#AUTO} takes across hosts) that cannot
+ * be opened the first time (nothing listens, a firewall drops it, the handshake is refused) makes its call
+ * return null instead, before any request byte is sent, so the caller moves the tensors over gRPC.
  */
 final class PayloadSocketClient implements AutoCloseable {
     private final InetSocketAddress address;
     private final int workerId;
     private final byte[] secret;
     private final long deadlineMillis;
+    private final boolean optional;
+    private boolean connectedOnce;
     private final ByteBuffer head = PayloadFrames.direct(PayloadFrames.REQUEST_BYTES);
     private final ByteBuffer replyHead = PayloadFrames.direct(PayloadFrames.REPLY_BYTES);
     private ByteBuffer block;
     private TimedChannel channel;
 
-    PayloadSocketClient(InetSocketAddress address, int workerId, byte[] secret, long deadlineMillis) {
+    /**
+     * @param optional the caller has another path: a first connection that fails makes the call return null
+     *                 (connecting gives up after {@link #OPTIONAL_CONNECT_MILLIS})
+     */
+    PayloadSocketClient(InetSocketAddress address, int workerId, byte[] secret, long deadlineMillis,
+                        boolean optional) {
         this.address = address;
         this.workerId = workerId;
         this.secret = secret.clone();
         this.deadlineMillis = deadlineMillis;
+        this.optional = optional;
     }
 
-    /** The weights into {@code out}; returns their version. */
-    long pull(float[] out) {
+    /** How long an optional socket's first connection may take before the caller's other path is taken. */
+    static final long OPTIONAL_CONNECT_MILLIS = 3_000;
+
+    /** The weights into {@code out}; returns their version, or null (see {@code optional}). */
+    Long pull(float[] out) {
         PayloadFrames.Reply r = call(new PayloadFrames.Request(PayloadFrames.KIND_PULL, workerId, 0, 0, 0, 0,
                 PayloadFrames.FLAG_RETURN_WEIGHTS, 0, 0), null, out);
-        return r.version();
+        return r == null ? null : r.version();
     }
 
-    /** A dense push; the fresh weights into {@code weightsOut} when not null. */
+    /** A dense push; the fresh weights into {@code weightsOut} when not null; null (see {@code optional}). */
     ParameterClient.PushResult push(long baseVersion, long sequence, float[] gradient, double loss, int batchSize,
                                     float[] weightsOut) {
         PayloadFrames.Reply r = call(new PayloadFrames.Request(PayloadFrames.KIND_PUSH, workerId, baseVersion,
                 sequence, loss, batchSize, weightsOut != null ? PayloadFrames.FLAG_RETURN_WEIGHTS : 0,
                 gradient.length, 0), gradient, weightsOut);
-        return new ParameterClient.PushResult(r.version(), r.staleness(), r.applied());
+        return r == null ? null : new ParameterClient.PushResult(r.version(), r.staleness(), r.applied());
     }
 
     private PayloadFrames.Reply call(PayloadFrames.Request request, float[] values, float[] weightsOut) {
         long deadline = TimedChannel.deadlineIn(deadlineMillis);
+        if (optional && !connectedOnce) {
+            try {
+                open(Math.min(deadline, TimedChannel.deadlineIn(OPTIONAL_CONNECT_MILLIS)));
+            } catch (IOException | StatusRuntimeException e) {
+                System.err.println("momentum-ps worker: the payload socket at " + address + " cannot be opened ("
+                        + e.getMessage() + "); tensors go over gRPC");
+                return null;
+            }
+        }
         boolean ok = false;
         try {
             TimedChannel c = open(deadline);
@@ -134,6 +156,7 @@ final class PayloadSocketClient implements AutoCloseable {
             block = PayloadFrames.direct(PayloadFrames.CHUNK_BYTES);
         }
         channel = c;
+        connectedOnce = true;
         return c;
     }
 
