@@ -4,8 +4,10 @@ Every call carries a deadline. A push-and-pull takes the path the Java worker ta
 (``GrpcParameterClient``): through a shared memory-mapped region when the server reports this host's boot
 id and the tensor is bigger than 64 KiB, else one unary ``PushPull`` with the tensor inline when it fits in
 one chunk (the size the server announced at registration, about 1 MiB), else a ``Push`` stream of chunks of
-that size. ``transport`` forces one path ("shared-memory", "grpc-unary", "grpc-stream") or TCP only
-("tcp"); a forced path still falls back to the stream when the tensor does not fit. With ``compress="fp16"``
+that size; on another host, when the server offers its payload socket (a plaintext server), dense pushes and
+pulls go there instead (``momentumps.payload``), unless it cannot be opened. ``transport`` forces one path
+("shared-memory", "socket", "grpc-unary", "grpc-stream") or TCP gRPC only ("tcp"); a forced gRPC path still
+falls back to the stream when the tensor does not fit. With ``compress="fp16"``
 the gradient travels as IEEE half floats (saturated at +-65504, rounded to nearest even), inline or
 streamed; through a region it is rounded to half and written as float32 (the region is memory, not wire).
 """
@@ -19,12 +21,14 @@ import numpy as np
 
 from momentumps import layout as layouts
 from momentumps.errors import ServerError, UsageError
+from momentumps.payload import PayloadSocket, Unreachable
 from momentumps.region import SharedRegion, host_id
 from momentumps.v1 import parameter_server_pb2 as pb
 from momentumps.v1 import parameter_server_pb2_grpc as pb_grpc
 
-AUTO, SHARED_MEMORY, UNARY, STREAM, TCP = "auto", "shared-memory", "grpc-unary", "grpc-stream", "tcp"
-TRANSPORTS = (AUTO, TCP, SHARED_MEMORY, UNARY, STREAM)
+AUTO, SHARED_MEMORY, UNARY, STREAM, TCP, SOCKET = ("auto", "shared-memory", "grpc-unary", "grpc-stream", "tcp",
+                                                 "socket")
+TRANSPORTS = (AUTO, TCP, SOCKET, SHARED_MEMORY, UNARY, STREAM)
 DEFAULT_CHUNK_BYTES = 1 << 20
 # under AUTO, tensors up to this size go inline even on one host: a region saves nothing there
 INLINE_FIRST_BYTES = 64 << 10
@@ -164,11 +168,19 @@ def half(gradient):
 
 
 class GrpcClient:
-    """One worker's (or an observer's) calls to one server. Not for concurrent use."""
+    """One worker's (or an observer's) calls to one server. Not for concurrent use. ``address``: the server's
+    HOST:PORT the channel goes to (the payload socket is on that host); ``plaintext``: the channel has no TLS
+    (only then may the payload socket, which is plaintext, carry the tensors)."""
 
-    def __init__(self, channel, deadline=120.0, transport=AUTO, token=None, owns_channel=True):
+    def __init__(self, channel, deadline=120.0, transport=AUTO, token=None, owns_channel=True, address=None,
+                 plaintext=True):
         if transport not in TRANSPORTS:
             raise UsageError("--transport must be one of %s; got '%s'" % (", ".join(TRANSPORTS), transport))
+        if transport == SOCKET and not plaintext:
+            raise UsageError("--transport socket sends gradients and weights in plaintext beside the TLS channel; "
+                             "with --tls-ca use --transport tcp")
+        if transport == SOCKET and address is None:
+            raise UsageError("--transport socket needs the server's address")
         if not deadline > 0:
             raise UsageError("--deadline must be > 0 seconds, got %s" % deadline)
         self.channel = channel
@@ -182,14 +194,22 @@ class GrpcClient:
         self.same_host = False
         self.push_pull_unavailable = False
         self.region = None
+        self.address = address
+        self.plaintext = plaintext
+        self.payload = None
+        # "auto" found the payload socket offered but could not open it: tensors stay on gRPC for good
+        self.payload_unreachable = False
         self.last_transport = None
         # called with a new region before pushes go through it (the model may then live in its memory; the
         # mapping stays valid as plain memory after the file is deleted, so nothing moves back when it is)
         self.on_region = None
 
-    def use(self, channel):
-        """Talks to another server from now on (a hot standby taking over): its stub on ``channel``, not yet
-        registered there. The shared region stays: a standby on this host maps the same file."""
+    def use(self, channel, address=None):
+        """Talks to another server from now on (a hot standby taking over): its stub on ``channel`` (to
+        ``address``), not yet registered there. The shared region stays: a standby on this host maps the same
+        file."""
+        self.close_payload()
+        self.address = address
         self.channel = channel
         self.stub = pb_grpc.ParameterServerStub(channel)
         self.worker_id = -1
@@ -208,6 +228,17 @@ class GrpcClient:
             self.chunk_bytes = r.chunk_bytes
         here = host_id()
         self.same_host = bool(here) and here == r.host_id
+        self.close_payload()
+        offered = r.HasField("payload_socket")
+        if self.preferred == SOCKET and not offered:
+            raise ServerError("FAILED_PRECONDITION", "--transport socket: the server at %s offers no payload socket "
+                              "(start it with mps server --payload-port PORT; a server with TLS offers none)"
+                              % self.address)
+        if self.preferred == SOCKET or (self.preferred == AUTO and offered and not self.same_host and self.plaintext
+                                        and self.address is not None and not self.payload_unreachable):
+            host = self.address.rpartition(":")[0].strip("[]")
+            self.payload = PayloadSocket(host, r.payload_socket.port, r.worker_id, r.payload_socket.secret,
+                                         self.deadline, optional=self.preferred == AUTO)
         return Registration(r)
 
     def initialize(self, layout, weights):
@@ -224,8 +255,18 @@ class GrpcClient:
         reply = self._call("Initialize", self.stub.Initialize, frames())
         return not reply.already_initialized
 
+    def _payload_unreachable(self, error):
+        print("momentumps worker: %s; tensors go over gRPC" % error, file=sys.stderr, flush=True)
+        self.payload_unreachable = True
+        self.close_payload()
+
     def pull(self, out):
         """Copies the current weights into ``out`` (a float32 numpy array); returns their version."""
+        if self.payload is not None:
+            try:
+                return self.payload.pull(out)
+            except Unreachable as e:
+                self._payload_unreachable(e)
         return self._receive("Pull", self.stub.Pull(pb.PullRequest(worker_id=self.worker_id), timeout=self.deadline,
                                                    metadata=self.metadata), out).version
 
@@ -266,6 +307,16 @@ class GrpcClient:
         """Pushes ``gradient`` (a float32 numpy array, e.g. a region's half) computed on ``base_version``;
         the fresh weights come back into ``weights_out`` when it is not None."""
         n = gradient.size
+        if self.payload is not None:
+            if compress == "fp16":
+                gradient = half(gradient).astype("<f4")  # float32 only on the socket: the rounded values
+            try:
+                version, staleness, applied = self.payload.push(base_version, sequence, gradient, loss, batch_size,
+                                                                weights_out)
+                self.last_transport = SOCKET
+                return PushResult(version, staleness, applied)
+            except Unreachable as e:
+                self._payload_unreachable(e)
         if self._goes_shared(n):
             r = self._push_shared(base_version, sequence, gradient, loss, batch_size, weights_out, compress)
             if r is not None:
@@ -397,7 +448,13 @@ class GrpcClient:
             self.region.close()
             self.region = None
 
+    def close_payload(self):
+        if self.payload is not None:
+            self.payload.close()
+            self.payload = None
+
     def close(self):
+        self.close_payload()
         self.close_region()
         if self.owns_channel:
             self.channel.close()

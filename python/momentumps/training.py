@@ -78,7 +78,7 @@ class Worker:
     :meth:`start` registers, initialises the server (first offer wins) and pulls the weights into the
     model; :meth:`push` sends the gradient that ``backward()`` left in the parameters' ``.grad`` and puts
     the fresh weights into the parameters; :meth:`close` leaves the cluster. ``transport``: "auto" (the
-    Java client's choice), "tcp", "grpc-unary", "grpc-stream" or "shared-memory"; ``compress``: None or
+    Java client's choice), "tcp", "socket", "grpc-unary", "grpc-stream" or "shared-memory"; ``compress``: None or
     "fp16"; ``deadline``: seconds allowed to every call; ``reconnect``: seconds to keep trying after losing
     the server; the bearer token from ``token``, ``token_file`` or ``$MPS_TOKEN``; TLS with ``tls_ca``,
     mutual TLS with ``tls_cert`` and ``tls_key`` too; ``await_workers``: start only once ``world_size``
@@ -113,7 +113,8 @@ class Worker:
             self.channels.append(clients.open_channel(address, tls_ca, tls_cert, tls_key, flag))
             clients.warn_plaintext_token(address, tls_ca, token)
         self.current = 0
-        self.client = clients.GrpcClient(self.channels[0], deadline, transport, token, owns_channel=False)
+        self.client = clients.GrpcClient(self.channels[0], deadline, transport, token, owns_channel=False,
+                                         address=self.servers[0], plaintext=tls_ca is None)
         self.client.on_region = self._bind_region
         self.backoff = Backoff(seed=time.time_ns() ^ rank)
         self.version = 0
@@ -136,7 +137,8 @@ class Worker:
 
     @property
     def last_transport(self):
-        """The path the last push took: "shared-memory", "grpc-unary" or "grpc-stream" (None before one)."""
+        """The path the last push took: "shared-memory", "socket", "grpc-unary" or "grpc-stream" (None before
+        one)."""
         return self.client.last_transport
 
     def _bind_region(self, region):
@@ -163,7 +165,7 @@ class Worker:
         self.failover_backoff.reset()
         while True:
             self.current = (self.current + 1) % len(self.servers)
-            self.client.use(self.channels[self.current])
+            self.client.use(self.channels[self.current], self.servers[self.current])
             try:
                 reg = self.client.register(self.rank, self.name)
                 if self._offered:

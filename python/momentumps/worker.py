@@ -52,8 +52,9 @@ def parser():
     p.add_argument("--seed", metavar="S", type=int, default=42, help="Seeds the initial weights and the shuffling. "
                                                                       "Default: 42.")
     p.add_argument("--transport", default="auto", choices=TRANSPORTS,
-                   help="auto (shared memory on the server's host, else inline or streamed), tcp, shared-memory, "
-                        "grpc-unary, grpc-stream. Default: auto.")
+                   help="auto (shared memory on the server's host; on another host the server's payload socket "
+                        "when it offers one, else inline or streamed), tcp, socket (the payload socket; not with "
+                        "TLS), shared-memory, grpc-unary, grpc-stream. Default: auto.")
     p.add_argument("--compress", default="none", choices=("none", "fp16"),
                    help="Send gradients as float16 (half the bytes). Default: none.")
     p.add_argument("--deadline-ms", metavar="MS", type=int, default=120000,

@@ -1,5 +1,5 @@
-"""Each path a push can take (inline PushPull, streamed chunks, the shared region; float32 and float16)
-is exercised against the real server, asserted to be the path taken, and moves the weights exactly as
+"""Each path a push can take (inline PushPull, streamed chunks, the shared region, the payload socket;
+float32 and float16) is exercised against the real server, asserted to be the path taken, and moves the weights exactly as
 plain SGD with lr 0.5 says (w - 0.5 g, exact in float32)."""
 import os
 
@@ -52,6 +52,9 @@ def push_once(address, n, transport, compress=None):
     (SMALL, "auto", "fp16", "grpc-unary"),
     (BIG, "tcp", "fp16", "grpc-stream"),
     (BIG, "shared-memory", "fp16", "shared-memory"),
+    (SMALL, "socket", None, "socket"),
+    (BIG, "socket", None, "socket"),  # more than one 1 MiB block each way
+    (BIG, "socket", "fp16", "socket"),  # the rounded values, as float32
 ])
 def test_push_takes_the_path_and_moves_the_weights(shared_server, n, transport, compress, path):
     server = sgd_server(shared_server, n)
@@ -96,3 +99,55 @@ def test_a_refused_region_falls_back_to_tcp(shared_server, monkeypatch, tmp_path
         np.testing.assert_array_equal(after, expected)
     finally:
         worker.close()
+
+
+def test_auto_on_another_host_takes_the_payload_socket(shared_server, monkeypatch):
+    """A worker whose host id is not the server's (another host) moves its tensors on the payload socket the
+    server offers, pulls included; the server counts the pushes under "socket"."""
+    import momentumps.client
+    monkeypatch.setattr(momentumps.client, "host_id", lambda: "another-host")
+    server = sgd_server(shared_server, MEDIUM)
+    worker, result, expected, after = push_once(server.address, MEDIUM, "auto")
+    try:
+        assert worker.last_transport == "socket" and worker.client.region is None
+        np.testing.assert_array_equal(after, expected)
+        weights = np.zeros(MEDIUM, dtype=np.float32)
+        assert worker.client.pull(weights) == result.version
+        np.testing.assert_array_equal(weights, expected)
+        assert dict(worker.client.status().pushes_by_path).get("socket", 0) >= 1
+    finally:
+        worker.close()
+
+
+def test_auto_stays_on_grpc_when_the_offered_socket_cannot_be_opened(shared_server, monkeypatch):
+    """An offered socket that nothing answers on (a firewall, a port not forwarded): the push goes over gRPC,
+    is applied once, and the socket is not tried again."""
+    import socket
+    import momentumps.client
+    from momentumps.payload import PayloadSocket
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        closed_port = s.getsockname()[1]
+
+    class Closed(PayloadSocket):
+        def __init__(self, host, port, *args, **kwargs):
+            super().__init__(host, closed_port, *args, **kwargs)
+
+    monkeypatch.setattr(momentumps.client, "host_id", lambda: "another-host")
+    monkeypatch.setattr(momentumps.client, "PayloadSocket", Closed)
+    worker, result, expected, after = push_once(sgd_server(shared_server, BIG).address, BIG, "auto")
+    try:
+        assert worker.last_transport == "grpc-stream"
+        assert worker.client.payload is None and worker.client.payload_unreachable
+        assert result.applied
+        np.testing.assert_array_equal(after, expected)
+    finally:
+        worker.close()
+
+
+def test_socket_is_refused_with_tls():
+    from momentumps.errors import UsageError
+    import grpc
+    from momentumps.client import GrpcClient
+    with pytest.raises(UsageError, match="--transport socket sends gradients and weights in plaintext"):
+        GrpcClient(grpc.insecure_channel("127.0.0.1:1"), transport="socket", address="127.0.0.1:1", plaintext=False)

@@ -337,9 +337,6 @@ final class TrainCommand implements Callable<Integer> {
     /** The server process: its options, the run's checkpoint directory, and the trajectory when it is fitted. */
     private ServerLaunch serverLaunch(Task t, Path dir) {
         List<String> options = new ArrayList<>(server.optionArgs());
-        if (wire.transport() == dev.momentumps.worker.client.Transport.SOCKET) {
-            options.addAll(List.of("--payload-port", "0")); // the workers' --transport socket needs it
-        }
         return ServerLaunch.of(options, server.recovery.checkpointDir, server.recovery.resume,
                 recordTrajectory(t) ? TrainRun.trajectoryFile(dir) : null, dir);
     }
@@ -399,9 +396,6 @@ final class TrainCommand implements Callable<Integer> {
         if (!wire.compress.equals("none") && !wire.compress.equals("fp16")) {
             throw new IllegalArgumentException("--compress " + wire.compress + ": Python workers compress with "
                     + "none or fp16");
-        }
-        if (wire.transport() == dev.momentumps.worker.client.Transport.SOCKET) {
-            throw new IllegalArgumentException("--transport socket: Python workers have no payload socket; use tcp");
         }
         if (!Files.isRegularFile(workerScript)) {
             throw new IllegalArgumentException("--worker-script " + workerScript + ": no such file");

@@ -46,7 +46,8 @@ public final class TransportBench implements Callable<Integer> {
             description = "Untimed rounds first (JIT warm-up), once every worker has done one round. Default: ${DEFAULT-VALUE}.")
     double warmupSeconds = Double.parseDouble(DEFAULT_WARMUP_SECONDS);
     @Option(names = "--transport", paramLabel = "T", defaultValue = "auto",
-            description = "auto (shared memory on one host, else TCP), tcp, socket (the server's payload socket), "
+            description = "auto (shared memory on one host, else the payload socket), tcp, socket (the server's "
+                    + "payload socket, Java or Python workers), "
                     + "shared-memory, grpc-unary, grpc-stream. Default: ${DEFAULT-VALUE}.")
     String transport = "auto";
     @Option(names = "--apply-threads", paramLabel = "N", defaultValue = "0", description = "Server apply threads; 0: one per core.")
@@ -104,12 +105,7 @@ public final class TransportBench implements Callable<Integer> {
                 "--bind", serverHost, "--optimizer", "momentum", "--lr", "0.000001", "--momentum", "0.9",
                 "--apply-threads", Integer.toString(applyThreads), "--wait-ms", "120000",
                 "--chunk-bytes", Integer.toString(chunkBytes)));
-        if (Transport.parse(transport, "--transport") == Transport.SOCKET) {
-            if (pythonWorkers) {
-                throw new IllegalArgumentException("--transport socket: Python workers have no payload socket");
-            }
-            s.addAll(List.of("--payload-port", "0"));
-        }
+        Transport.parse(transport, "--transport"); // the server offers its payload socket (--payload-port auto)
         Process replica = null;
         if (standby) {
             Path standbyPort = d.resolve("standby.port");
