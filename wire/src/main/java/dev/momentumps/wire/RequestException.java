@@ -10,7 +10,7 @@ public final class RequestException extends RuntimeException {
     /** Why a request was refused; one-to-one with the gRPC status codes of the same meaning. */
     public enum Reason {
         INVALID_ARGUMENT, NOT_FOUND, FAILED_PRECONDITION, OUT_OF_RANGE, ALREADY_EXISTS, DEADLINE_EXCEEDED,
-        UNAVAILABLE
+        UNAVAILABLE, RESOURCE_EXHAUSTED
     }
 
     private final Reason reason;

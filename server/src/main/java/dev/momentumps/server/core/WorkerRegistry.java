@@ -3,6 +3,7 @@ package dev.momentumps.server.core;
 import dev.momentumps.server.consistency.Clocks;
 import dev.momentumps.wire.RequestException;
 import dev.momentumps.wire.ServerStatus;
+import dev.momentumps.wire.config.ConfigKeys;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -14,16 +15,24 @@ import java.util.List;
  */
 final class WorkerRegistry implements Clocks {
     private final List<WorkerRecord> workers = new ArrayList<>();
+    /** live workers at most ({@code mps.maxWorkers}) */
+    private final int maxWorkers = ConfigKeys.MAX_WORKERS.getInt();
 
     /**
      * The record of a registering worker: a gone record of the same rank comes back alive (its clock and
-     * staleness counts kept, its push sequence afresh), else a new one. Refuses a bad rank or name.
+     * staleness counts kept, its push sequence afresh), else a new one. Refuses a bad rank or name, and
+     * (RESOURCE_EXHAUSTED) a worker beyond {@code mps.maxWorkers} live ones.
      */
     WorkerRecord register(int rank, String name) {
         if (rank < 0) {
             throw RequestException.invalid("rank must be >= 0, got " + rank);
         }
         RequestBounds.checkName("name", name);
+        if (liveWorkers() >= maxWorkers) {
+            throw new RequestException(RequestException.Reason.RESOURCE_EXHAUSTED, "the server already has "
+                    + maxWorkers + " workers registered (" + ConfigKeys.MAX_WORKERS.name()
+                    + "); register again once one deregisters or its lease expires");
+        }
         long now = System.nanoTime();
         for (WorkerRecord old : workers) {
             if (!old.alive && old.rank == rank) {

@@ -18,6 +18,7 @@ final class Statuses {
             case ALREADY_EXISTS -> Status.ALREADY_EXISTS;
             case DEADLINE_EXCEEDED -> Status.DEADLINE_EXCEEDED;
             case UNAVAILABLE -> Status.UNAVAILABLE;
+            case RESOURCE_EXHAUSTED -> Status.RESOURCE_EXHAUSTED;
         };
         return s.withDescription(e.getMessage()).asRuntimeException();
     }

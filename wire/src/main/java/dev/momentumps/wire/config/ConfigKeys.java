@@ -54,6 +54,13 @@ public final class ConfigKeys {
             "mps.maxCallsPerConnection", 16, 2, 1 << 16, "calls one connection may have open at once");
 
     /**
+     * Workers a server keeps registered (live) at once; a Register that would add one more is refused with
+     * RESOURCE_EXHAUSTED until one deregisters or its lease expires. Read when a server's core is built.
+     */
+    public static final ConfigKey.IntKey MAX_WORKERS = new ConfigKey.IntKey("mps.maxWorkers", 4096, 1, 1 << 20,
+            "workers a server keeps registered at once");
+
+    /**
      * An asynchronous server applies a shared-memory push in place, block by block from the worker's region, only
      * for models of more than this many elements; smaller pushes are copied into a pooled array first (each
      * block checked as it lands) and applied from there. Read when the core's class loads.
@@ -68,6 +75,6 @@ public final class ConfigKeys {
     public static List<ConfigKey<?>> all() {
         return List.of(FLOW_CONTROL_WINDOW, SOCKET_READ_BYTES, WRITE_BUFFER_LOW, WRITE_BUFFER_HIGH,
                 HTTP2_MAX_FRAME_SIZE, COMPOSITE_CUMULATOR, GC_AFTER_INITIALIZE, STREAM_IDLE_MS, MAX_CONNECTIONS,
-                MAX_CALLS_PER_CONNECTION, IN_PLACE_ABOVE);
+                MAX_CALLS_PER_CONNECTION, MAX_WORKERS, IN_PLACE_ABOVE);
     }
 }

@@ -64,7 +64,7 @@ class ConfigKeysTest {
             assertEquals(k.defaultValue(), k.parse(String.valueOf(k.defaultValue())), k.name());
             assertTrue(doc.contains("`" + k.name() + "`"), "docs/configuration.md names " + k.name());
         }
-        assertEquals(11, names.size(), "the eleven mps.* properties");
+        assertEquals(12, names.size(), "the twelve mps.* properties");
     }
 
     @Test
