@@ -32,6 +32,8 @@ MAX_MESSAGE_BYTES = 16 << 10
 _HELLO = struct.Struct("<iii")
 _REQUEST = struct.Struct("<iiqqdiiii")  # 48 bytes
 _REPLY = struct.Struct("<iiqqii")  # 32 bytes
+# a push's values up to this size go out in one send with its header (joined in a copy), bigger ones after it
+SMALL_PUSH_BYTES = 64 << 10
 # under "auto" the socket is one path among others: its first connection may take this long
 OPTIONAL_CONNECT_SECONDS = 3.0
 # grpc.StatusCode by the code's number, for the server's refusals
@@ -89,10 +91,16 @@ class PayloadSocket:
             n = 0 if values is None else values.size
             header = _REQUEST.pack(kind, self.worker_id, base_version, sequence,
                                    float("nan") if loss is None else float(loss), batch_size, flags, n, 0)
-            self._send(sock, header, end)
-            if values is not None:
+            if values is None:
+                self._send(sock, header, end)
+            else:
+                data = _bytes_of(values)
                 try:
-                    self._send(sock, _bytes_of(values), end)
+                    if len(data) <= SMALL_PUSH_BYTES:  # one send, one segment: the server finds both together
+                        self._send(sock, header + data, end)
+                    else:
+                        self._send(sock, header, end)
+                        self._send(sock, data, end)
                 except OSError:
                     self._raise_refusal(sock)  # the server may have refused the header and closed: say why
                     raise

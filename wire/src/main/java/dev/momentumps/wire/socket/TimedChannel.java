@@ -82,11 +82,20 @@ public final class TimedChannel implements AutoCloseable {
 
     /** Writes all of {@code bufs} in gathering writes; {@link SocketTimeoutException} at the deadline. */
     public void writeFully(ByteBuffer[] bufs, long deadlineNanos) throws IOException {
-        while (bufs[bufs.length - 1].hasRemaining()) {
+        while (hasRemaining(bufs)) {
             if (channel.write(bufs) == 0) {
                 await(SelectionKey.OP_WRITE, deadlineNanos, "write");
             }
         }
+    }
+
+    private static boolean hasRemaining(ByteBuffer[] bufs) {
+        for (ByteBuffer b : bufs) {
+            if (b.hasRemaining()) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private void await(int op, long deadlineNanos, String what) throws IOException {

@@ -82,8 +82,9 @@ final class PayloadSocketClient implements AutoCloseable {
             head.clear();
             request.write(head);
             head.flip();
-            c.writeFully(head, deadline);
-            if (values != null) {
+            if (values == null) {
+                c.writeFully(head, deadline);
+            } else {
                 try {
                     writeValues(c, values, deadline);
                 } catch (IOException e) {
@@ -183,15 +184,24 @@ final class PayloadSocketClient implements AutoCloseable {
         return new PayloadFrames.Reply(status, flags, version, staleness, numValues, message);
     }
 
-    /** Writes {@code values} a block at a time through the direct buffer. */
+    /**
+     * Writes the header in {@code head} and then {@code values} a block at a time through the direct buffer;
+     * the header goes out with the first block in one gathering write (one system call and, for a small
+     * model, one TCP segment: the server finds the values there with the header).
+     */
     private void writeValues(TimedChannel c, float[] values, long deadline) throws IOException {
         int per = PayloadFrames.CHUNK_BYTES / Float.BYTES;
-        for (int from = 0; from < values.length; from += per) {
+        ByteBuffer[] first = {head, block};
+        for (int from = 0; from < values.length || from == 0; from += per) {
             int count = Math.min(per, values.length - from);
             block.clear();
             block.asFloatBuffer().put(values, from, count);
             block.limit(count * Float.BYTES);
-            c.writeFully(block, deadline);
+            if (from == 0) {
+                c.writeFully(first, deadline);
+            } else {
+                c.writeFully(block, deadline);
+            }
         }
     }
 
