@@ -68,7 +68,7 @@ public final class AsyncMomentumMethods implements Experiment {
     record Setting(NetworkTask net, int[] workers, double[] sgdLrs, double[] momentumLrs, int seeds) {
     }
 
-    static final Setting MLP = new Setting(new NetworkTask("mlp", 0, 0, 32, 800), new int[] {4, 16, 32},
+    static final Setting MLP = new Setting(new NetworkTask("mlp", 0, 0, 32, 800), new int[] {4, 8, 16, 32},
             new double[] {0.1, 0.3, 1}, new double[] {0.01, 0.03, 0.1}, 8);
     static final Setting MLP_QUICK = new Setting(new NetworkTask("mlp", 0, 0, 32, 160), new int[] {4, 16},
             new double[] {0.3, 1}, new double[] {0.03, 0.1}, 2);
