@@ -13,6 +13,7 @@ import dev.momentumps.server.grpc.ServerHost;
 import dev.momentumps.server.optim.Sgd;
 import dev.momentumps.wire.ProtoMapping;
 import dev.momentumps.wire.ServerStatus;
+import dev.momentumps.wire.config.ConfigKeys;
 import io.grpc.ManagedChannel;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
@@ -31,7 +32,14 @@ class StatusPagesTest {
 
     @Test
     void everyReplyFitsADefaultClientAndTheClientSeesEveryWorker() throws Exception {
-        ParameterServerCore core = new ParameterServerCore(new Sgd(0.1, 0), t -> 1f, 0, new Asynchronous(), 1);
+        // more live workers than the default mps.maxWorkers: the bound is raised for this server
+        System.setProperty(ConfigKeys.MAX_WORKERS.name(), String.valueOf(WORKERS));
+        ParameterServerCore core;
+        try {
+            core = new ParameterServerCore(new Sgd(0.1, 0), t -> 1f, 0, new Asynchronous(), 1);
+        } finally {
+            System.clearProperty(ConfigKeys.MAX_WORKERS.name());
+        }
         String pad = "x".repeat(RequestBounds.MAX_NAME_BYTES - 8);
         for (int r = 0; r < WORKERS; r++) {
             core.register(r, String.format("%08d", r) + pad);
