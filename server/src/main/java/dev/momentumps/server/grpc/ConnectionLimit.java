@@ -29,6 +29,12 @@ import java.util.concurrent.atomic.AtomicInteger;
  * acknowledged: a call beyond {@link #hardCalls} ({@code 2 × calls}, room for a well-behaved client whose call
  * ended on its side a moment before it ends here) is refused with RESOURCE_EXHAUSTED when its headers arrive.
  *
+ * <p>Over all connections at most {@code inFlight} calls ({@code mps.maxCallsInFlight}) are in progress at once: a
+ * call beyond them is refused with RESOURCE_EXHAUSTED when its headers arrive, before any of its message is read,
+ * and every call's count is given back when it closes, completes or is cancelled. Each call holds at most about
+ * twice the message limit of direct memory while its message is assembled, so this bounds the transport's
+ * memory whatever the number of connections (see {@link #callsInFlight}).
+ *
  * <p>Together with the calls a connection may have open, the message limit
  * and the flow-control window, it bounds the bytes the transport holds for messages still arriving (see
  * {@link ServerHost#partialMessageBound}).
@@ -37,17 +43,56 @@ final class ConnectionLimit {
     private static final Attributes.Key<Boolean> ADMITTED = Attributes.Key.create("mps.connectionAdmitted");
     private static final Attributes.Key<AtomicInteger> CALLS = Attributes.Key.create("mps.connectionCalls");
 
+    /** Direct memory a call may hold while its message is assembled, in message limits (measured, see docs). */
+    static final int BYTES_PER_CALL_IN_MESSAGES = 2;
+
     private final int max;
     private final int calls;
+    private final int inFlight;
     private final AtomicInteger open = new AtomicInteger();
+    private final AtomicInteger inProgress = new AtomicInteger();
 
     /**
-     * @param max   connections served at once
-     * @param calls calls a connection advertises it takes at once
+     * @param max      connections served at once
+     * @param calls    calls a connection advertises it takes at once
+     * @param inFlight calls in progress at once over all connections
      */
-    ConnectionLimit(int max, int calls) {
+    ConnectionLimit(int max, int calls, int inFlight) {
         this.max = max;
         this.calls = calls;
+        this.inFlight = inFlight;
+    }
+
+    /**
+     * The calls in progress a training port admits at once: {@code configured} ({@code mps.maxCallsInFlight}),
+     * or when it is 0, {@code floor(maxDirectMemory / 2 / (2 × messageBytes))} (at least 1): half the direct
+     * memory, a call holding up to twice its message while it is assembled.
+     *
+     * @throws IllegalArgumentException naming the key when {@code configured} calls could hold more than
+     *                                  {@code maxDirectMemory}
+     */
+    static int callsInFlight(int configured, long maxDirectMemory, int messageBytes) {
+        long perCall = (long) BYTES_PER_CALL_IN_MESSAGES * messageBytes;
+        if (configured == 0) {
+            return (int) Math.max(1, Math.min(ConfigKeys.MAX_CALLS_IN_FLIGHT.max(), maxDirectMemory / 2 / perCall));
+        }
+        if ((long) configured * perCall > maxDirectMemory) {
+            throw new IllegalArgumentException(ConfigKeys.MAX_CALLS_IN_FLIGHT.name() + " " + configured
+                    + " calls could hold " + configured * perCall + " bytes of direct memory (" + BYTES_PER_CALL_IN_MESSAGES
+                    + " × " + messageBytes + " each), more than the JVM's max direct memory " + maxDirectMemory
+                    + "; lower it, or raise -XX:MaxDirectMemorySize");
+        }
+        return configured;
+    }
+
+    /** Calls in progress at once over all connections. */
+    int inFlight() {
+        return inFlight;
+    }
+
+    /** Calls in progress now. */
+    int inProgress() {
+        return inProgress.get();
     }
 
     /** The most calls one connection has open: twice what it advertises. */
@@ -108,10 +153,20 @@ final class ConnectionLimit {
                     return new ServerCall.Listener<>() {
                     };
                 }
+                if (inProgress.incrementAndGet() > inFlight) {
+                    inProgress.decrementAndGet();
+                    active.decrementAndGet();
+                    call.close(Status.RESOURCE_EXHAUSTED.withDescription("the server already has " + inFlight
+                            + " calls in progress (" + ConfigKeys.MAX_CALLS_IN_FLIGHT.name() + "); retry once"
+                            + " some finish"), new Metadata());
+                    return new ServerCall.Listener<>() {
+                    };
+                }
                 AtomicBoolean done = new AtomicBoolean();
                 Runnable release = () -> {
                     if (done.compareAndSet(false, true)) {
                         active.decrementAndGet();
+                        inProgress.decrementAndGet();
                     }
                 };
                 // released before the server's trailers leave (the client may open its next call on seeing

@@ -89,7 +89,10 @@ public final class ServerHost implements AutoCloseable {
             SocketTuning.server(netty);
             // the bytes of messages still arriving stay within partialMessageBound()
             int calls = ConfigKeys.MAX_CALLS_PER_CONNECTION.getInt();
-            this.connections = new ConnectionLimit(ConfigKeys.MAX_CONNECTIONS.getInt(), calls);
+            this.connections = new ConnectionLimit(ConfigKeys.MAX_CONNECTIONS.getInt(), calls,
+                    ConnectionLimit.callsInFlight(ConfigKeys.MAX_CALLS_IN_FLIGHT.getInt(),
+                            io.grpc.netty.shaded.io.netty.util.internal.PlatformDependent.maxDirectMemory(),
+                            maxMessageBytes));
             netty.maxConcurrentCallsPerConnection(calls)
                     .addTransportFilter(connections.filter())
                     .intercept(connections.interceptor());
@@ -212,6 +215,16 @@ public final class ServerHost implements AutoCloseable {
         }
         return (long) connections.max()
                 * ((long) connections.hardCalls() * maxMessageBytes + SocketTuning.FLOW_CONTROL_WINDOW);
+    }
+
+    /** Calls the training port keeps in progress at once ({@code mps.maxCallsInFlight}; -1 in-process). */
+    public int maxCallsInFlight() {
+        return connections == null ? -1 : connections.inFlight();
+    }
+
+    /** Calls in progress on the training port now (-1 in-process). */
+    public int callsInProgress() {
+        return connections == null ? -1 : connections.inProgress();
     }
 
     /** Connections the training port has admitted and that are still open (-1 in-process). */

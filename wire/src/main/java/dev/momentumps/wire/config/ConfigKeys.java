@@ -54,6 +54,15 @@ public final class ConfigKeys {
             "mps.maxCallsPerConnection", 16, 2, 1 << 16, "calls one connection may have open at once");
 
     /**
+     * Calls a server's training port has in progress at once, over all connections; a call beyond them is
+     * refused with RESOURCE_EXHAUSTED when its headers arrive. 0 derives it from the JVM's max direct memory
+     * (half of it, over twice the message limit per call); a value whose worst case passes the max direct
+     * memory is refused when the server is built.
+     */
+    public static final ConfigKey.IntKey MAX_CALLS_IN_FLIGHT = new ConfigKey.IntKey("mps.maxCallsInFlight", 0, 0,
+            1 << 20, "calls a server's training port has in progress at once (0: from the max direct memory)");
+
+    /**
      * Workers a server keeps registered (live) at once; a Register that would add one more is refused with
      * RESOURCE_EXHAUSTED until one deregisters or its lease expires. Read when a server's core is built.
      */
@@ -75,6 +84,6 @@ public final class ConfigKeys {
     public static List<ConfigKey<?>> all() {
         return List.of(FLOW_CONTROL_WINDOW, SOCKET_READ_BYTES, WRITE_BUFFER_LOW, WRITE_BUFFER_HIGH,
                 HTTP2_MAX_FRAME_SIZE, COMPOSITE_CUMULATOR, GC_AFTER_INITIALIZE, STREAM_IDLE_MS, MAX_CONNECTIONS,
-                MAX_CALLS_PER_CONNECTION, MAX_WORKERS, IN_PLACE_ABOVE);
+                MAX_CALLS_PER_CONNECTION, MAX_CALLS_IN_FLIGHT, MAX_WORKERS, IN_PLACE_ABOVE);
     }
 }

@@ -64,7 +64,7 @@ class ConfigKeysTest {
             assertEquals(k.defaultValue(), k.parse(String.valueOf(k.defaultValue())), k.name());
             assertTrue(doc.contains("`" + k.name() + "`"), "docs/configuration.md names " + k.name());
         }
-        assertEquals(12, names.size(), "the twelve mps.* properties");
+        assertEquals(13, names.size(), "the thirteen mps.* properties");
     }
 
     @Test
