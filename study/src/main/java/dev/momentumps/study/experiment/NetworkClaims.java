@@ -114,8 +114,6 @@ public final class NetworkClaims implements Experiment {
     private static final NetworkTask MLP = new NetworkTask("mlp", 0, 0, 32, 1200);
     private static final NetworkTask MLP_QUICK = new NetworkTask("mlp", 0, 0, 32, 120);
     private static final NetworkTask CNN = new NetworkTask("cnn", 2000, 500, 16, 200);
-    /** adam-vs-momentum-cnn's network: its grid has three times the cells of the other two claims' rows. */
-    private static final NetworkTask CNN_SHORT = new NetworkTask("cnn", 2000, 500, 16, 60);
     private static final NetworkTask CNN_QUICK = new NetworkTask("cnn", 500, 100, 16, 8);
 
     static Method sgd(String name, double[] lrs, Supplier<StalenessCompensation> compensation, boolean oneWorker) {
@@ -123,13 +121,11 @@ public final class NetworkClaims implements Experiment {
     }
 
     Setting setting(boolean quick) {
-        boolean shortCnn = cnn && !quick && claim == Claim.ADAM_VS_MOMENTUM;
-        NetworkTask net = cnn ? (quick ? CNN_QUICK : shortCnn ? CNN_SHORT : CNN) : (quick ? MLP_QUICK : MLP);
-        double[] lrs = cnn ? (quick ? new double[] {0.05} : shortCnn ? new double[] {0.025, 0.05, 0.1}
-                : new double[] {0.05, 0.1, 0.2})
+        NetworkTask net = cnn ? (quick ? CNN_QUICK : CNN) : (quick ? MLP_QUICK : MLP);
+        double[] lrs = cnn ? (quick ? new double[] {0.05} : new double[] {0.05, 0.1, 0.2})
                 : quick ? new double[] {0.1, 0.4} : new double[] {0.05, 0.1, 0.2, 0.4, 0.8};
-        int seeds = quick ? 2 : shortCnn ? 2 : cnn ? 5 : 4;
-        int widen = quick ? 0 : shortCnn ? 1 : cnn ? 2 : 3;
+        int seeds = quick ? 2 : cnn ? 5 : 4;
+        int widen = quick ? 0 : cnn ? 2 : 3;
         Supplier<StalenessCompensation> none = () -> StalenessCompensation.NONE;
         return switch (claim) {
             case STALENESS_LR -> new Setting(net, quick ? new int[] {4} : cnn ? new int[] {4, 16} : new int[] {4, 16, 32},
@@ -153,7 +149,7 @@ public final class NetworkClaims implements Experiment {
             case ADAM_VS_MOMENTUM -> {
                 double[] betas = quick ? new double[] {0, 0.9} : cnn ? new double[] {0, 0.5, 0.9}
                         : new double[] {-0.5, 0, 0.5, 0.9};
-                double[] adamLrs = cnn ? (quick ? new double[] {0.001} : new double[] {0.0005, 0.001, 0.002})
+                double[] adamLrs = cnn ? (quick ? new double[] {0.001} : new double[] {0.001, 0.002, 0.004})
                         : quick ? new double[] {0.002, 0.008} : new double[] {0.001, 0.002, 0.004, 0.008};
                 yield new Setting(net, quick ? (cnn ? new int[] {4} : new int[] {0, 4}) : cnn ? new int[] {0, 8}
                         : new int[] {0, 4, 16}, true, List.of(new Method("heavy ball (beta tuned)",
