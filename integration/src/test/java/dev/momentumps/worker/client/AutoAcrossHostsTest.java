@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import dev.momentumps.proto.RegisterReply;
-import dev.momentumps.server.grpc.ServerHost;
 import dev.momentumps.wire.TensorLayout;
 import io.grpc.ForwardingServerCall;
 import io.grpc.Metadata;
@@ -16,7 +15,6 @@ import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import java.io.IOException;
-import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 
 /**
@@ -24,9 +22,10 @@ import java.net.ServerSocket;
  * one's) takes the payload socket the server offers: the whole push-and-pull contract holds on it, the path
  * taken is {@code socket} and the server counts its pushes under that name (what a run's summary prints). A
  * socket offered but not reachable (a firewall, a port not forwarded) leaves AUTO on gRPC, while a worker
- * told {@code --transport socket} fails naming the socket.
+ * told {@code --transport socket} fails naming the socket. The server offers its socket as in
+ * {@link SocketTransportTest}, whose binding this one extends with {@code AUTO} and a reply from another host.
  */
-class AutoAcrossHostsTest extends ClientPathContractTest {
+class AutoAcrossHostsTest extends SocketTransportTest {
     /** The payload port the register reply names instead of the real one (-1: the real one). */
     private int announcedPort = -1;
 
@@ -57,16 +56,6 @@ class AutoAcrossHostsTest extends ClientPathContractTest {
                 }, headers);
             }
         });
-    }
-
-    @Override
-    ServerHost offer(ServerHost unstarted) throws IOException {
-        return unstarted.payloadPort(new InetSocketAddress("127.0.0.1", 0));
-    }
-
-    @Override
-    Transport expectedPath(int n) {
-        return Transport.SOCKET;
     }
 
     /** A loopback port nothing listens on. */
