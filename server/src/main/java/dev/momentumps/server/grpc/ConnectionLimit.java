@@ -129,17 +129,21 @@ final class ConnectionLimit {
         };
     }
 
+    /** Closes {@code call} with RESOURCE_EXHAUSTED and {@code why} before any of its message is read. */
+    private static <Q, R> ServerCall.Listener<Q> refuse(ServerCall<Q, R> call, String why) {
+        call.close(Status.RESOURCE_EXHAUSTED.withDescription(why), new Metadata());
+        return new ServerCall.Listener<>() {
+        };
+    }
+
     ServerInterceptor interceptor() {
         return new ServerInterceptor() {
             @Override
             public <Q, R> ServerCall.Listener<Q> interceptCall(ServerCall<Q, R> call, Metadata headers,
                                                                ServerCallHandler<Q, R> next) {
                 if (Boolean.FALSE.equals(call.getAttributes().get(ADMITTED))) {
-                    call.close(Status.RESOURCE_EXHAUSTED.withDescription("the server already serves " + max
-                            + " connections (" + ConfigKeys.MAX_CONNECTIONS.name() + "); close this connection"
-                            + " and connect again later"), new Metadata());
-                    return new ServerCall.Listener<>() {
-                    };
+                    return refuse(call, "the server already serves " + max + " connections ("
+                            + ConfigKeys.MAX_CONNECTIONS.name() + "); close this connection and connect again later");
                 }
                 AtomicInteger active = call.getAttributes().get(CALLS);
                 if (active == null) {
@@ -147,20 +151,14 @@ final class ConnectionLimit {
                 }
                 if (active.incrementAndGet() > hardCalls()) {
                     active.decrementAndGet();
-                    call.close(Status.RESOURCE_EXHAUSTED.withDescription("this connection already has "
-                            + hardCalls() + " calls open (twice " + ConfigKeys.MAX_CALLS_PER_CONNECTION.name()
-                            + ", which the server advertised)"), new Metadata());
-                    return new ServerCall.Listener<>() {
-                    };
+                    return refuse(call, "this connection already has " + hardCalls() + " calls open (twice "
+                            + ConfigKeys.MAX_CALLS_PER_CONNECTION.name() + ", which the server advertised)");
                 }
                 if (inProgress.incrementAndGet() > inFlight) {
                     inProgress.decrementAndGet();
                     active.decrementAndGet();
-                    call.close(Status.RESOURCE_EXHAUSTED.withDescription("the server already has " + inFlight
-                            + " calls in progress (" + ConfigKeys.MAX_CALLS_IN_FLIGHT.name() + "); retry once"
-                            + " some finish"), new Metadata());
-                    return new ServerCall.Listener<>() {
-                    };
+                    return refuse(call, "the server already has " + inFlight + " calls in progress ("
+                            + ConfigKeys.MAX_CALLS_IN_FLIGHT.name() + "); retry once some finish");
                 }
                 AtomicBoolean done = new AtomicBoolean();
                 Runnable release = () -> {
