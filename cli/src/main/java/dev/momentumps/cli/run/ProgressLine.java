@@ -6,8 +6,8 @@ import java.util.Locale;
 /**
  * The one-line progress of {@code mps train}: before the first update "starting: waiting for workers (k/W
  * registered)", then a bar of constant width, pushes done, updates per second and an ETA measured from the
- * first update (so start-up does not skew it), and the latest evaluated loss and mean staleness. On a
- * terminal the line is redrawn in place every {@value #REDRAW_MS} ms; otherwise (a log, CI) a new line is
+ * first update (so start-up does not skew it), and the latest evaluated loss and mean staleness. Once all
+ * pushes are done only {@link #finish} prints the full bar, once. On a terminal the line is redrawn in place every {@value #REDRAW_MS} ms; otherwise (a log, CI) a new line is
  * printed every {@value #LOG_MS} ms.
  */
 public final class ProgressLine {
@@ -43,6 +43,9 @@ public final class ProgressLine {
      * @param staleness the mean staleness so far
      */
     public void running(long pushes, long version, double loss, double staleness, long nowNanos) {
+        if (pushes >= total) {
+            return; // the run's last line is finish()'s, with the final loss: not a second 100% line
+        }
         show(line(pushes, version, loss, staleness, nowNanos), nowNanos, false);
     }
 

@@ -41,4 +41,17 @@ class ProgressLineTest {
         new ProgressLine(new PrintStream(out, true, StandardCharsets.UTF_8), false, 10).waiting(2, 4, S);
         assertEquals("train  starting: waiting for workers (2/4 registered)\n", out.toString(StandardCharsets.UTF_8));
     }
+
+    @Test
+    void aLogGetsOneFullBarTheFinishLine() {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ProgressLine p = new ProgressLine(new PrintStream(out, true, StandardCharsets.UTF_8), false, 10);
+        p.running(5, 5, 0.5, 1, S);
+        p.running(10, 10, 0.4, 1, 4 * S);
+        p.finish(10, 10, 0.3, 1, 5 * S);
+        String[] lines = out.toString(StandardCharsets.UTF_8).split("\n");
+        assertEquals(2, lines.length, out.toString(StandardCharsets.UTF_8));
+        assertTrue(lines[0].contains(" 50% 5/10 pushes"), lines[0]);
+        assertTrue(lines[1].contains("100% 10/10 pushes") && lines[1].contains("loss 0.3000"), lines[1]);
+    }
 }
