@@ -33,8 +33,8 @@ import java.util.function.Supplier;
  * optdigits, {@code async-momentum-methods}, or the MNIST CNN on a subset, {@code async-momentum-methods-cnn}).
  * Each method has its best η (for EASGD and SlowMo: the workers' local learning rate, with EASGD's moving
  * rate α and SlowMo's slow momentum β tuned with it: {@link Knob}) by mean final test loss over paired seeds,
- * from grids that widen while a winner sits on their edge ({@link #tune}). Every method computes the same
- * number of minibatch gradients: the local-step methods push once every H of them. One worker with heavy
+ * from grids that widen while a winner sits on their edge ({@link GridTuner.Widening#PER_KNOB}). Every
+ * method computes the same number of minibatch gradients: the local-step methods push once every H of them. One worker with heavy
  * ball is the reference. Every cell runs on the same seeds (which draw the minibatches and the schedule), so
  * methods are compared seed by seed: final test accuracy and loss with 95 % t intervals, paired 95 % intervals
  * on the differences (NAG against DANA, each method against the best at its M), and each method's mean gap
@@ -140,17 +140,16 @@ public final class AsyncMomentumMethods implements Experiment {
      * best η has the lowest mean loss. Its grid widens past an edge its winner sits on, by the grid's step (a
      * ratio when {@code log}), never past [lo, hi]: a winner at a bound is at the method's limit, not on an edge.
      */
-    record Knob(String name, double[] grid, double lo, double hi, boolean log) {
+    record Knob(String name, double[] grid, double lo, double hi, boolean log) implements GridTuner.Axis {
         Knob {
             if (grid.length < 2) {
                 throw new IllegalArgumentException(name + ": a grid of at least two values");
             }
         }
 
-        /** The value beyond the top (or bottom) end of {@code values}, or NaN when that end is at its bound. */
-        double beyond(double[] values, boolean top) {
-            double v = Math.max(lo, Math.min(hi, AsyncMomentumMethods.beyond(values, top, log)));
-            return v == (top ? values[values.length - 1] : values[0]) ? Double.NaN : v;
+        @Override
+        public double next(double[] values, boolean top) {
+            return GridTuner.continuing(lo, hi, log).next(values, top);
         }
 
         boolean atLimit(double v) {
@@ -158,27 +157,8 @@ public final class AsyncMomentumMethods implements Experiment {
         }
     }
 
-    /**
-     * The next value past one end of an ordered grid, continuing its pattern: two values from the end, moved
-     * by the span of the last two steps (a ratio when {@code log}), so a grid of 0.01, 0.03, 0.1 grows to 0.3, 1
-     * and one of 0.1, 0.3, 0.9 to 2.7; a two-value grid repeats its step, a one-value grid steps by a ratio of
-     * 3. Rounded to 6 decimals.
-     */
-    static double beyond(double[] values, boolean top, boolean log) {
-        int n = values.length;
-        double v;
-        if (n == 1) {
-            v = top ? values[0] * 3 : values[0] / 3;
-        } else if (n == 2) {
-            v = log ? (top ? values[1] * (values[1] / values[0]) : values[0] / (values[1] / values[0]))
-                    : (top ? values[1] + (values[1] - values[0]) : values[0] - (values[1] - values[0]));
-        } else if (log) {
-            v = top ? values[n - 2] * (values[n - 1] / values[n - 3]) : values[1] / (values[2] / values[0]);
-        } else {
-            v = top ? values[n - 2] + (values[n - 1] - values[n - 3]) : values[1] - (values[2] - values[0]);
-        }
-        return Math.round(v * 1e6) / 1e6;
-    }
+    /** η grows past an edge by its grid's own step ({@link GridTuner#continuing}): 0.01, 0.03, 0.1 → 0.3 → 1. */
+    static final GridTuner.Axis LR_AXIS = GridTuner.continuing(0, Double.POSITIVE_INFINITY, true);
 
     /** The server's rule for M workers at the method's second parameter (NaN when it has none). */
     interface Rule {
@@ -283,170 +263,24 @@ public final class AsyncMomentumMethods implements Experiment {
         return true;
     }
 
-    /** One run of the grid: {test accuracy, test loss, mean gap} of a method at M, η, its second parameter, seed. */
-    interface Evaluator {
-        double[] at(Method m, int workers, double lr, double knob, int seed);
-    }
-
-    /** One method at one value of its second parameter and M: its η grid, as grown, and every η's runs. */
-    static final class Cell {
-        final double knob;
-        double[] lrs;
-        final List<double[][]> results = new ArrayList<>(); // per η: per seed {acc, loss, gap}
-        int lrWidened;
-
-        Cell(double knob, double[] lrs) {
-            this.knob = knob;
-            this.lrs = lrs.clone();
-            for (int l = 0; l < lrs.length; l++) {
-                results.add(null);
-            }
-        }
-
-        double[][] losses() {
-            double[][] loss = new double[lrs.length][];
-            for (int l = 0; l < lrs.length; l++) {
-                double[][] r = results.get(l);
-                loss[l] = new double[r.length];
-                for (int s = 0; s < r.length; s++) {
-                    loss[l][s] = r[s][1];
-                }
-            }
-            return loss;
-        }
-
-        int bestLr() {
-            return GridBest.of(losses()).best();
-        }
-    }
-
-    /** One method at one M: a cell per value of its second parameter, ascending (one cell when it has none). */
-    static final class Tuning {
-        final Method method;
-        final int workers;
-        final List<Cell> cells = new ArrayList<>();
-        int knobWidened;
-
-        Tuning(Method method, int workers, double[] lrs, boolean quick) {
-            this.method = method;
-            this.workers = workers;
-            for (double k : method.knobs(quick)) {
-                cells.add(new Cell(k, lrs));
-            }
-        }
-
-        /** The index of the cell whose best η has the lowest mean loss. */
-        int best() {
-            double[][] scores = new double[cells.size()][];
-            for (int c = 0; c < scores.length; c++) {
-                Cell cell = cells.get(c);
-                scores[c] = cell.losses()[cell.bestLr()];
-            }
-            return GridBest.of(scores).best();
-        }
-
-        double[] knobs() {
-            double[] k = new double[cells.size()];
-            for (int c = 0; c < k.length; c++) {
-                k[c] = cells.get(c).knob;
-            }
-            return k;
-        }
-    }
-
-    private record Job(Tuning tuning, Cell cell, double lr) {
+    /** What a grid runs: a method at M workers. */
+    record Arm(Method method, int workers) {
     }
 
     /**
-     * Runs every cell's η grid over the seeds, then, at most {@code maxWiden} times, adds one η beyond each edge
-     * a cell's winner sits on, and for a method with a second parameter one value beyond the edge its winner
-     * sits on (unless at the parameter's bound), with the η grid around the neighbouring winner's η, and runs
-     * what was added. Every run of every cell uses the same seeds 0 … seeds − 1 of {@code eval}.
+     * One method at one M: a row per value of its second parameter (one when it has none), each with the η
+     * grid {@code lrs}; runs score {test accuracy, test loss, mean gap}, tuned by the loss.
      */
-    static void tune(List<Tuning> tunings, int seeds, Evaluator eval, int maxWiden) {
-        List<Job> pending = new ArrayList<>();
-        for (Tuning t : tunings) {
-            for (Cell c : t.cells) {
-                for (double lr : c.lrs) {
-                    pending.add(new Job(t, c, lr));
-                }
-            }
-        }
-        for (int pass = 0; !pending.isEmpty(); pass++) {
-            List<Job> todo = pending;
-            List<double[]> flat = Replicates.map(todo.size() * seeds, k -> {
-                Job j = todo.get(k / seeds);
-                return eval.at(j.tuning().method, j.tuning().workers, j.lr(), j.cell().knob, k % seeds);
-            });
-            for (int j = 0; j < todo.size(); j++) {
-                Cell cell = todo.get(j).cell();
-                double[][] r = new double[seeds][];
-                for (int s = 0; s < seeds; s++) {
-                    r[s] = flat.get(j * seeds + s);
-                }
-                cell.results.set(indexOf(cell.lrs, todo.get(j).lr()), r);
-            }
-            pending = new ArrayList<>();
-            if (pass >= maxWiden) {
-                break;
-            }
-            for (Tuning t : tunings) {
-                int bestKnob = t.best(); // before any η is added: every cell's grid has run
-                Cell from = t.cells.get(bestKnob);
-                double fromLr = from.lrs[from.bestLr()];
-                double ratio = from.lrs.length > 1 ? from.lrs[1] / from.lrs[0] : 3;
-                for (Cell cell : t.cells) {
-                    int best = cell.bestLr();
-                    int last = cell.lrs.length - 1;
-                    if (best == last || best == 0) {
-                        boolean top = best == last; // a one-η grid grows upward
-                        double extra = beyond(cell.lrs, top, true);
-                        cell.lrs = insert(cell.lrs, top, extra);
-                        cell.results.add(top ? cell.results.size() : 0, null);
-                        cell.lrWidened++;
-                        pending.add(new Job(t, cell, extra));
-                    }
-                }
-                Knob knob = t.method.knob;
-                if (knob != null && (bestKnob == 0 || bestKnob == t.cells.size() - 1)) {
-                    boolean top = bestKnob == t.cells.size() - 1;
-                    double v = knob.beyond(t.knobs(), top);
-                    if (!Double.isNaN(v)) {
-                        Cell added = new Cell(v, new double[] {Math.round(fromLr / ratio * 1e6) / 1e6, fromLr,
-                                Math.round(fromLr * ratio * 1e6) / 1e6});
-                        t.cells.add(top ? t.cells.size() : 0, added);
-                        t.knobWidened++;
-                        for (double l : added.lrs) {
-                            pending.add(new Job(t, added, l));
-                        }
-                    }
-                }
-            }
-        }
-    }
-
-    private static double[] insert(double[] grid, boolean top, double v) {
-        double[] grown = new double[grid.length + 1];
-        System.arraycopy(grid, 0, grown, top ? 0 : 1, grid.length);
-        grown[top ? grown.length - 1 : 0] = v;
-        return grown;
-    }
-
-    private static int indexOf(double[] grid, double v) {
-        for (int i = 0; i < grid.length; i++) {
-            if (grid[i] == v) {
-                return i;
-            }
-        }
-        throw new IllegalStateException(v + " not in " + Arrays.toString(grid));
+    static GridTuner.Grid<Arm> tuning(Method m, int workers, double[] lrs, boolean quick) {
+        return new GridTuner.Grid<>(new Arm(m, workers), m.knobs(quick), lrs, LR_AXIS, m.knob(), 1);
     }
 
     /** A tuned method at one M as a row: its best cell at its best η. */
-    static Run result(Tuning t, String name, int seeds) {
+    static Run result(GridTuner.Grid<Arm> t, String name, int seeds) {
         int bk = t.best();
-        Cell cell = t.cells.get(bk);
-        int best = cell.bestLr();
-        double[][] loss = cell.losses();
+        GridTuner.Row cell = t.rows.get(bk);
+        int best = t.bestLrs()[bk];
+        double[][] loss = cell.scores(1);
         double[] acc = new double[seeds];
         double gap = 0;
         int diverged = 0;
@@ -456,10 +290,10 @@ public final class AsyncMomentumMethods implements Experiment {
             gap += e[2] / seeds;
             diverged += Double.isFinite(e[1]) ? 0 : 1;
         }
-        Knob knob = t.method.knob;
-        boolean knobEnd = t.cells.size() > 1 && (bk == 0 || bk == t.cells.size() - 1);
+        Knob knob = t.key.method().knob();
+        boolean knobEnd = t.rows.size() > 1 && (bk == 0 || bk == t.rows.size() - 1);
         boolean atLimit = knob != null && knobEnd && knob.atLimit(cell.knob);
-        return new Run(name, t.workers, cell.lrs[best], best == 0 || best == cell.lrs.length - 1, cell.lrs,
+        return new Run(name, t.key.workers(), cell.lrs[best], best == 0 || best == cell.lrs.length - 1, cell.lrs,
                 cell.lrWidened, knob == null ? "" : knob.name(), cell.knob, knobEnd && !atLimit, atLimit, t.knobs(),
                 t.knobWidened, Interval.of(acc), Interval.of(loss[best]), gap, diverged, acc);
     }
@@ -478,21 +312,21 @@ public final class AsyncMomentumMethods implements Experiment {
                 ? new TimeDistribution.Gamma(2, 0.5) : run.computeTime();
         List<Method> methods = methods();
         // the single-worker reference first, then method × M
-        List<Tuning> tunings = new ArrayList<>();
-        tunings.add(new Tuning(methods.get(1), 1, methods.get(1).lrs(set), run.quick()));
+        List<GridTuner.Grid<Arm>> tunings = new ArrayList<>();
+        tunings.add(tuning(methods.get(1), 1, methods.get(1).lrs(set), run.quick()));
         for (Method m : methods) {
             for (int w : ms) {
-                tunings.add(new Tuning(m, w, m.lrs(set), run.quick()));
+                tunings.add(tuning(m, w, m.lrs(set), run.quick()));
             }
         }
         int maxWiden = run.quick() ? 0 : MAX_WIDEN; // --quick: its grids as they are
-        tune(tunings, n, (m, w, lr, knob, s) -> evaluate(net, task, data, m, w, lr, knob, seeds[s], computeTime),
-                maxWiden);
+        GridTuner.tune(tunings, n, (a, lr, knob, s) -> evaluate(net, task, data, a.method(), a.workers(), lr, knob,
+                seeds[s], computeTime), GridTuner.Widening.PER_KNOB, maxWiden);
         Table table = new Table("method", "workers M", "best eta", "eta grid", "second parameter", "widened",
                 "test accuracy", "95% interval", "test loss", "mean gap", "diverged");
         List<Run> runs = new ArrayList<>();
-        for (Tuning t : tunings) {
-            Run r = result(t, t.workers == 1 ? "single worker (heavy ball)" : t.method.name(), n);
+        for (GridTuner.Grid<Arm> t : tunings) {
+            Run r = result(t, t.key.workers() == 1 ? "single worker (heavy ball)" : t.key.method().name(), n);
             runs.add(r);
             String second = r.knob().isEmpty() ? "" : r.knob() + " " + Table.num(r.knobValue())
                     + (r.knobOnGridEdge() ? " (edge)" : r.knobAtLimit() ? " (bound)" : "") + " of "

@@ -116,20 +116,6 @@ public final class MomentumVsWorkers implements Experiment {
         return log10Score(o.diverged() ? Double.POSITIVE_INFINITY : model.loss(o.weights(), null));
     }
 
-    /** scores[β][η][seed] for one M, every run in parallel. */
-    static double[][][] scores(int workers, double[] betas, double[] lrs, long[] seeds, Scorer scorer) {
-        int nb = betas.length;
-        int nl = lrs.length;
-        int ns = seeds.length;
-        double[] flat = Replicates.mapToDouble(nb * nl * ns, k -> scorer.score(workers, lrs[k / ns % nl],
-                betas[k / (ns * nl)], seeds[k % ns]));
-        double[][][] out = new double[nb][nl][ns];
-        for (int k = 0; k < flat.length; k++) {
-            out[k / (ns * nl)][k / ns % nl][k % ns] = flat[k];
-        }
-        return out;
-    }
-
     /**
      * The jointly tuned winner for one M. When the winner's η is the largest (smallest) of the grid, the
      * grid grows by doubling (halving) η; when the winner's β is the largest, by β = 0.95 and then 0.99, and
@@ -145,48 +131,15 @@ public final class MomentumVsWorkers implements Experiment {
 
     /** {@link #tune(int, double[], double[], long[], TimeDistribution)} for any scorer, at most maxWiden grid extensions. */
     static Run tune(int workers, double[] betaGrid, double[] lrGrid, long[] seeds, Scorer scorer, int maxWiden) {
-        double[] betas = betaGrid.clone();
-        double[] lrs = lrGrid.clone();
-        double[][][] s = scores(workers, betas, lrs, seeds, scorer);
-        int[] lr;
-        GridBest g;
-        for (int step = 0; ; step++) {
-            lr = GridBest.bestInner(s);
-            g = GridBest.of(GridBest.at(s, lr));
-            int l = lr[g.best()];
-            boolean top = l == lrs.length - 1;
-            boolean bottom = l == 0;
-            boolean betaTop = betas.length > 1 && g.best() == betas.length - 1 && betas[betas.length - 1] < BETA_LIMIT;
-            boolean betaBottom = betas.length > 1 && g.best() == 0 && betas[0] > -BETA_LIMIT;
-            if (step >= maxWiden || !(top || bottom || betaTop || betaBottom)) {
-                break;
-            }
-            if (top || bottom) {
-                double extra = top ? lrs[lrs.length - 1] * 2 : lrs[0] / 2;
-                double[][][] col = scores(workers, betas, new double[] {extra}, seeds, scorer);
-                double[] nl = new double[lrs.length + 1];
-                System.arraycopy(lrs, 0, nl, top ? 0 : 1, lrs.length);
-                nl[top ? lrs.length : 0] = extra;
-                for (int b = 0; b < betas.length; b++) {
-                    double[][] row = new double[nl.length][];
-                    System.arraycopy(s[b], 0, row, top ? 0 : 1, lrs.length);
-                    row[top ? lrs.length : 0] = col[b][0];
-                    s[b] = row;
-                }
-                lrs = nl;
-            } else {
-                double extra = betaTop ? (betas[betas.length - 1] < 0.95 ? 0.95 : BETA_LIMIT) : lowerBeta(betas[0]);
-                double[][][] row = scores(workers, new double[] {extra}, lrs, seeds, scorer);
-                double[] nb = new double[betas.length + 1];
-                double[][][] ns = new double[s.length + 1][][];
-                System.arraycopy(betas, 0, nb, betaTop ? 0 : 1, betas.length);
-                System.arraycopy(s, 0, ns, betaTop ? 0 : 1, s.length);
-                nb[betaTop ? betas.length : 0] = extra;
-                ns[betaTop ? s.length : 0] = row[0];
-                betas = nb;
-                s = ns;
-            }
-        }
+        GridTuner.Grid<Integer> grid = new GridTuner.Grid<>(workers, betaGrid, lrGrid, LR_AXIS, BETA_AXIS, 0);
+        GridTuner.tune(List.of(grid), seeds.length,
+                (m, lr, beta, s) -> new double[] {scorer.score(m, lr, beta, seeds[s])}, GridTuner.Widening.SHARED_LRS,
+                maxWiden);
+        double[] betas = grid.knobs();
+        double[] lrs = grid.rows.get(0).lrs;
+        double[][][] s = grid.scores();
+        int[] lr = GridBest.bestInner(s);
+        GridBest g = GridBest.of(GridBest.at(s, lr));
         double[] mean = new double[betas.length];
         double[] se = new double[betas.length];
         double[] bestLr = new double[betas.length];
@@ -207,6 +160,16 @@ public final class MomentumVsWorkers implements Experiment {
                 g.onEdge() && Math.abs(betas[w]) < BETA_LIMIT, lrs.length > 1 && (l == 0 || l == lrs.length - 1), 1 - 1.0 / workers,
                 GridBest.at(s, lr));
     }
+
+    /** η doubles past the top of its grid and halves past the bottom. */
+    static final GridTuner.Axis LR_AXIS = (lrs, top) -> top ? lrs[lrs.length - 1] * 2 : lrs[0] / 2;
+    /**
+     * β grows to 0.95, then {@link #BETA_LIMIT}, and falls by {@link #lowerBeta} to −{@link #BETA_LIMIT}: nothing
+     * past heavy ball's stability bound.
+     */
+    static final GridTuner.Axis BETA_AXIS = (betas, top) -> top
+            ? (betas[betas.length - 1] < BETA_LIMIT ? (betas[betas.length - 1] < 0.95 ? 0.95 : BETA_LIMIT) : Double.NaN)
+            : (betas[0] > -BETA_LIMIT ? lowerBeta(betas[0]) : Double.NaN);
 
     /** The next β below the grid's smallest: 0.1 lower down to −0.9, then −0.95, then −{@link #BETA_LIMIT}. */
     static double lowerBeta(double lowest) {

@@ -141,19 +141,19 @@ class AsyncMethodsExperimentsTest {
         // a synthetic loss, lowest at eta = 0.5 and falling as alpha grows: eta's grid must grow twice upward,
         // alpha's once, to 0.99 (EASGD's bound, not an edge); every run of every cell on seeds 0 and 1
         java.util.Set<String> ran = java.util.concurrent.ConcurrentHashMap.newKeySet();
-        AsyncMomentumMethods.Evaluator eval = (m, w, lr, knob, s) -> {
-            assertTrue(ran.add(m.name() + w + "/" + lr + "/" + knob + "/" + s), "each run once");
+        GridTuner.Evaluator<AsyncMomentumMethods.Arm> eval = (a, lr, knob, s) -> {
+            assertTrue(ran.add(a.method().name() + a.workers() + "/" + lr + "/" + knob + "/" + s), "each run once");
             double l = Math.log10(lr / 0.5);
             double alpha = Double.isNaN(knob) ? 1 : knob;
             return new double[] {0.5, l * l + (1 - alpha) + 0.001 * s, s};
         };
-        AsyncMomentumMethods.Tuning asgd = new AsyncMomentumMethods.Tuning(method("ASGD"), 4,
+        GridTuner.Grid<AsyncMomentumMethods.Arm> asgd = AsyncMomentumMethods.tuning(method("ASGD"), 4,
                 new double[] {0.01, 0.03, 0.1}, false);
-        AsyncMomentumMethods.Tuning easgd = new AsyncMomentumMethods.Tuning(method("EASGD"), 4,
+        GridTuner.Grid<AsyncMomentumMethods.Arm> easgd = AsyncMomentumMethods.tuning(method("EASGD"), 4,
                 new double[] {0.1, 0.3, 1}, false);
-        AsyncMomentumMethods.Tuning capped = new AsyncMomentumMethods.Tuning(method("heavy ball"), 4,
+        GridTuner.Grid<AsyncMomentumMethods.Arm> capped = AsyncMomentumMethods.tuning(method("heavy ball"), 4,
                 new double[] {0.0001, 0.0003, 0.001}, false);
-        AsyncMomentumMethods.tune(java.util.List.of(asgd, easgd, capped), 2, eval, 2);
+        GridTuner.tune(java.util.List.of(asgd, easgd, capped), 2, eval, GridTuner.Widening.PER_KNOB, 2);
         AsyncMomentumMethods.Run a = AsyncMomentumMethods.result(asgd, "ASGD", 2);
         assertArrayEquals(new double[] {0.01, 0.03, 0.1, 0.3, 1}, a.lrGrid());
         assertEquals(0.3, a.lr());
@@ -180,9 +180,9 @@ class AsyncMethodsExperimentsTest {
         assertEquals(2 * (5 + 12 + 5), ran.size());
     }
 
-    private static int easgdRuns(AsyncMomentumMethods.Tuning t) {
+    private static int easgdRuns(GridTuner.Grid<AsyncMomentumMethods.Arm> t) {
         int n = 0;
-        for (AsyncMomentumMethods.Cell c : t.cells) {
+        for (GridTuner.Row c : t.rows) {
             n += c.lrs.length;
         }
         return n;
@@ -190,20 +190,20 @@ class AsyncMethodsExperimentsTest {
 
     @Test
     void aGridWidensByItsOwnStepAndAKnobStopsAtItsBounds() {
-        assertEquals(0.9, AsyncMomentumMethods.beyond(new double[] {0.1, 0.3}, true, true), 1e-12);
-        assertEquals(0.01, AsyncMomentumMethods.beyond(new double[] {0.03, 0.09}, false, true), 1e-12);
-        assertEquals(0.3, AsyncMomentumMethods.beyond(new double[] {0.1}, true, true), 1e-12);
+        assertEquals(0.9, GridTuner.beyond(new double[] {0.1, 0.3}, true, true), 1e-12);
+        assertEquals(0.01, GridTuner.beyond(new double[] {0.03, 0.09}, false, true), 1e-12);
+        assertEquals(0.3, GridTuner.beyond(new double[] {0.1}, true, true), 1e-12);
         // a half-decade grid keeps its pattern both ways
-        assertEquals(0.3, AsyncMomentumMethods.beyond(new double[] {0.01, 0.03, 0.1}, true, true), 1e-12);
-        assertEquals(1, AsyncMomentumMethods.beyond(new double[] {0.01, 0.03, 0.1, 0.3}, true, true), 1e-12);
-        assertEquals(0.003, AsyncMomentumMethods.beyond(new double[] {0.01, 0.03, 0.1}, false, true), 1e-12);
-        assertEquals(2.7, AsyncMomentumMethods.beyond(new double[] {0.1, 0.3, 0.9}, true, true), 1e-12);
-        assertEquals(1.1, AsyncMomentumMethods.beyond(new double[] {0.5, 0.8}, true, false), 1e-12);
+        assertEquals(0.3, GridTuner.beyond(new double[] {0.01, 0.03, 0.1}, true, true), 1e-12);
+        assertEquals(1, GridTuner.beyond(new double[] {0.01, 0.03, 0.1, 0.3}, true, true), 1e-12);
+        assertEquals(0.003, GridTuner.beyond(new double[] {0.01, 0.03, 0.1}, false, true), 1e-12);
+        assertEquals(2.7, GridTuner.beyond(new double[] {0.1, 0.3, 0.9}, true, true), 1e-12);
+        assertEquals(1.1, GridTuner.beyond(new double[] {0.5, 0.8}, true, false), 1e-12);
         AsyncMomentumMethods.Knob slow = AsyncMomentumMethods.SLOW_MOMENTUM;
-        assertEquals(0.99, slow.beyond(new double[] {0.2, 0.5, 0.8}, true), 1e-12);
-        assertTrue(Double.isNaN(slow.beyond(new double[] {0.8, 0.99}, true)), "nothing past the bound");
-        assertEquals(0, slow.beyond(new double[] {0.2, 0.5}, false), 1e-12);
-        assertTrue(Double.isNaN(slow.beyond(new double[] {0, 0.2}, false)));
+        assertEquals(0.99, slow.next(new double[] {0.2, 0.5, 0.8}, true), 1e-12);
+        assertTrue(Double.isNaN(slow.next(new double[] {0.8, 0.99}, true)), "nothing past the bound");
+        assertEquals(0, slow.next(new double[] {0.2, 0.5}, false), 1e-12);
+        assertTrue(Double.isNaN(slow.next(new double[] {0, 0.2}, false)));
     }
 
     @Test
