@@ -71,7 +71,7 @@ abstract class AbstractAdam extends AbstractUpdateRule implements SparseUpdateRu
         final float bc2F = (float) bc2;
         for (int i = from; i < to; i++) {
             float wi = w[i];
-            float gi = withL2(g[i + d], wi, l2);
+            float gi = withL2(gradientAt(g, i, d), wi, l2);
             float mi = m[i] * b1 + oneMinusB1 * gi;
             float vi = v[i] * b2 + oneMinusB2 * gi * gi;
             m[i] = mi;

@@ -77,6 +77,19 @@ abstract class AbstractUpdateRule implements UpdateRule {
         return lambda == 0f ? g : g + lambda * w;
     }
 
+    /**
+     * Element i's gradient, {@code g[i + d]}, with {@code d == 0} spelled apart: every rule's loop reads its
+     * gradient through here. C2 (JDK 17) does not vectorise a loop that reads {@code g[i + d]} beside
+     * {@code w[i]} with a {@code d} it does not know (it cannot rule out that the two overlap a few elements
+     * apart), so it would run the gradient-at-the-weights'-indices case, every transport but the in-place
+     * region blocks, as scalar code whenever the rule's loop is compiled on its own. With the test here it
+     * unswitches the loop on {@code d == 0} (or drops the other side when a run never takes it) and
+     * vectorises that copy: one loop in the source, the same float operations in the same order either way.
+     */
+    protected static float gradientAt(float[] g, int i, int d) {
+        return d == 0 ? g[i] : g[i + d];
+    }
+
     /** The step on {@code [from, to)} with the gradient at the weights' indices: every rule here has one body. */
     @Override
     public final void apply(float[] w, float[] g, int from, int to, long t, float lr) {

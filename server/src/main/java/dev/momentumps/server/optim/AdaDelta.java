@@ -58,7 +58,7 @@ public final class AdaDelta extends AbstractUpdateRule {
         final float negLr = -lr;
         for (int i = from; i < to; i++) {
             float wi = w[i];
-            float gi = decayed(g[i + d], wi);
+            float gi = decayed(gradientAt(g, i, d), wi);
             float s = sq[i] * rhoF + oneMinusRho * gi * gi;
             sq[i] = s;
             float std = (float) Math.sqrt(s + epsF);

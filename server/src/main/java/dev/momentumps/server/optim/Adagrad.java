@@ -61,7 +61,7 @@ public final class Adagrad extends AbstractUpdateRule {
         final float negClr = (float) -(lr / (1 + (t - 1) * lrDecay));
         for (int i = from; i < to; i++) {
             float wi = w[i];
-            float gi = decayed(g[i + d], wi);
+            float gi = decayed(gradientAt(g, i, d), wi);
             float s = sum[i] + gi * gi;
             sum[i] = s;
             float std = epsInsideRoot ? (float) Math.sqrt(s + epsF) : (float) Math.sqrt(s) + epsF;

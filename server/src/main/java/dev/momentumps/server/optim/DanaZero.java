@@ -95,7 +95,7 @@ public final class DanaZero extends AbstractUpdateRule implements LookAhead, Upd
         for (int i = from; i < to; i++) {
             float wi = w[i];
             float old = v[i];
-            float vi = old * gammaF + decayed(g[i + d], wi);
+            float vi = old * gammaF + decayed(gradientAt(g, i, d), wi);
             v[i] = vi;
             s[i] = s[i] + (vi - old);
             w[i] = wi + negLr * vi;

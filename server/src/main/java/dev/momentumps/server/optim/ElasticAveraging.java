@@ -39,7 +39,7 @@ public final class ElasticAveraging extends AbstractUpdateRule {
         final int d = gFrom - from; // element i's gradient is g[i + d]
         for (int i = from; i < to; i++) {
             float wi = w[i];
-            w[i] = wi + lr * (g[i + d] - wi);
+            w[i] = wi + lr * (gradientAt(g, i, d) - wi);
         }
     }
 

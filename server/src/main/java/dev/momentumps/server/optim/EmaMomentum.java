@@ -44,7 +44,7 @@ public class EmaMomentum extends VelocityRule {
         final float negLr = -lr;
         for (int i = from; i < to; i++) {
             float wi = w[i];
-            float vi = v[i] * b + oneMinusB * decayed(g[i + d], wi);
+            float vi = v[i] * b + oneMinusB * decayed(gradientAt(g, i, d), wi);
             v[i] = vi;
             w[i] = wi + negLr * vi;
         }

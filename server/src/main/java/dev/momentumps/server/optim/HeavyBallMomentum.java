@@ -60,7 +60,7 @@ public final class HeavyBallMomentum extends VelocityRule implements SparseUpdat
         final float negLr = -lr;
         for (int i = from; i < to; i++) {
             float wi = w[i];
-            float vi = v[i] * beta + withL2(g[i + d], wi, lambda);
+            float vi = v[i] * beta + withL2(gradientAt(g, i, d), wi, lambda);
             v[i] = vi;
             w[i] = wi + negLr * vi;
         }

@@ -33,7 +33,7 @@ public final class Nesterov extends VelocityRule {
         final float negLr = -lr;
         for (int i = from; i < to; i++) {
             float wi = w[i];
-            float gi = decayed(g[i + d], wi);
+            float gi = decayed(gradientAt(g, i, d), wi);
             float vi = v[i] * b + gi;
             v[i] = vi;
             w[i] = wi + negLr * (gi + b * vi);

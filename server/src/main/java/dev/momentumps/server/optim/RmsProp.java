@@ -95,7 +95,7 @@ public final class RmsProp extends AbstractUpdateRule {
         final boolean withMomentum = mu > 0f;
         for (int i = from; i < to; i++) {
             float wi = w[i];
-            float gi = decayed(g[i + gd], wi);
+            float gi = decayed(gradientAt(g, i, gd), wi);
             float s = sq[i] * alphaF + oneMinusAlpha * gi * gi;
             sq[i] = s;
             float d;

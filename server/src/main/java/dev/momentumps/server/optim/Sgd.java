@@ -30,7 +30,7 @@ public final class Sgd extends AbstractUpdateRule implements SparseUpdateRule {
         final float negLr = -lr;
         for (int i = from; i < to; i++) {
             float wi = w[i];
-            w[i] = wi + negLr * decayed(g[i + d], wi);
+            w[i] = wi + negLr * decayed(gradientAt(g, i, d), wi);
         }
     }
 
