@@ -1,11 +1,11 @@
 """The wire client: one method per RPC of the contract, with the Java client's manners.
 
 Every call carries a deadline. A push-and-pull takes the path the Java worker takes
-(``GrpcParameterClient``): through a shared memory-mapped region when the server reports this host's boot
-id and the tensor is bigger than 64 KiB, else one unary ``PushPull`` with the tensor inline when it fits in
-one chunk (the size the server announced at registration, about 1 MiB), else a ``Push`` stream of chunks of
-that size; on another host, when the server offers its payload socket (a plaintext server), dense pushes and
-pulls go there instead (``momentumps.payload``), unless it cannot be opened. ``transport`` forces one path
+(``GrpcParameterClient``): when the server offers its payload socket (a plaintext server), dense pushes and
+pulls go there (``momentumps.payload``), unless it cannot be opened, on the server's host only for tensors up
+to 1 MiB; else through a shared memory-mapped region when the server reports this host's boot id and the
+tensor is bigger than 64 KiB, else one unary ``PushPull`` with the tensor inline when it fits in one chunk
+(the size the server announced at registration, about 1 MiB), else a ``Push`` stream of chunks of that size. ``transport`` forces one path
 ("shared-memory", "socket", "grpc-unary", "grpc-stream") or TCP gRPC only ("tcp"); a forced gRPC path still
 falls back to the stream when the tensor does not fit. With ``compress="fp16"``
 the gradient travels as IEEE half floats (saturated at +-65504, rounded to nearest even), inline or
@@ -32,6 +32,9 @@ TRANSPORTS = (AUTO, TCP, SOCKET, SHARED_MEMORY, UNARY, STREAM)
 DEFAULT_CHUNK_BYTES = 1 << 20
 # under AUTO, tensors up to this size go inline even on one host: a region saves nothing there
 INLINE_FIRST_BYTES = 64 << 10
+# under AUTO on one host, tensors up to this size take the payload socket when the server offers it (a round
+# there costs less CPU than the region's gRPC call up to about this size); bigger ones go through the region
+SOCKET_ON_ONE_HOST_BYTES = 1 << 20
 FLOAT16_MAX = 65504.0
 MODES = {pb.ASYNCHRONOUS: "async", pb.SYNCHRONOUS: "sync", pb.STALE_SYNCHRONOUS: "ssp",
          pb.BACKUP_WORKERS: "backup"}
@@ -234,7 +237,7 @@ class GrpcClient:
             raise ServerError("FAILED_PRECONDITION", "--transport socket: the server at %s offers no payload socket "
                               "(start it with mps server --payload-port PORT; a server with TLS offers none)"
                               % self.address)
-        if self.preferred == SOCKET or (self.preferred == AUTO and offered and not self.same_host and self.plaintext
+        if self.preferred == SOCKET or (self.preferred == AUTO and offered and self.plaintext
                                         and self.address is not None and not self.payload_unreachable):
             host = self.address.rpartition(":")[0].strip("[]")
             self.payload = PayloadSocket(host, r.payload_socket.port, r.worker_id, r.payload_socket.secret,
@@ -262,7 +265,7 @@ class GrpcClient:
 
     def pull(self, out):
         """Copies the current weights into ``out`` (a float32 numpy array); returns their version."""
-        if self.payload is not None:
+        if self._takes_socket(out.size):
             try:
                 return self.payload.pull(out)
             except Unreachable as e:
@@ -307,7 +310,7 @@ class GrpcClient:
         """Pushes ``gradient`` (a float32 numpy array, e.g. a region's half) computed on ``base_version``;
         the fresh weights come back into ``weights_out`` when it is not None."""
         n = gradient.size
-        if self.payload is not None:
+        if self._takes_socket(n):
             if compress == "fp16":
                 gradient = half(gradient).astype("<f4")  # float32 only on the socket: the rounded values
             try:
@@ -339,9 +342,15 @@ class GrpcClient:
         if self._goes_shared(n):
             self.region_for(n)
 
+    def _takes_socket(self, n):
+        """Whether a dense push or pull of n elements goes over the payload socket: always when one is open
+        across hosts or forced, on the server's host only up to SOCKET_ON_ONE_HOST_BYTES."""
+        return self.payload is not None and (self.preferred != AUTO or not self.same_host
+                                             or 4 * n <= SOCKET_ON_ONE_HOST_BYTES)
+
     def _goes_shared(self, n):
         tiny = 4 * n <= INLINE_FIRST_BYTES
-        return (not self.push_pull_unavailable and self.same_host and not (tiny and self.preferred == AUTO)
+        return (not self._takes_socket(n) and not self.push_pull_unavailable and self.same_host and not (tiny and self.preferred == AUTO)
                 and allows(self.preferred, SHARED_MEMORY))
 
     def _push_half(self, base_version, sequence, gradient, loss, batch_size, weights_out):

@@ -42,4 +42,4 @@ def test_bench_transport_with_python_workers(tmp_path):
     assert run.returncode == 0, run.stdout + run.stderr
     result = json.loads(run.stdout.strip().splitlines()[-1])
     assert result["impl"] == "momentum-ps (Python workers)" and result["rounds"] > 0
-    assert result["transport"] == "grpc-unary"  # 4 KB: inline, as the Java client chooses
+    assert result["transport"] == "socket"  # 4 KB on the server's host: the payload socket, as the Java client chooses

@@ -13,6 +13,7 @@ from momentumps.client import half
 
 LR = 0.5
 SMALL, MEDIUM, BIG = 6, 20_000, 300_000  # 24 B; 80 KB (over the 64 KiB inline-first size); 1.2 MB (over a chunk)
+AT_SOCKET_LIMIT = 1 << 18  # 1 MiB: the largest model auto sends over the payload socket on the server's host
 
 
 def sgd_server(shared_server, n):
@@ -43,13 +44,17 @@ def push_once(address, n, transport, compress=None):
 
 
 @pytest.mark.parametrize("n,transport,compress,path", [
-    (SMALL, "auto", None, "grpc-unary"),
+    (SMALL, "auto", None, "socket"),  # one host, the server offers its payload socket: small models take it
+    (AT_SOCKET_LIMIT, "auto", None, "socket"),
+    (AT_SOCKET_LIMIT + 1, "auto", None, "shared-memory"),
     (BIG, "auto", None, "shared-memory"),
+    (SMALL, "grpc-unary", None, "grpc-unary"),
     (BIG, "tcp", None, "grpc-stream"),
     (MEDIUM, "tcp", None, "grpc-unary"),
     (MEDIUM, "grpc-stream", None, "grpc-stream"),
     (BIG, "grpc-unary", None, "grpc-stream"),  # does not fit one message: the stream after all
-    (SMALL, "auto", "fp16", "grpc-unary"),
+    (SMALL, "auto", "fp16", "socket"),
+    (SMALL, "tcp", "fp16", "grpc-unary"),
     (BIG, "tcp", "fp16", "grpc-stream"),
     (BIG, "shared-memory", "fp16", "shared-memory"),
     (SMALL, "socket", None, "socket"),
@@ -61,6 +66,8 @@ def test_push_takes_the_path_and_moves_the_weights(shared_server, n, transport, 
     worker, result, expected, after = push_once(server.address, n, transport, compress)
     try:
         assert worker.last_transport == path
+        if path == "socket":
+            assert worker.client.region is None  # no region made for pushes that never use it
         assert result.applied and result.staleness == 0
         np.testing.assert_array_equal(after, expected)
         version, weights = observe(server.address)

@@ -20,7 +20,7 @@ import org.junit.jupiter.params.provider.CsvSource;
 class BenchTransportCommandTest {
 
     @ParameterizedTest
-    @CsvSource({"auto, 300000, shared-memory", "auto, 6, grpc-unary", "tcp, 300000, grpc-stream"})
+    @CsvSource({"auto, 300000, shared-memory", "auto, 6, socket", "tcp, 300000, grpc-stream"})
     void printsOneJsonLineWithTheRoundFigures(String transport, int params, String used, @TempDir Path dir)
             throws Exception {
         CliRunner.Result r = CliRunner.run("bench", "transport", "--params", Integer.toString(params),

@@ -46,7 +46,7 @@ public final class TransportBench implements Callable<Integer> {
             description = "Untimed rounds first (JIT warm-up), once every worker has done one round. Default: ${DEFAULT-VALUE}.")
     double warmupSeconds = Double.parseDouble(DEFAULT_WARMUP_SECONDS);
     @Option(names = "--transport", paramLabel = "T", defaultValue = "auto",
-            description = "auto (shared memory on one host, else the payload socket), tcp, socket (the server's "
+            description = "auto (the payload socket; on one host shared memory above 1 MiB), tcp, socket (the server's "
                     + "payload socket, Java or Python workers), "
                     + "shared-memory, grpc-unary, grpc-stream. Default: ${DEFAULT-VALUE}.")
     String transport = "auto";

@@ -26,8 +26,8 @@ public final class WireOptions {
     public String compress = "none";
 
     @Option(names = "--transport", paramLabel = "T", defaultValue = "auto",
-            description = "How a worker process moves tensors: auto (shared memory on the server's host; on another "
-                    + "host the server's payload socket when it offers one, else TCP gRPC), "
+            description = "How a worker process moves tensors: auto (the server's payload socket when it offers one, "
+                    + "on the server's host only for models up to 1 MiB and shared memory above; else TCP gRPC), "
                     + "tcp (TCP gRPC only, as from another host: fp16 and sparse bytes then really leave the "
                     + "worker), socket (tensors on the server's payload socket, a plain TCP socket beside the gRPC "
                     + "channel: mps server --payload-port; not with TLS), shared-memory, grpc-unary or grpc-stream. "

@@ -95,7 +95,7 @@ abstract class ClientPathContractTest {
         return a;
     }
 
-    private void roundsMatchHeavyBall(int n) {
+    void roundsMatchHeavyBall(int n) {
         float[] w = setUp(n);
         float[] v = new float[n];
         float[] out = new float[n];

@@ -42,14 +42,21 @@ import java.util.function.Function;
 
 /**
  * A {@link ParameterClient} over gRPC. Every call carries a deadline. A push-and-pull takes the cheapest
- * path the server offers (see {@link Transport}): through a shared memory-mapped region when the server
- * runs on this host, else one unary call with the tensor inline when it fits in one chunk, else a stream of
- * chunks of the size the server announced at registration. Failures surface as
+ * path the server offers (see {@link Transport}): on the payload socket when the server offers one (on this
+ * host only for tensors up to {@link #SOCKET_ON_ONE_HOST_BYTES}), through a shared memory-mapped region when
+ * the server runs on this host, else one unary call with the tensor inline when it fits in one chunk, else a
+ * stream of chunks of the size the server announced at registration. Failures surface as
  * {@link io.grpc.StatusRuntimeException} with the server's message.
  */
 public final class GrpcParameterClient implements ParameterClient {
     /** Under AUTO, tensors up to this size go inline even on one host: a region saves nothing there. */
     static final int INLINE_FIRST_BYTES = 64 << 10;
+    /**
+     * Under AUTO on one host, tensors up to this size take the payload socket when the server offers it: a
+     * round there is a few system calls, cheaper in CPU than the region's gRPC call up to about this size
+     * (docs/performance.md, "The payload socket"); bigger ones go through the shared region.
+     */
+    static final int SOCKET_ON_ONE_HOST_BYTES = 1 << 20;
     private final ManagedChannel channel;
     private final boolean ownsChannel;
     private final long deadlineMillis;
@@ -113,7 +120,7 @@ public final class GrpcParameterClient implements ParameterClient {
         String here = SharedRegion.hostId();
         sameHost = !here.isEmpty() && here.equals(r.getHostId());
         closePayload();
-        if (preferred == Transport.SOCKET || (preferred == Transport.AUTO && !sameHost && r.hasPayloadSocket()
+        if (preferred == Transport.SOCKET || (preferred == Transport.AUTO && r.hasPayloadSocket()
                 && !payloadUnreachable)) {
             if (!r.hasPayloadSocket()) {
                 throw Status.FAILED_PRECONDITION.withDescription("--transport socket: the server at "
@@ -155,7 +162,7 @@ public final class GrpcParameterClient implements ParameterClient {
 
     @Override
     public long pull(float[] out) {
-        if (payload != null) {
+        if (takesSocket(out.length)) {
             Long version = payload.pull(out);
             if (version != null) {
                 return version;
@@ -174,7 +181,7 @@ public final class GrpcParameterClient implements ParameterClient {
         GradientHeader header = GradientHeader.newBuilder().setWorkerId(workerId).setBaseVersion(baseVersion)
                 .setSequence(sequence).setLoss(loss).setBatchSize(batchSize).setReturnWeights(weightsOut != null)
                 .build();
-        if (payload != null) {
+        if (takesSocket(gradient.length)) {
             PushResult r = payload.push(baseVersion, sequence, gradient, loss, batchSize, weightsOut);
             if (r != null) {
                 used = Transport.SOCKET;
@@ -198,6 +205,15 @@ public final class GrpcParameterClient implements ParameterClient {
         return pushStream(header, gradient, weightsOut);
     }
 
+    /**
+     * Whether a dense push or pull of this many elements goes over the payload socket: always when one is open
+     * across hosts or forced, on one host only up to {@link #SOCKET_ON_ONE_HOST_BYTES}.
+     */
+    private boolean takesSocket(int length) {
+        return payload != null && (preferred != Transport.AUTO || !sameHost
+                || (long) length * Float.BYTES <= SOCKET_ON_ONE_HOST_BYTES);
+    }
+
     /** Whether a dense push of this many elements goes through the shared region. */
     private boolean goesShared(int length) {
         boolean tiny = (long) length * Float.BYTES <= INLINE_FIRST_BYTES;
@@ -214,7 +230,7 @@ public final class GrpcParameterClient implements ParameterClient {
     @Override
     public PushResult pushHalf(long baseVersion, long sequence, float[] gradient, double loss, int batchSize,
                                float[] weightsOut) {
-        if (payload != null || goesShared(gradient.length)) {
+        if (takesSocket(gradient.length) || goesShared(gradient.length)) {
             return ParameterClient.super.pushHalf(baseVersion, sequence, gradient, loss, batchSize, weightsOut);
         }
         if (pushPullUnavailable || !preferred.allows(Transport.UNARY)

@@ -2,9 +2,10 @@ package dev.momentumps.worker.client;
 
 /**
  * How a {@link GrpcParameterClient} moves a push-and-pull's tensors. {@link #AUTO} takes the fastest the
- * server offers: {@link #SHARED_MEMORY} when the server reports this host's boot id, else {@link #SOCKET}
- * when the server offers its payload socket (a plaintext server; one with TLS offers none) and it can be
- * opened, else {@link #UNARY} when the tensor fits in one chunk, else {@link #STREAM}. Forcing {@link #UNARY} or {@link #STREAM} keeps
+ * server offers: {@link #SOCKET} when the server offers its payload socket (a plaintext server; one with TLS
+ * offers none) and it can be opened, on the server's host only for tensors up to 1 MiB; else
+ * {@link #SHARED_MEMORY} when the server reports this host's boot id; else {@link #UNARY} when the tensor fits
+ * in one chunk, else {@link #STREAM}. Forcing {@link #UNARY} or {@link #STREAM} keeps
  * everything on TCP (what a worker on another host does); a forced path still falls back to the streaming
  * one when the tensor does not fit or the server lacks the call.
  */
