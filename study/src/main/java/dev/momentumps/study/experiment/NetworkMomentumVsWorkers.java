@@ -30,8 +30,8 @@ public final class NetworkMomentumVsWorkers implements Experiment {
             new double[] {-0.6, -0.3, 0, 0.3, 0.6, 0.9}, new double[] {0.025, 0.05, 0.1, 0.2, 0.4}, 4, 3);
     static final Setting MLP_QUICK = new Setting(new NetworkTask("mlp", 0, 0, 32, 120), new int[] {1, 4},
             new double[] {0, 0.6, 0.9}, new double[] {0.05, 0.2}, 2, 1);
-    static final Setting CNN = new Setting(new NetworkTask("cnn", 2000, 500, 16, 200), new int[] {1, 16},
-            new double[] {-0.3, 0, 0.5, 0.9}, new double[] {0.025, 0.05, 0.1}, 5, 2);
+    static final Setting CNN = new Setting(new NetworkTask("cnn", 2000, 500, 16, 200), new int[] {1, 4, 8, 16},
+            new double[] {-0.3, 0, 0.3, 0.6, 0.9}, new double[] {0.025, 0.05, 0.1}, 5, 3);
     static final Setting CNN_QUICK = new Setting(new NetworkTask("cnn", 1000, 200, 16, 16), new int[] {1, 4},
             new double[] {0, 0.9}, new double[] {0.05}, 2, 0);
 
