@@ -147,14 +147,14 @@ public final class NetworkClaims implements Experiment {
                 yield new Setting(net, quick ? new int[] {4} : new int[] {16}, false, m, 1, seeds, widen);
             }
             case ADAM_VS_MOMENTUM -> {
-                double[] betas = quick ? new double[] {0, 0.9} : cnn ? new double[] {0, 0.5, 0.9}
-                        : new double[] {-0.5, 0, 0.5, 0.9};
-                double[] adamLrs = cnn ? (quick ? new double[] {0.001} : new double[] {0.001, 0.002, 0.004})
+                double[] betas = quick ? new double[] {0, 0.9} : new double[] {-0.5, 0, 0.5, 0.9};
+                double[] adamLrs = cnn ? (quick ? new double[] {0.001} : new double[] {2.5e-4, 5e-4, 0.001, 0.002, 0.004})
                         : quick ? new double[] {0.002, 0.008} : new double[] {0.001, 0.002, 0.004, 0.008};
                 yield new Setting(net, quick ? (cnn ? new int[] {4} : new int[] {0, 4}) : cnn ? new int[] {0, 8}
                         : new int[] {0, 4, 16}, true, List.of(new Method("heavy ball (beta tuned)",
                         NetworkTask.HEAVY_BALL, none, betas, lrs, false),
-                        new Method("adam", NetworkTask.ADAM, none, SGD_BETA, adamLrs, false)), 0, seeds, widen);
+                        new Method("adam", NetworkTask.ADAM, none, SGD_BETA, adamLrs, false)), 0, seeds,
+                        cnn && !quick ? 4 : widen);
             }
         };
     }
