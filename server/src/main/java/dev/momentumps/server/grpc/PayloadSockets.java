@@ -294,11 +294,18 @@ final class PayloadSockets implements AutoCloseable {
             return id;
         }
 
-        /** Serves one request; false when the worker closed the socket between requests. */
+        /**
+         * Serves one request; false when the worker closed the socket between requests. The header is read
+         * with the values that came with it (a push's are the model's size) into the values buffer: a small
+         * push is one wait and one read.
+         */
         private boolean serve() throws IOException, Refused {
             header.clear();
+            in.clear().limit((int) Math.min(PayloadFrames.CHUNK_BYTES, 4L * expectedValues()));
             try {
-                channel.readFully(header, Long.MAX_VALUE / 2 + System.nanoTime()); // idle between rounds: no deadline
+                long idle = Long.MAX_VALUE / 2 + System.nanoTime(); // idle between rounds: no deadline
+                channel.awaitReadable(idle);
+                channel.readFully(header, in, idle);
             } catch (java.io.EOFException e) {
                 if (header.position() == 0) {
                     return false;
@@ -312,6 +319,10 @@ final class PayloadSockets implements AutoCloseable {
             PayloadFrames.Request r = PayloadFrames.Request.read(header);
             long deadline = TimedChannel.deadlineIn(rpc.waitMillis);
             int n = check(r);
+            if (r.kind() == PayloadFrames.KIND_PULL && in.position() > 0) {
+                throw new Refused(Status.INVALID_ARGUMENT.withDescription("values: a pull carries none, got "
+                        + in.position() + " bytes after its header"));
+            }
             if (r.kind() == PayloadFrames.KIND_PULL) {
                 try {
                     rpc.awaitMayPull(workerId);
@@ -386,6 +397,15 @@ final class PayloadSockets implements AutoCloseable {
             return !retired;
         }
 
+        /** The values a push carries: the model's size, 0 before the model is initialised. */
+        private int expectedValues() {
+            try {
+                return rpc.numElements();
+            } catch (RuntimeException e) {
+                return 0;
+            }
+        }
+
         /** The header's checks; returns the model's size. */
         private int check(PayloadFrames.Request r) throws Refused {
             int n;
@@ -414,14 +434,18 @@ final class PayloadSockets implements AutoCloseable {
 
         /**
          * Reads {@code n} float32 values into {@code into}, a block at a time through the direct buffer, each
-         * block scanned for NaN/Inf right after it lands. Returns whether every value is finite.
+         * block scanned for NaN/Inf right after it lands; the first block's start may have come with the header
+         * (already in the buffer). Returns whether every value is finite.
          */
         private boolean readValues(float[] into, int n, long deadline) throws IOException {
             boolean finite = true;
             int per = PayloadFrames.CHUNK_BYTES / Float.BYTES;
             for (int from = 0; from < n; from += per) {
                 int count = Math.min(per, n - from);
-                in.clear().limit(count * Float.BYTES);
+                if (from > 0) {
+                    in.clear();
+                }
+                in.limit(count * Float.BYTES);
                 channel.readFully(in, deadline);
                 in.flip();
                 in.asFloatBuffer().get(into, from, count);

@@ -21,6 +21,10 @@ public final class TimedChannel implements AutoCloseable {
     private final Selector selector;
     private final SelectionKey key;
     private volatile boolean closed;
+    /** the two buffers of a scattering read (one thread reads) */
+    private final ByteBuffer[] scatter = new ByteBuffer[2];
+    private static final ByteBuffer NOTHING_MORE = ByteBuffer.allocateDirect(0);
+    private static final java.util.function.Consumer<SelectionKey> IGNORE_KEY = k -> { };
 
     /** Takes over {@code channel} (connected; made non-blocking here). */
     public TimedChannel(SocketChannel channel) throws IOException {
@@ -60,15 +64,41 @@ public final class TimedChannel implements AutoCloseable {
      * @throws SocketTimeoutException at the deadline ({@link System#nanoTime} based)
      */
     public void readFully(ByteBuffer buf, long deadlineNanos) throws IOException {
-        while (buf.hasRemaining()) {
-            int n = channel.read(buf);
+        readFully(buf, NOTHING_MORE, deadlineNanos);
+    }
+
+    /**
+     * Reads until {@code head} is full, scattering: bytes beyond it land in {@code more} (up to its limit), so
+     * a message whose header and first values arrive together takes one system call.
+     *
+     * @throws EOFException           if the peer closes before {@code head} is full
+     * @throws SocketTimeoutException at the deadline
+     */
+    public void readFully(ByteBuffer head, ByteBuffer more, long deadlineNanos) throws IOException {
+        ByteBuffer[] both = scatter;
+        both[0] = head;
+        both[1] = more;
+        while (head.hasRemaining()) {
+            long n = channel.read(both);
             if (n < 0) {
-                throw new EOFException("the peer closed the socket with " + buf.remaining() + " bytes still to come");
+                throw new EOFException("the peer closed the socket with " + head.remaining() + " bytes still to come");
             }
             if (n == 0) {
                 await(SelectionKey.OP_READ, deadlineNanos, "read");
             }
         }
+    }
+
+    /**
+     * Waits until the socket has something to read, the peer closed it or the deadline passed; the read after
+     * it tells which (a read after the deadline with nothing to read throws {@link SocketTimeoutException}).
+     * For a read that cannot find its bytes there yet (a reply just asked for, a request between rounds):
+     * waiting first saves the read that would find nothing.
+     *
+     * @throws SocketTimeoutException if the deadline has passed already
+     */
+    public void awaitReadable(long deadlineNanos) throws IOException {
+        await(SelectionKey.OP_READ, deadlineNanos, "read");
     }
 
     /** Writes all of {@code buf}; {@link SocketTimeoutException} at the deadline. */
@@ -108,8 +138,8 @@ public final class TimedChannel implements AutoCloseable {
         }
         try {
             key.interestOps(op);
-            selector.select(Math.max(1, left / 1_000_000L));
-            selector.selectedKeys().clear();
+            // the action form: no selected-key set to add the key to (an allocation a wait) and clear
+            selector.select(IGNORE_KEY, Math.max(1, left / 1_000_000L));
         } catch (java.nio.channels.ClosedSelectorException | java.nio.channels.CancelledKeyException e) {
             throw new IOException("socket closed");
         }

@@ -92,7 +92,10 @@ final class PayloadSocketClient implements AutoCloseable {
                     throw e;
                 }
             }
-            PayloadFrames.Reply r = readReply(c, deadline);
+            c.awaitReadable(deadline); // the reply cannot be there yet: wait, then read it with its first values
+            block.clear().limit((int) Math.min(PayloadFrames.CHUNK_BYTES,
+                    weightsOut == null ? 0 : 4L * weightsOut.length));
+            PayloadFrames.Reply r = readReply(c, block, deadline);
             if (r.status() != 0) {
                 ok = !r.closing();
                 throw Status.fromCodeValue(r.status()).withDescription(r.message()).asRuntimeException();
@@ -125,7 +128,7 @@ final class PayloadSocketClient implements AutoCloseable {
     /** Throws the server's refusal if it sent one before the socket failed. */
     private void throwRefusal(TimedChannel c) {
         try {
-            PayloadFrames.Reply r = readReply(c, TimedChannel.deadlineIn(Math.min(1_000, deadlineMillis)));
+            PayloadFrames.Reply r = readReply(c, null, TimedChannel.deadlineIn(Math.min(1_000, deadlineMillis)));
             if (r.status() != 0) {
                 throw Status.fromCodeValue(r.status()).withDescription(r.message()).asRuntimeException();
             }
@@ -144,7 +147,7 @@ final class PayloadSocketClient implements AutoCloseable {
             ByteBuffer hello = PayloadFrames.direct(PayloadFrames.HELLO_BYTES);
             hello.putInt(PayloadFrames.MAGIC).putInt(PayloadFrames.VERSION).putInt(workerId).put(secret).flip();
             c.writeFully(hello, deadline);
-            PayloadFrames.Reply r = readReply(c, deadline);
+            PayloadFrames.Reply r = readReply(c, null, deadline);
             if (r.status() != 0) {
                 throw Status.fromCodeValue(r.status()).withDescription("payload socket: " + r.message())
                         .asRuntimeException();
@@ -161,9 +164,18 @@ final class PayloadSocketClient implements AutoCloseable {
         return c;
     }
 
-    private PayloadFrames.Reply readReply(TimedChannel c, long deadline) throws IOException {
+    /**
+     * Reads a reply's header and its message; with {@code values} (cleared, its limit the bytes of values
+     * expected in its first block) the header is read together with what follows it, and the values read
+     * stay in {@code values} for {@link #readValues}.
+     */
+    private PayloadFrames.Reply readReply(TimedChannel c, ByteBuffer values, long deadline) throws IOException {
         replyHead.clear();
-        c.readFully(replyHead, deadline);
+        if (values == null) {
+            c.readFully(replyHead, deadline);
+        } else {
+            c.readFully(replyHead, values, deadline);
+        }
         replyHead.flip();
         int status = replyHead.getInt();
         int flags = replyHead.getInt();
@@ -175,9 +187,22 @@ final class PayloadSocketClient implements AutoCloseable {
             throw new IOException("a malformed reply (message of " + messageBytes + " bytes, " + numValues
                     + " values)");
         }
+        int early = values == null ? 0 : values.position(); // bytes read past the header
+        if (early > 0 && numValues == 0 && early > messageBytes) {
+            throw new IOException("a malformed reply (" + early + " bytes after a header announcing a message of "
+                    + messageBytes + " bytes and no values)");
+        }
         String message = "";
         if (messageBytes > 0) {
+            if (numValues > 0 && early > 0) {
+                throw new IOException("a malformed reply (a message and values)");
+            }
             ByteBuffer m = ByteBuffer.allocate(messageBytes);
+            if (early > 0) {
+                values.flip();
+                m.put(values);
+                values.clear();
+            }
             c.readFully(m, deadline);
             message = new String(m.array(), StandardCharsets.UTF_8);
         }
@@ -205,12 +230,18 @@ final class PayloadSocketClient implements AutoCloseable {
         }
     }
 
-    /** Reads {@code into.length} values a block at a time through the direct buffer. */
+    /**
+     * Reads {@code into.length} values a block at a time through the direct buffer; the first block's start
+     * may have come with the reply's header (already in the buffer).
+     */
     private void readValues(TimedChannel c, float[] into, long deadline) throws IOException {
         int per = PayloadFrames.CHUNK_BYTES / Float.BYTES;
         for (int from = 0; from < into.length; from += per) {
             int count = Math.min(per, into.length - from);
-            block.clear().limit(count * Float.BYTES);
+            if (from > 0) {
+                block.clear();
+            }
+            block.limit(count * Float.BYTES);
             c.readFully(block, deadline);
             block.flip();
             block.asFloatBuffer().get(into, from, count);
