@@ -77,6 +77,13 @@ public final class ConfigKeys {
     public static final ConfigKey.IntKey IN_PLACE_ABOVE = new ConfigKey.IntKey("mps.inPlaceAbove", 1 << 24, 0,
             Integer.MAX_VALUE, "shared-memory pushes of more elements than this are applied in place, elements");
 
+    /**
+     * A payload socket's wait for bytes polls the socket this long before it blocks, microseconds (0: it
+     * blocks at once). Read when the payload socket's channel class loads, on the server and on the worker.
+     */
+    public static final ConfigKey.IntKey SOCKET_SPIN_MICROS = new ConfigKey.IntKey("mps.socketSpinMicros", 0, 0,
+            100_000, "a payload socket's wait polls this long before it blocks, microseconds");
+
     private ConfigKeys() {
     }
 
@@ -84,6 +91,6 @@ public final class ConfigKeys {
     public static List<ConfigKey<?>> all() {
         return List.of(FLOW_CONTROL_WINDOW, SOCKET_READ_BYTES, WRITE_BUFFER_LOW, WRITE_BUFFER_HIGH,
                 HTTP2_MAX_FRAME_SIZE, COMPOSITE_CUMULATOR, GC_AFTER_INITIALIZE, STREAM_IDLE_MS, MAX_CONNECTIONS,
-                MAX_CALLS_PER_CONNECTION, MAX_CALLS_IN_FLIGHT, MAX_WORKERS, IN_PLACE_ABOVE);
+                MAX_CALLS_PER_CONNECTION, MAX_CALLS_IN_FLIGHT, MAX_WORKERS, IN_PLACE_ABOVE, SOCKET_SPIN_MICROS);
     }
 }

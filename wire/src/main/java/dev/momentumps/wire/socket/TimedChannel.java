@@ -1,5 +1,6 @@
 package dev.momentumps.wire.socket;
 
+import dev.momentumps.wire.config.ConfigKeys;
 import java.io.EOFException;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -26,9 +27,19 @@ public final class TimedChannel implements AutoCloseable {
     private static final ByteBuffer NOTHING_MORE = ByteBuffer.allocateDirect(0);
     private static final java.util.function.Consumer<SelectionKey> IGNORE_KEY = k -> { };
 
+    /** How long a wait polls before it blocks: {@code mps.socketSpinMicros}. */
+    private static final long SPIN_NANOS = ConfigKeys.SOCKET_SPIN_MICROS.getInt() * 1_000L;
+    private final long spinNanos;
+
     /** Takes over {@code channel} (connected; made non-blocking here). */
     public TimedChannel(SocketChannel channel) throws IOException {
+        this(channel, SPIN_NANOS);
+    }
+
+    /** The same, with waits that poll for {@code spinNanos} before they block. */
+    TimedChannel(SocketChannel channel, long spinNanos) throws IOException {
         this.channel = channel;
+        this.spinNanos = spinNanos;
         try {
             channel.configureBlocking(false);
             channel.setOption(StandardSocketOptions.TCP_NODELAY, true);
@@ -42,6 +53,10 @@ public final class TimedChannel implements AutoCloseable {
 
     /** Connects to {@code address}, giving up after {@code timeoutMillis}. */
     public static TimedChannel connect(InetSocketAddress address, long timeoutMillis) throws IOException {
+        return connect(address, timeoutMillis, SPIN_NANOS);
+    }
+
+    static TimedChannel connect(InetSocketAddress address, long timeoutMillis, long spinNanos) throws IOException {
         SocketChannel c = SocketChannel.open();
         try {
             c.socket().connect(address, (int) Math.min(Integer.MAX_VALUE, Math.max(1, timeoutMillis)));
@@ -49,7 +64,7 @@ public final class TimedChannel implements AutoCloseable {
             c.close();
             throw e;
         }
-        return new TimedChannel(c);
+        return new TimedChannel(c, spinNanos);
     }
 
     /** A deadline {@code millis} from now, for {@link #readFully} and {@link #writeFully}. */
@@ -138,6 +153,9 @@ public final class TimedChannel implements AutoCloseable {
         }
         try {
             key.interestOps(op);
+            if (spinNanos > 0 && poll(left)) {
+                return;
+            }
             // the action form: no selected-key set to add the key to (an allocation a wait) and clear
             selector.select(IGNORE_KEY, Math.max(1, left / 1_000_000L));
         } catch (java.nio.channels.ClosedSelectorException | java.nio.channels.CancelledKeyException e) {
@@ -146,6 +164,22 @@ public final class TimedChannel implements AutoCloseable {
         if (closed) {
             throw new IOException("socket closed");
         }
+    }
+
+    /**
+     * Polls the socket for up to the spin time (at most {@code left}): a wait that ends this way wakes no
+     * blocked thread, which on a virtual machine with idle cores can cost more than the round's work.
+     * Returns whether the socket became ready.
+     */
+    private boolean poll(long left) throws IOException {
+        long end = System.nanoTime() + Math.min(spinNanos, left);
+        do {
+            if (selector.selectNow(IGNORE_KEY) > 0) {
+                return true;
+            }
+            Thread.onSpinWait();
+        } while (System.nanoTime() - end < 0 && !closed);
+        return false;
     }
 
     /** The peer's address, for log lines. */

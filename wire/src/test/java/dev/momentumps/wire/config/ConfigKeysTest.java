@@ -64,7 +64,7 @@ class ConfigKeysTest {
             assertEquals(k.defaultValue(), k.parse(String.valueOf(k.defaultValue())), k.name());
             assertTrue(doc.contains("`" + k.name() + "`"), "docs/configuration.md names " + k.name());
         }
-        assertEquals(13, names.size(), "the thirteen mps.* properties");
+        assertEquals(14, names.size(), "the fourteen mps.* properties");
     }
 
     @Test
@@ -74,6 +74,7 @@ class ConfigKeysTest {
         assertTrue(refusal(ConfigKeys.SOCKET_READ_BYTES, "1000").startsWith("mps.socketReadBytes must be in"));
         assertTrue(refusal(ConfigKeys.GC_AFTER_INITIALIZE, "on").startsWith("mps.gcAfterInitialize must be"));
         assertTrue(refusal(ConfigKeys.IN_PLACE_ABOVE, "-1").startsWith("mps.inPlaceAbove must be in"));
+        assertTrue(refusal(ConfigKeys.SOCKET_SPIN_MICROS, "100001").startsWith("mps.socketSpinMicros must be in"));
         assertEquals("mps.streamIdleMs must be in [100, 2147483647], got 0", refusal(ConfigKeys.STREAM_IDLE_MS, "0"));
     }
 
