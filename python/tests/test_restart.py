@@ -22,10 +22,12 @@ def test_workers_reconnect_after_a_server_restart(tmp_path):
         workers.append(subprocess.Popen(
             [sys.executable, "-m", "momentumps.worker", "--server", server.address, "--rank", str(rank),
              "--workers", "2", "--script", SCRIPT, "--steps", "150", "--delay-ms", "20", "--deadline-ms", "10000",
-             "--reconnect-ms", "60000"], stdout=log, stderr=subprocess.STDOUT, env=env))
+             "--reconnect-ms", "60000", "--await-workers"], stdout=log, stderr=subprocess.STDOUT, env=env))
         log.close()
     try:
         deadline = time.monotonic() + 120
+        # both workers register before either trains (--await-workers): otherwise one alone could reach
+        # version 40 while the other still imports torch, and that one would first register after the restart
         while observe(server.address)[0] < 40:
             assert time.monotonic() < deadline, "the workers made no progress:\n" + server.log()
             assert all(w.poll() is None for w in workers), "a worker ended before the crash"
