@@ -72,8 +72,8 @@ public final class AsyncMomentumMethods implements Experiment {
     static final Setting MLP_QUICK = new Setting(new NetworkTask("mlp", 0, 0, 32, 160), new int[] {4, 16},
             new double[] {0.3, 1}, new double[] {0.03, 0.1}, 2, 0);
     /**
-     * The CNN: 200 updates, 5 paired seeds; M = 8 is left out and the grids widen at most twice, so the whole
-     * row runs in under an hour on two shared cores (docs/async-methods.md gives its time).
+     * The CNN: 200 updates, 5 paired seeds; M = 8 is left out and the grids widen at most twice, to keep the
+     * whole row near an hour on two shared cores (docs/async-methods.md gives its time).
      */
     static final Setting CNN = new Setting(new NetworkTask("cnn", 2000, 500, 16, 200), new int[] {4, 16, 32},
             new double[] {0.03, 0.1, 0.3}, new double[] {0.003, 0.01, 0.03}, 5, 2);
