@@ -78,11 +78,12 @@ public final class ConfigKeys {
             Integer.MAX_VALUE, "shared-memory pushes of more elements than this are applied in place, elements");
 
     /**
-     * A payload socket's wait for bytes polls the socket this long before it blocks, microseconds (0: it
-     * blocks at once). Read when the payload socket's channel class loads, on the server and on the worker.
+     * A payload socket's wait for bytes polls the socket up to this long before it blocks, microseconds (0: it
+     * blocks at once); polls that find nothing back off (see {@code TimedChannel}). Read when the payload
+     * socket's channel class loads, on the server and on the worker.
      */
-    public static final ConfigKey.IntKey SOCKET_SPIN_MICROS = new ConfigKey.IntKey("mps.socketSpinMicros", 0, 0,
-            100_000, "a payload socket's wait polls this long before it blocks, microseconds");
+    public static final ConfigKey.IntKey SOCKET_SPIN_MICROS = new ConfigKey.IntKey("mps.socketSpinMicros", 50, 0,
+            100_000, "a payload socket's wait polls up to this long before it blocks, microseconds");
 
     private ConfigKeys() {
     }

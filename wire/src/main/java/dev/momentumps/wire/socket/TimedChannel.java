@@ -29,7 +29,13 @@ public final class TimedChannel implements AutoCloseable {
 
     /** How long a wait polls before it blocks: {@code mps.socketSpinMicros}. */
     private static final long SPIN_NANOS = ConfigKeys.SOCKET_SPIN_MICROS.getInt() * 1_000L;
+    /** After k polls in a row that found nothing, the next 2^k − 1 waits block at once (k at most this). */
+    static final int MAX_BACKOFF = 10;
     private final long spinNanos;
+    /** polls in a row that ended without the socket becoming ready (one thread waits: no sharing) */
+    private int missedPolls;
+    /** waits left that block without polling first */
+    private int waitsWithoutPoll;
 
     /** Takes over {@code channel} (connected; made non-blocking here). */
     public TimedChannel(SocketChannel channel) throws IOException {
@@ -153,17 +159,46 @@ public final class TimedChannel implements AutoCloseable {
         }
         try {
             key.interestOps(op);
-            if (spinNanos > 0 && poll(left)) {
+            if (pollFirst(left)) {
                 return;
             }
             // the action form: no selected-key set to add the key to (an allocation a wait) and clear
-            selector.select(IGNORE_KEY, Math.max(1, left / 1_000_000L));
+            selector.select(IGNORE_KEY, Math.max(1, (deadlineNanos - System.nanoTime()) / 1_000_000L));
         } catch (java.nio.channels.ClosedSelectorException | java.nio.channels.CancelledKeyException e) {
             throw new IOException("socket closed");
         }
         if (closed) {
             throw new IOException("socket closed");
         }
+    }
+
+    /**
+     * Whether the socket became ready while this wait polled it, adapting to how long waits take: a poll that
+     * finds nothing costs its whole spin time, so after k such polls in a row the next 2^k − 1 waits (up to
+     * 1,023) block at once, and a poll that succeeds starts over. Waits of milliseconds (a large model's
+     * round, a peer that is not scheduled on a busy machine) then poll about once in a thousand; waits of
+     * microseconds (a small model's round on idle cores) keep polling.
+     */
+    private boolean pollFirst(long left) throws IOException {
+        if (spinNanos <= 0) {
+            return false;
+        }
+        if (waitsWithoutPoll > 0) {
+            waitsWithoutPoll--;
+            return false;
+        }
+        if (poll(left)) {
+            missedPolls = 0;
+            return true;
+        }
+        missedPolls = Math.min(missedPolls + 1, MAX_BACKOFF);
+        waitsWithoutPoll = (1 << missedPolls) - 1;
+        return false;
+    }
+
+    /** How many of the next waits block without polling (for tests). */
+    int waitsWithoutPoll() {
+        return waitsWithoutPoll;
     }
 
     /**

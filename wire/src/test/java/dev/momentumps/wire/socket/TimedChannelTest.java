@@ -19,7 +19,7 @@ import org.junit.jupiter.api.Test;
 class TimedChannelTest {
     private ServerSocketChannel listener;
     private SocketChannel peer;
-    private TimedChannel channel;
+    TimedChannel channel;
 
     @BeforeEach
     void connect() throws Exception {
@@ -40,7 +40,7 @@ class TimedChannelTest {
         listener.close();
     }
 
-    private void send(int from, int count) throws Exception {
+    void send(int from, int count) throws Exception {
         ByteBuffer b = ByteBuffer.allocate(count);
         for (int i = 0; i < count; i++) {
             b.put((byte) (from + i));
