@@ -23,6 +23,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.Locale;
+import java.util.Map;
 import java.util.function.Supplier;
 
 /**
@@ -83,6 +84,13 @@ public final class ServerMetrics implements UpdateListener {
                 .callback(cb -> cb.call(status.get().gradientsApplied())).register(registry);
         CounterWithCallback.builder().name("mps_gradients_dropped_total").help("Gradients accepted but not applied")
                 .callback(cb -> cb.call(status.get().gradientsDropped())).register(registry);
+        CounterWithCallback.builder().name("mps_pushes_by_path_total")
+                .help("Pushes taken in, by the path they came by (grpc-unary, grpc-stream, shared-memory, socket, ...)")
+                .labelNames("path").callback(cb -> {
+                    for (Map.Entry<String, Long> e : status.get().pushesByPath().entrySet()) {
+                        cb.call(e.getValue(), e.getKey());
+                    }
+                }).register(registry);
         GaugeWithCallback.builder().name("mps_workers").help("Registered workers, alive or gone")
                 .labelNames("state").callback(cb -> {
                     ServerStatus s = status.get();
